@@ -1,0 +1,48 @@
+/**
+ * The backend protocol every cache store implements. Semantics shared by all backends are
+ * pinned by `@apikey/conformance`; see DESIGN.md "The protocol".
+ */
+
+/** What the cache holds for one API-key hash. Extra JSON-safe fields round-trip unchanged. */
+export interface CachedApiKey {
+  /** The key's public identifier or prefix (never the plaintext key). */
+  apiKey: string;
+  /** Whether the key may authenticate. */
+  active: boolean;
+  [extra: string]: unknown;
+}
+
+/** A cache of {@link CachedApiKey} records keyed by a non-empty string (usually a sha256 hex). */
+export interface ApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey> {
+  /** The entry for `cacheKey`; `undefined` on a miss, after expiry, or for an undecodable entry. */
+  get(cacheKey: string): Promise<V | undefined>;
+  /** Store `value` for `ttlSeconds` (fractional allowed, ms precision); `<= 0` stores nothing. */
+  set(cacheKey: string, value: V, ttlSeconds: number): Promise<void>;
+  /** Store only if no live entry exists; `true` if stored. `ttlSeconds <= 0` stores nothing and gives `false`. */
+  setIfAbsent(cacheKey: string, value: V, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Optional: store if absent and return what was there, in one round trip.
+   * `undefined` means nothing live was there (and `value` was stored, unless `ttlSeconds <= 0`).
+   */
+  setIfAbsentGet?(cacheKey: string, value: V, ttlSeconds: number): Promise<V | undefined>;
+  /** Remove the entry; a no-op for an absent key. */
+  delete(cacheKey: string): Promise<void>;
+  /** Remove every entry of this backend's own namespace, and nothing else. Idempotent. */
+  clear(): Promise<void>;
+  /** Release what the backend owns. Idempotent; later calls reject with `E_CLOSED`. */
+  close(): Promise<void>;
+  /**
+   * Optional: the longest time another process may still serve a value this process has
+   * replaced or deleted (the tiered backend: `localTtlSeconds * 1000`).
+   */
+  readonly maxStalenessMs?: number;
+}
+
+const requiredMethods = ["get", "set", "setIfAbsent", "delete", "clear", "close"] as const;
+
+/** Runtime check that `candidate` implements {@link ApiKeyCacheBackend}. */
+export function isApiKeyCacheBackend(candidate: unknown): candidate is ApiKeyCacheBackend {
+  if (typeof candidate !== "object" || candidate === null) return false;
+  const record = candidate as Record<string, unknown>;
+  return requiredMethods.every((method) => typeof record[method] === "function");
+}

@@ -1,0 +1,92 @@
+/**
+ * Backend selection from configuration (the reference's `build_apikey_cache_backend`), with
+ * the stricter handling of unknown names: a typo is a configuration error, not silently memory.
+ */
+import type { ApiKeyCacheBackend } from "./backend.js";
+import { ApiKeyCacheError } from "./errors.js";
+import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
+import { InMemoryApiKeyCacheBackend } from "./memory-backend.js";
+import type { RedisDriver } from "./redis-driver.js";
+import { DEFAULT_KEY_PREFIX } from "./redis-keyspace.js";
+
+/** The backend names {@link buildApiKeyCacheBackend} accepts. */
+export const BACKEND_NAMES: readonly ["memory", "redis", "tiered"] = ["memory", "redis", "tiered"];
+
+/** A backend name. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** Options of {@link buildApiKeyCacheBackend}. */
+export interface BuildApiKeyCacheBackendOptions {
+  /** `"memory"`, `"redis"` or `"tiered"`; trimmed, case-insensitive. @default "memory" */
+  backend?: string | undefined;
+  /** Redis URL for `"redis"` and `"tiered"`. */
+  redisUrl?: string | undefined;
+  /** Key prefix in Redis. @default "apikey:" */
+  redisKeyPrefix?: string | undefined;
+  /** The Redis client package's driver (`ioredisDriver` or `nodeRedisDriver`). */
+  redis?: RedisDriver | undefined;
+  /** What to do when Redis is selected but `redisUrl` is empty. @default "fallback" (memory, with a warning) */
+  onMissingRedisUrl?: "fallback" | "throw";
+  /** Deadline of every Redis call. @default 1000 */
+  commandTimeoutMs?: number;
+  /** Entries kept by the memory backend (and by the tiered backend's L1). @default 10000 */
+  maxEntries?: number;
+  /** The tiered backend's L1 lifetime. @default 5 */
+  localTtlSeconds?: number;
+  logger?: ApiKeyCacheLogger;
+}
+
+/** Parse a backend name. @throws ApiKeyCacheError `E_CONFIG` for an unknown name. */
+export function parseBackendName(name: string | undefined): BackendName {
+  const normalized = (name ?? "").trim().toLowerCase() || "memory";
+  if ((BACKEND_NAMES as readonly string[]).includes(normalized)) return normalized as BackendName;
+  throw new ApiKeyCacheError(
+    "E_CONFIG",
+    `unknown API-key cache backend "${name}"; valid names: ${BACKEND_NAMES.join(", ")}`,
+  );
+}
+
+/**
+ * Build the configured backend. Synchronous: a Redis backend connects in the background.
+ * @throws ApiKeyCacheError `E_CONFIG` for an unknown name, or Redis selected without a driver.
+ */
+export function buildApiKeyCacheBackend(
+  options: BuildApiKeyCacheBackendOptions = {},
+): ApiKeyCacheBackend {
+  const logger = options.logger ?? defaultLogger;
+  const name = parseBackendName(options.backend);
+  const memory = (): InMemoryApiKeyCacheBackend =>
+    new InMemoryApiKeyCacheBackend(
+      options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries },
+    );
+  if (name === "memory") return memory();
+
+  const redisUrl = (options.redisUrl ?? "").trim();
+  if (redisUrl === "") {
+    const message = `APIKEY_CACHE_BACKEND=${name} but REDIS_URL is empty`;
+    if (options.onMissingRedisUrl === "throw") {
+      throw new ApiKeyCacheError("E_CONFIG", `${message}; set REDIS_URL or choose "memory"`);
+    }
+    logger.warn(`${message}; falling back to the in-process API key cache.`);
+    return memory();
+  }
+  const driver = options.redis;
+  if (driver === undefined) {
+    throw new ApiKeyCacheError(
+      "E_CONFIG",
+      `backend "${name}" needs a Redis driver: pass redis: ioredisDriver (@apikey/redis-ioredis) or nodeRedisDriver (@apikey/redis-node)`,
+    );
+  }
+  const redisKeyPrefix = options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX;
+  const remote = driver.createBackend({
+    url: redisUrl,
+    keyPrefix: redisKeyPrefix,
+    logger,
+    ...(options.commandTimeoutMs === undefined
+      ? {}
+      : { commandTimeoutMs: options.commandTimeoutMs }),
+  });
+  if (name === "redis") return remote;
+  // TODO(tiered): replaced by the tiered backend (issue 4).
+  throw new ApiKeyCacheError("E_CONFIG", 'backend "tiered" is not available yet');
+}

@@ -1,0 +1,39 @@
+export type { ApiKeyCacheBackend, CachedApiKey } from "./backend.js";
+export { isApiKeyCacheBackend } from "./backend.js";
+export type { BackendName, BuildApiKeyCacheBackendOptions } from "./build-backend.js";
+export { BACKEND_NAMES, buildApiKeyCacheBackend, parseBackendName } from "./build-backend.js";
+export { DeadlineQueue } from "./deadline-queue.js";
+export type { ApiKeyCacheErrorCode } from "./errors.js";
+export { ApiKeyCacheError, isApiKeyCacheError } from "./errors.js";
+export { hashApiKey } from "./hash.js";
+export type {
+  InvalidationBus,
+  InvalidationHandlers,
+  InvalidationMessage,
+} from "./invalidation-bus.js";
+export {
+  decodeInvalidationMessage,
+  encodeInvalidationMessage,
+  invalidationChannel,
+} from "./invalidation-bus.js";
+export type { ApiKeyCacheLogger } from "./logger.js";
+export { defaultLogger, silentLogger } from "./logger.js";
+export type { InMemoryApiKeyCacheBackendOptions } from "./memory-backend.js";
+export { InMemoryApiKeyCacheBackend } from "./memory-backend.js";
+export type {
+  RedisDriver,
+  RedisDriverBackendOptions,
+  RedisDriverBusOptions,
+} from "./redis-driver.js";
+export {
+  assertKeyPrefix,
+  CLEAR_BATCH_SIZE,
+  clusterKeySlot,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_KEY_PREFIX,
+  DELETE_IF_UNCHANGED_SCRIPT,
+  escapeRedisGlob,
+  prefixScanPattern,
+} from "./redis-keyspace.js";
+export { assertCacheKey, ttlToMilliseconds } from "./validation.js";
+export { decodeCachedApiKey, encodeCachedApiKey, isCachedApiKeyShape } from "./value-codec.js";

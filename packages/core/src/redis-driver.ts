@@ -1,0 +1,42 @@
+/**
+ * The seam between core and a Redis client package. Core never imports a Redis client: a
+ * driver (`ioredisDriver`, `nodeRedisDriver`) builds backends and buses that own their client.
+ */
+import type { ApiKeyCacheBackend } from "./backend.js";
+import type { InvalidationBus } from "./invalidation-bus.js";
+import type { ApiKeyCacheLogger } from "./logger.js";
+
+/** Options for {@link RedisDriver.createBackend}. */
+export interface RedisDriverBackendOptions {
+  /** `redis://` or `rediss://` URL of one node (for a cluster: any seed node). */
+  url: string;
+  /** Namespace of every key; must not be empty. @default "apikey:" */
+  keyPrefix?: string;
+  logger?: ApiKeyCacheLogger;
+  /** Deadline of every Redis call. @default 1000 */
+  commandTimeoutMs?: number;
+  /** Treat the URL as a Redis Cluster seed. @default false */
+  cluster?: boolean;
+}
+
+/** Options for {@link RedisDriver.createInvalidationBus}. */
+export interface RedisDriverBusOptions {
+  url: string;
+  /** Pub/sub channel, usually `invalidationChannel(keyPrefix)`. */
+  channel: string;
+  logger?: ApiKeyCacheLogger;
+  /** Deadline of publish and of the subscriber's health pings. @default 1000 */
+  commandTimeoutMs?: number;
+  /** Treat the URL as a Redis Cluster seed. @default false */
+  cluster?: boolean;
+}
+
+/** Builds Redis-backed parts that own their client (safe defaults, closed by `close()`). */
+export interface RedisDriver {
+  /** The client library, e.g. `"ioredis"` or `"node-redis"`. */
+  readonly name: string;
+  /** A backend on a new client; never blocks on the network. */
+  createBackend(options: RedisDriverBackendOptions): ApiKeyCacheBackend;
+  /** A bus on new publisher and subscriber connections; never blocks on the network. */
+  createInvalidationBus(options: RedisDriverBusOptions): InvalidationBus;
+}
