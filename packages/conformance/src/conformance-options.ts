@@ -35,4 +35,10 @@ export interface BackendConformanceOptions<B extends ApiKeyCacheBackend = ApiKey
   /** A backend with a controllable clock, for the TTL model test without sleeps. */
   createWithFakeClock?(): FakeClockBackend<B> | Promise<FakeClockBackend<B>>;
   capabilities?: BackendCapabilities;
+  /**
+   * Random command sequences the property-based model check runs (each on a fresh backend).
+   * Keep it small against a network store so the check stays within a few seconds.
+   * @default 60 with `createWithFakeClock`, else 30
+   */
+  modelRuns?: number;
 }

@@ -4,10 +4,12 @@
  */
 import type { ApiKeyCacheBackend } from "./backend.js";
 import { ApiKeyCacheError } from "./errors.js";
+import { invalidationChannel } from "./invalidation-bus.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
 import { InMemoryApiKeyCacheBackend } from "./memory-backend.js";
 import type { RedisDriver } from "./redis-driver.js";
 import { DEFAULT_KEY_PREFIX } from "./redis-keyspace.js";
+import { TieredApiKeyCacheBackend } from "./tiered-backend.js";
 
 /** The backend names {@link buildApiKeyCacheBackend} accepts. */
 export const BACKEND_NAMES: readonly ["memory", "redis", "tiered"] = ["memory", "redis", "tiered"];
@@ -87,6 +89,27 @@ export function buildApiKeyCacheBackend(
       : { commandTimeoutMs: options.commandTimeoutMs }),
   });
   if (name === "redis") return remote;
-  // TODO(tiered): replaced by the tiered backend (issue 4).
-  throw new ApiKeyCacheError("E_CONFIG", 'backend "tiered" is not available yet');
+  const bus = driver.createInvalidationBus({
+    url: redisUrl,
+    channel: invalidationChannel(redisKeyPrefix),
+    logger,
+    ...(options.commandTimeoutMs === undefined
+      ? {}
+      : { commandTimeoutMs: options.commandTimeoutMs }),
+  });
+  try {
+    return new TieredApiKeyCacheBackend({
+      local: memory(),
+      remote,
+      bus,
+      logger,
+      ...(options.localTtlSeconds === undefined
+        ? {}
+        : { localTtlSeconds: options.localTtlSeconds }),
+    });
+  } catch (error) {
+    // A bad option: release the clients the driver just created before reporting it.
+    void Promise.allSettled([remote.close(), bus.close()]);
+    throw error;
+  }
 }

@@ -37,3 +37,21 @@ export {
 } from "./redis-keyspace.js";
 export { assertCacheKey, ttlToMilliseconds } from "./validation.js";
 export { decodeCachedApiKey, encodeCachedApiKey, isCachedApiKeyShape } from "./value-codec.js";
+export type { CircuitState } from "./circuit-breaker.js";
+export type {
+  ApiKeyResolver,
+  ApiKeyResolverStats,
+  RevokeOptions,
+} from "./resolver.js";
+export { createApiKeyResolver } from "./resolver.js";
+export type { ApiKeyLoader, ApiKeyResolverOptions } from "./resolver-options.js";
+export { RESOLVER_DEFAULTS } from "./resolver-options.js";
+export type { StoredMarker } from "./stored-markers.js";
+export {
+  isNotFoundMarker,
+  isRevokedMarker,
+  NOT_FOUND_MARKER,
+  REVOKED_MARKER,
+} from "./stored-markers.js";
+export type { TieredApiKeyCacheBackendOptions } from "./tiered-backend.js";
+export { TieredApiKeyCacheBackend } from "./tiered-backend.js";

@@ -5,8 +5,10 @@
 import { ApiKeyCacheError } from "./errors.js";
 
 /**
- * Check a TTL and convert it to whole milliseconds (`ceil(ttl * 1000)`); `0` means "store nothing".
- * @throws ApiKeyCacheError `E_INVALID_TTL` for NaN, ±Infinity or a non-number.
+ * Check a TTL and convert it to whole milliseconds (`ceil(ttl * 1000)`, exact for a TTL in whole
+ * milliseconds such as 2.007); `0` means "store nothing".
+ * @throws ApiKeyCacheError `E_INVALID_TTL` for NaN, ±Infinity, a non-number, or a TTL whose
+ * milliseconds exceed `Number.MAX_SAFE_INTEGER`.
  */
 export function ttlToMilliseconds(ttlSeconds: number): number {
   if (typeof ttlSeconds !== "number" || !Number.isFinite(ttlSeconds)) {
@@ -15,7 +17,18 @@ export function ttlToMilliseconds(ttlSeconds: number): number {
       `ttlSeconds must be a finite number of seconds, got ${describe(ttlSeconds)}`,
     );
   }
-  return ttlSeconds <= 0 ? 0 : Math.ceil(ttlSeconds * 1000);
+  if (ttlSeconds <= 0) return 0;
+  // `ttl * 1000` carries binary rounding error (2.007 * 1000 is 2007.0000000000002), which a
+  // plain ceil turns into an extra millisecond; drop it at microsecond precision first. A
+  // positive TTL never rounds down to "store nothing".
+  const milliseconds = Math.max(1, Math.ceil(Math.round(ttlSeconds * 1_000_000) / 1000));
+  if (!Number.isSafeInteger(milliseconds)) {
+    throw new ApiKeyCacheError(
+      "E_INVALID_TTL",
+      `ttlSeconds is too large to hold in milliseconds, got ${describe(ttlSeconds)}`,
+    );
+  }
+  return milliseconds;
 }
 
 /**

@@ -1,0 +1,108 @@
+/**
+ * `/admin/keys`: create, list and revoke keys. The admin key authenticates through the same
+ * resolver as every other key. Revocation writes the database first and then the cache, the
+ * order the resolver's guarantee needs.
+ */
+
+import { hashApiKey } from "@apikey/core";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { generateApiKey, generateKeyId } from "../api-key-format.js";
+import type { DemoContainer } from "../container.js";
+import { authErrorBody, authenticate } from "./authenticate.js";
+
+interface CreateKeyBody {
+  name?: string;
+  admin?: boolean;
+}
+
+const createKeySchema = {
+  body: {
+    type: ["object", "null"],
+    additionalProperties: false,
+    properties: {
+      name: { type: "string", minLength: 1, maxLength: 100 },
+      admin: { type: "boolean" },
+    },
+  },
+} as const;
+
+/** Register the admin routes. */
+export function registerAdminRoutes(app: FastifyInstance, container: DemoContainer): void {
+  const { resolver, store, config } = container;
+
+  async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const result = await authenticate(request.headers, resolver);
+    if (!result.ok) {
+      await reply.code(401).send(authErrorBody(result.reason));
+    } else if (result.record.admin !== true) {
+      await reply.code(403).send({ error: "forbidden", message: "This needs an admin key." });
+    }
+  }
+
+  app.post<{ Body: CreateKeyBody | null | undefined }>(
+    "/admin/keys",
+    { preHandler: requireAdmin, schema: createKeySchema },
+    async (request, reply) => {
+      const key = generateApiKey();
+      const keyHash = hashApiKey(key);
+      const record = {
+        id: generateKeyId(),
+        keyHash,
+        name: request.body?.name ?? "unnamed",
+        admin: request.body?.admin === true,
+        createdAt: Date.now(),
+      };
+      store.insert(record);
+      // A fresh random key cannot have been looked up before, but if it somehow was, its
+      // "not found" must not outlive the key's creation.
+      await resolver.invalidate(keyHash).catch((error: unknown) => {
+        request.log.warn({ err: error }, "could not invalidate the new key's cache entry");
+      });
+      return reply.code(201).send({
+        id: record.id,
+        name: record.name,
+        admin: record.admin,
+        createdAt: new Date(record.createdAt).toISOString(),
+        key,
+        note: "The key is shown once; store it now.",
+      });
+    },
+  );
+
+  app.get("/admin/keys", { preHandler: requireAdmin }, async () => ({
+    keys: store.list().map((summary) => ({
+      ...summary,
+      createdAt: new Date(summary.createdAt).toISOString(),
+      revokedAt: summary.revokedAt === null ? null : new Date(summary.revokedAt).toISOString(),
+    })),
+  }));
+
+  app.delete<{ Params: { id: string } }>(
+    "/admin/keys/:id",
+    { preHandler: requireAdmin },
+    async (request, reply) => {
+      const record = store.revoke(request.params.id);
+      if (record === undefined) {
+        return reply.code(404).send({ error: "not_found", message: "No key with this id." });
+      }
+      const wait = config.revokeWait;
+      const started = performance.now();
+      try {
+        await resolver.revoke(record.keyHash, { wait });
+      } catch (error) {
+        request.log.error({ err: error }, "revoke: the cache did not acknowledge the tombstone");
+        return reply.code(503).send({
+          error: "cache_unavailable",
+          message:
+            "The key is revoked in the database, but the cache did not confirm it; retry the DELETE.",
+        });
+      }
+      return {
+        id: record.id,
+        revokedAt: new Date(record.revokedAt ?? Date.now()).toISOString(),
+        waited: wait,
+        revokeMs: Math.round((performance.now() - started) * 10) / 10,
+      };
+    },
+  );
+}

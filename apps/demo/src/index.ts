@@ -1,0 +1,8 @@
+export type { DemoConfig, RedisClientName } from "./config.js";
+export { DemoConfigError, loadConfig, REDIS_CLIENT_NAMES } from "./config.js";
+export type { DemoContainer, DemoKeyRecord } from "./container.js";
+export { createContainer } from "./container.js";
+export type { DemoProcess, StartDemoProcessOptions } from "./demo-process.js";
+export { startDemoProcess } from "./demo-process.js";
+export type { DemoServer, StartDemoServerOptions } from "./server.js";
+export { startDemoServer } from "./server.js";

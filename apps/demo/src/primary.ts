@@ -1,0 +1,100 @@
+/**
+ * The primary process: prepares the database (schema, first admin key), forks the workers
+ * that share one port, prints the banner when all listen, and on SIGTERM/SIGINT forwards the
+ * signal and exits once every worker has exited (0 if all exited cleanly), within a deadline.
+ */
+import cluster, { type Address, type Worker } from "node:cluster";
+import { ensureAdminKey } from "./admin-bootstrap.js";
+import { renderBanner } from "./banner.js";
+import type { DemoConfig } from "./config.js";
+import { KeyStore } from "./key-store.js";
+
+/** Restarts allowed within {@link RESTART_WINDOW_MS} before the primary gives up. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+
+/** Run the primary until a signal or a fatal worker failure ends it. */
+export function runPrimary(config: DemoConfig): void {
+  const store = KeyStore.open(config.dataDir, { migrate: true });
+  let admin: { key: string } | undefined;
+  try {
+    admin = ensureAdminKey(store);
+  } finally {
+    store.close();
+  }
+
+  const listening = new Map<number, Address>();
+  const restarts: number[] = [];
+  let ready = false;
+  let stopping = false;
+  let failed = false;
+
+  // Our own count of live workers: cluster.workers drops a worker only once both its exit and
+  // its IPC disconnect have been seen, which may come in either order.
+  const alive = new Map<number, Worker>();
+  const fork = (): void => {
+    const worker = cluster.fork();
+    alive.set(worker.id, worker);
+  };
+  for (let i = 0; i < config.workers; i += 1) fork();
+
+  cluster.on("listening", (worker, address) => {
+    listening.set(worker.id, address);
+    if (ready || listening.size < config.workers) return;
+    ready = true;
+    const port = address.port;
+    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    const pids = [...alive.values()].map((w) => w.process.pid ?? 0);
+    process.stdout.write(renderBanner(config, `http://${host}:${port}`, pids, admin?.key));
+    admin = undefined;
+  });
+
+  cluster.on("exit", (worker, code, signal) => {
+    listening.delete(worker.id);
+    alive.delete(worker.id);
+    if (stopping) {
+      if (code !== 0) failed = true;
+      if (alive.size === 0) process.exit(failed ? 1 : 0);
+      return;
+    }
+    const why = signal === null ? `code ${code}` : `signal ${signal}`;
+    if (!ready) {
+      console.error(`demo: worker ${worker.process.pid} failed to start (${why}); stopping`);
+      failed = true;
+      stop("startup failure");
+      return;
+    }
+    const now = Date.now();
+    while (restarts.length > 0 && (restarts[0] ?? 0) < now - RESTART_WINDOW_MS) restarts.shift();
+    if (restarts.length >= MAX_RESTARTS) {
+      console.error(`demo: workers keep exiting (last: ${why}); stopping`);
+      failed = true;
+      stop("restart limit");
+      return;
+    }
+    restarts.push(now);
+    console.error(`demo: worker ${worker.process.pid} exited (${why}); starting a new one`);
+    fork();
+  });
+
+  function stop(reason: string): void {
+    if (stopping) return;
+    stopping = true;
+    const workers = [...alive.values()];
+    if (workers.length === 0) process.exit(failed ? 1 : 0);
+    if (reason.startsWith("SIG"))
+      console.error(`demo: ${reason}: stopping ${workers.length} workers`);
+    for (const worker of workers) worker.process.kill("SIGTERM");
+    setTimeout(() => {
+      const left = [...alive.values()];
+      console.error(
+        `demo: ${left.length} workers still running after ${config.shutdownTimeoutMs} ms; killing them`,
+      );
+      for (const worker of left) worker.process.kill("SIGKILL");
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 1_000).unref();
+  }
+
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}

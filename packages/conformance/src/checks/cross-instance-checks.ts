@@ -1,0 +1,131 @@
+/**
+ * Two instances on one store (`createPeer`): what one writes, deletes or clears, the other
+ * sees within `peerConvergenceMs`. A peer that converges at once (Redis) is read once; one
+ * with a convergence bound (tiered: the bus) is polled every 10 ms for that bound plus up to
+ * 1 s of slack for a loaded machine, never less than the bound and otherwise at most 2 s.
+ */
+import { strict as assert } from "node:assert";
+import { isDeepStrictEqual } from "node:util";
+import type { ApiKeyCacheBackend, CachedApiKey } from "@apikey/core";
+import {
+  type BackendCheck,
+  type BackendCheckContext,
+  defineChecks,
+  type ResolvedCapabilities,
+} from "../backend-check.js";
+import { sampleKey, sampleValue } from "../check-fixtures.js";
+import { pollUntil } from "../check-timing.js";
+import type { BackendConformanceOptions } from "../conformance-options.js";
+
+function convergenceBudgetMs(capabilities: ResolvedCapabilities): number {
+  const bound = capabilities.peerConvergenceMs;
+  return bound <= 0 ? 0 : Math.max(bound, Math.min(bound + 1_000, 2_000));
+}
+
+function needsPeer(options: BackendConformanceOptions): string | undefined {
+  if (!options.createPeer) return "no createPeer";
+  if (!options.capabilities?.sharedBetweenInstances) return "instances do not share entries";
+  return undefined;
+}
+
+async function pair(
+  context: BackendCheckContext,
+): Promise<{ writer: ApiKeyCacheBackend; reader: ApiKeyCacheBackend }> {
+  const writer = await context.createBackend();
+  return { writer, reader: await context.createPeer(writer) };
+}
+
+/** Assert `reader` converges to `expected` for `key` within the budget. */
+async function assertConverges(
+  context: BackendCheckContext,
+  reader: ApiKeyCacheBackend,
+  key: string,
+  expected: CachedApiKey | undefined,
+  what: string,
+): Promise<void> {
+  const budget = convergenceBudgetMs(context.capabilities);
+  const { value, accepted } = await pollUntil(
+    () => reader.get(key),
+    (seen) => isDeepStrictEqual(seen, expected),
+    budget,
+  );
+  if (!accepted) {
+    assert.deepStrictEqual(value, expected, `the peer did not see ${what} within ${budget} ms`);
+  }
+}
+
+/** The `crossInstance` group. */
+export const crossInstanceChecks: readonly BackendCheck[] = defineChecks("crossInstance", [
+  {
+    name: "readsWrite",
+    title: "a peer reads what another instance wrote",
+    unsupportedReason: needsPeer,
+    async run(context) {
+      const { writer, reader } = await pair(context);
+      await writer.set(sampleKey(1), sampleValue(1), 60);
+      await assertConverges(context, reader, sampleKey(1), sampleValue(1), "the write");
+      assert.equal(await reader.setIfAbsent(sampleKey(2), sampleValue(2), 60), true);
+      await assertConverges(context, writer, sampleKey(2), sampleValue(2), "the peer's write");
+    },
+  },
+  {
+    name: "seesOverwrite",
+    title: "a peer that has read a value sees it replaced",
+    unsupportedReason: needsPeer,
+    async run(context) {
+      const { writer, reader } = await pair(context);
+      await writer.set(sampleKey(1), sampleValue(1), 60);
+      await assertConverges(context, reader, sampleKey(1), sampleValue(1), "the write");
+      await writer.set(sampleKey(1), sampleValue(2, false), 60);
+      await assertConverges(context, reader, sampleKey(1), sampleValue(2, false), "the overwrite");
+    },
+  },
+  {
+    name: "seesDelete",
+    title: "a peer that has read a value sees it deleted",
+    unsupportedReason: needsPeer,
+    async run(context) {
+      const { writer, reader } = await pair(context);
+      await writer.set(sampleKey(1), sampleValue(1), 60);
+      await assertConverges(context, reader, sampleKey(1), sampleValue(1), "the write");
+      await writer.delete(sampleKey(1));
+      await assertConverges(context, reader, sampleKey(1), undefined, "the delete");
+    },
+  },
+  {
+    name: "seesClear",
+    title: "a peer that has read values sees them cleared",
+    unsupportedReason: needsPeer,
+    async run(context) {
+      const { writer, reader } = await pair(context);
+      await writer.set(sampleKey(1), sampleValue(1), 60);
+      await writer.set(sampleKey(2), sampleValue(2), 60);
+      await assertConverges(context, reader, sampleKey(1), sampleValue(1), "the first write");
+      await assertConverges(context, reader, sampleKey(2), sampleValue(2), "the second write");
+      await writer.clear();
+      await assertConverges(context, reader, sampleKey(1), undefined, "the clear");
+      await assertConverges(context, reader, sampleKey(2), undefined, "the clear");
+    },
+  },
+  {
+    name: "setIfAbsentShared",
+    title: "setIfAbsent() is decided by the shared store: one winner across instances",
+    unsupportedReason: needsPeer,
+    async run(context) {
+      const { writer, reader } = await pair(context);
+      assert.equal(await writer.setIfAbsent(sampleKey(1), sampleValue(1), 60), true);
+      assert.equal(
+        await reader.setIfAbsent(sampleKey(1), sampleValue(2), 60),
+        false,
+        "the peer stored over another instance's entry",
+      );
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, index) =>
+          (index % 2 === 0 ? writer : reader).setIfAbsent(sampleKey(2), sampleValue(index), 60),
+        ),
+      );
+      const winners = outcomes.filter(Boolean).length;
+      assert.equal(winners, 1, `${winners} of 20 calls across two instances stored`);
+    },
+  },
+]);

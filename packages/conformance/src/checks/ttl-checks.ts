@@ -1,0 +1,201 @@
+/**
+ * TTL semantics on the real clock (and, when the options give one, on a fake clock, where
+ * TTLs are exact to the millisecond). Real-clock margins are anchored to when calls resolved:
+ * presence is only judged if the read came back before `ttl - tolerance`, absence is checked
+ * at `ttl + tolerance + 250 ms` after the write resolved, so they hold on a loaded machine.
+ */
+import { strict as assert } from "node:assert";
+import type { ApiKeyCacheBackend } from "@apikey/core";
+import { type BackendCheck, type BackendCheckContext, defineChecks } from "../backend-check.js";
+import { sampleKey, sampleValue } from "../check-fixtures.js";
+import { monotonicNow, sleepUntil } from "../check-timing.js";
+
+/** Slack added to every real-clock absence check, for a loaded machine. */
+const ABSENCE_SLACK_MS = 250;
+/** Tries before a real-clock presence check gives up on a machine too slow to judge it. */
+const ATTEMPTS = 3;
+
+interface LifetimeProbe {
+  ttlSeconds: number;
+  /** Write `key` so that it should live `ttlSeconds` from now. */
+  write(backend: ApiKeyCacheBackend, key: string): Promise<void>;
+  /** When to check presence, in ms after the write resolved. @default 0 */
+  probeAfterMs?: number;
+}
+
+/** Assert the entry is present while its TTL runs and gone once it has passed. */
+async function assertLifetime(context: BackendCheckContext, probe: LifetimeProbe): Promise<void> {
+  const backend = await context.createBackend();
+  const ttlMs = probe.ttlSeconds * 1000;
+  const tolerance = context.capabilities.ttlToleranceMs;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const key = sampleKey(`ttl:${probe.ttlSeconds}:${attempt}`);
+    const started = monotonicNow();
+    await probe.write(backend, key);
+    const written = monotonicNow();
+    await sleepUntil(written + (probe.probeAfterMs ?? 0));
+    const value = await backend.get(key);
+    // The entry was written after `started`, so it must live until at least then + ttl.
+    if (monotonicNow() >= started + ttlMs - tolerance) continue;
+    assert.notEqual(
+      value,
+      undefined,
+      `an entry with ttl ${probe.ttlSeconds}s was gone ${Math.round(monotonicNow() - started)} ms after set`,
+    );
+    await sleepUntil(written + ttlMs + tolerance + ABSENCE_SLACK_MS);
+    assert.equal(
+      await backend.get(key),
+      undefined,
+      `an entry with ttl ${probe.ttlSeconds}s was still there ${ttlMs + tolerance + ABSENCE_SLACK_MS} ms after set`,
+    );
+    return;
+  }
+  assert.fail(`${ATTEMPTS} attempts were each too slow to judge a ${probe.ttlSeconds}s TTL`);
+}
+
+const needsFakeClock = (options: { createWithFakeClock?: unknown }): string | undefined =>
+  options.createWithFakeClock ? undefined : "no createWithFakeClock";
+
+/** The `ttl` group. */
+export const ttlChecks: readonly BackendCheck[] = defineChecks("ttl", [
+  {
+    name: "expires",
+    title: "an entry is present before its TTL and gone after it (1 s)",
+    run: (context) =>
+      assertLifetime(context, {
+        ttlSeconds: 1,
+        write: (backend, key) => backend.set(key, sampleValue(1), 1),
+      }),
+  },
+  {
+    name: "fractional",
+    title: "a fractional TTL (0.25 s) is honoured, not rounded up to a second",
+    run: (context) =>
+      assertLifetime(context, {
+        ttlSeconds: 0.25,
+        write: (backend, key) => backend.set(key, sampleValue(1), 0.25),
+      }),
+  },
+  {
+    name: "notRoundedDown",
+    title: "a 1.5 s TTL is not rounded down to 1 s",
+    run: (context) =>
+      assertLifetime(context, {
+        ttlSeconds: 1.5,
+        probeAfterMs: 1_100,
+        write: (backend, key) => backend.set(key, sampleValue(1), 1.5),
+      }),
+  },
+  {
+    name: "setIfAbsent",
+    title: "setIfAbsent() honours its TTL (0.25 s)",
+    run: (context) =>
+      assertLifetime(context, {
+        ttlSeconds: 0.25,
+        write: async (backend, key) => {
+          assert.equal(await backend.setIfAbsent(key, sampleValue(1), 0.25), true);
+        },
+      }),
+  },
+  {
+    name: "overwriteShortens",
+    title: "set() over an entry replaces its TTL with a shorter one",
+    run: (context) =>
+      assertLifetime(context, {
+        ttlSeconds: 0.25,
+        write: async (backend, key) => {
+          await backend.set(key, sampleValue(1), 3_600);
+          await backend.set(key, sampleValue(2), 0.25);
+        },
+      }),
+  },
+  {
+    name: "overwriteExtends",
+    title: "set() over an entry replaces its TTL with a longer one",
+    async run(context) {
+      const backend = await context.createBackend();
+      await backend.set(sampleKey(1), sampleValue(1), 0.25);
+      await backend.set(sampleKey(1), sampleValue(2), 60);
+      const written = monotonicNow();
+      await sleepUntil(written + 250 + context.capabilities.ttlToleranceMs + ABSENCE_SLACK_MS);
+      assert.deepStrictEqual(
+        await backend.get(sampleKey(1)),
+        sampleValue(2),
+        "the entry expired at the TTL of the value it replaced",
+      );
+    },
+  },
+  {
+    name: "long",
+    title: "a long TTL (30 days) is accepted and the entry is present",
+    async run(context) {
+      const backend = await context.createBackend();
+      await backend.set(sampleKey(1), sampleValue(1), 30 * 86_400);
+      assert.equal(await backend.setIfAbsent(sampleKey(2), sampleValue(2), 30 * 86_400), true);
+      assert.deepStrictEqual(await backend.get(sampleKey(1)), sampleValue(1));
+      assert.deepStrictEqual(await backend.get(sampleKey(2)), sampleValue(2));
+    },
+  },
+  {
+    name: "nonPositive",
+    title: "ttl <= 0 stores nothing: set() is a no-op and setIfAbsent() returns false",
+    async run(context) {
+      const backend = await context.createBackend();
+      for (const [index, ttl] of [0, -0, -1, -0.001, -3_600].entries()) {
+        const key = sampleKey(`non-positive:${index}`);
+        await backend.set(key, sampleValue(1), ttl);
+        assert.equal(await backend.get(key), undefined, `set() with ttl ${ttl} stored a value`);
+        assert.equal(
+          await backend.setIfAbsent(key, sampleValue(1), ttl),
+          false,
+          `setIfAbsent() with ttl ${ttl} must return false`,
+        );
+        assert.equal(await backend.get(key), undefined, `setIfAbsent() with ttl ${ttl} stored`);
+      }
+    },
+  },
+  {
+    name: "fakeClockExact",
+    title: "on a fake clock, TTLs are exact to the millisecond (rounded up)",
+    unsupportedReason: needsFakeClock,
+    async run(context) {
+      const { backend, advance } = await context.createWithFakeClock();
+      await backend.set(sampleKey(1), sampleValue(1), 0.25);
+      assert.equal(await backend.setIfAbsent(sampleKey(2), sampleValue(2), 1.5), true);
+      await backend.set(sampleKey(3), sampleValue(3), 0.0004);
+      assert.deepStrictEqual(await backend.get(sampleKey(3)), sampleValue(3));
+      advance(1);
+      assert.equal(await backend.get(sampleKey(3)), undefined, "0.0004 s must last 1 ms");
+      advance(248);
+      assert.deepStrictEqual(await backend.get(sampleKey(1)), sampleValue(1), "gone at 249 ms");
+      advance(1);
+      assert.equal(await backend.get(sampleKey(1)), undefined, "still there at 250 ms");
+      advance(1_249);
+      assert.deepStrictEqual(await backend.get(sampleKey(2)), sampleValue(2), "gone at 1499 ms");
+      advance(1);
+      assert.equal(await backend.get(sampleKey(2)), undefined, "still there at 1500 ms");
+      assert.equal(await backend.setIfAbsent(sampleKey(2), sampleValue(4), 1), true);
+      // 2.007 * 1000 is 2007.0000000000002 in floating point: still exactly 2007 ms.
+      await backend.set(sampleKey(5), sampleValue(5), 2.007);
+      advance(2_006);
+      assert.deepStrictEqual(await backend.get(sampleKey(5)), sampleValue(5), "gone at 2006 ms");
+      advance(1);
+      assert.equal(await backend.get(sampleKey(5)), undefined, "2.007 s lasted past 2007 ms");
+    },
+  },
+  {
+    name: "fakeClockOverwrite",
+    title: "on a fake clock, set() restarts the TTL of the entry it replaces",
+    unsupportedReason: needsFakeClock,
+    async run(context) {
+      const { backend, advance } = await context.createWithFakeClock();
+      await backend.set(sampleKey(1), sampleValue(1), 1);
+      advance(900);
+      await backend.set(sampleKey(1), sampleValue(2), 1);
+      advance(900);
+      assert.deepStrictEqual(await backend.get(sampleKey(1)), sampleValue(2));
+      advance(100);
+      assert.equal(await backend.get(sampleKey(1)), undefined);
+    },
+  },
+]);

@@ -1,0 +1,226 @@
+/**
+ * Throwaway Redis Clusters for tests: N masters (no replicas) on free loopback ports, slots
+ * split evenly, joined with CLUSTER MEET, ready once every node reports `cluster_state:ok`.
+ * The tricky point is the cluster bus: it listens on its own port (`cluster-port`), chosen
+ * free as well, because the default `port + 10000` can overflow or collide.
+ */
+import { ApiKeyCacheError } from "@apikey/core";
+import { findFreePort } from "./free-port.js";
+import {
+  type RedisServerHandle,
+  type StartRedisServerOptions,
+  startRedisServer,
+} from "./redis-server.js";
+import { RedisReplyError } from "./resp-codec.js";
+import { type RedisEndpoint, redisCommandWithOptions } from "./resp-connection.js";
+
+/** Number of hash slots of a Redis Cluster. */
+export const CLUSTER_SLOT_COUNT = 16_384;
+
+/** Options of {@link startRedisCluster}. */
+export interface StartRedisClusterOptions {
+  /** Number of masters. @default 3 */
+  masters?: number;
+  /** `cluster-node-timeout`: how long until an unreachable node is marked failed. @default 5000 */
+  nodeTimeoutMs?: number;
+  /** Longest the whole start may take (nodes up, slots assigned, state ok). @default 30000 */
+  startTimeoutMs?: number;
+  /** Extra redis.conf directives for every node. */
+  config?: readonly string[];
+  /** Path of the binary. @default `$REDIS_SERVER_BIN`, else `redis-server` on PATH */
+  bin?: string;
+}
+
+/** One master of a test cluster: a server handle plus its cluster bus port. */
+export interface RedisClusterNode extends RedisServerHandle {
+  readonly clusterBusPort: number;
+}
+
+/** A running test cluster. */
+export interface RedisClusterHandle {
+  /** The masters, in slot order: node i serves the i-th contiguous slot range. */
+  readonly nodes: readonly RedisClusterNode[];
+  /** URL of the first node, enough for a cluster client to discover the rest. */
+  readonly seedUrl: string;
+  /** URLs of every node (node-redis `rootNodes: urls.map((url) => ({ url }))`). */
+  readonly urls: readonly string[];
+  /** Host and port of every node (ioredis `new Cluster(startupNodes)`). */
+  readonly startupNodes: readonly RedisEndpoint[];
+  /** Resolves once every node reports `cluster_state:ok`; rejects after `timeoutMs` (default 20000). */
+  waitUntilHealthy(timeoutMs?: number): Promise<void>;
+  /** Stop every node. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const CLUSTER_POLL_INTERVAL_MS = 50;
+const DEFAULT_HEALTHY_TIMEOUT_MS = 20_000;
+
+function clusterNode(server: RedisServerHandle, clusterBusPort: number): RedisClusterNode {
+  // Delegation rather than spreading: url, pid and running are live getters.
+  return {
+    get url() {
+      return server.url;
+    },
+    get host() {
+      return server.host;
+    },
+    get port() {
+      return server.port;
+    },
+    get spawned() {
+      return server.spawned;
+    },
+    get pid() {
+      return server.pid;
+    },
+    get running() {
+      return server.running;
+    },
+    clusterBusPort,
+    logs: () => server.logs(),
+    kill: () => server.kill(),
+    pause: () => server.pause(),
+    resume: () => server.resume(),
+    restart: () => server.restart(),
+    stop: () => server.stop(),
+  };
+}
+
+/** The even split of the slots over `count` masters, as inclusive [first, last] ranges. */
+export function splitSlots(count: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (let i = 0; i < count; i += 1) {
+    const first = Math.floor((i * CLUSTER_SLOT_COUNT) / count);
+    const last = Math.floor(((i + 1) * CLUSTER_SLOT_COUNT) / count) - 1;
+    ranges.push([first, last]);
+  }
+  return ranges;
+}
+
+async function command(node: RedisEndpoint, ...args: Array<string | number>): Promise<unknown> {
+  return redisCommandWithOptions(node, args, { timeoutMs: 2_000 });
+}
+
+async function assignSlots(node: RedisEndpoint, [first, last]: [number, number]): Promise<void> {
+  try {
+    await command(node, "CLUSTER", "ADDSLOTSRANGE", first, last);
+  } catch (error) {
+    // ADDSLOTSRANGE is Redis 7.0+; older servers take the slots one by one.
+    if (!(error instanceof RedisReplyError)) throw error;
+    const slots: number[] = [];
+    for (let slot = first; slot <= last; slot += 1) slots.push(slot);
+    await command(node, "CLUSTER", "ADDSLOTS", ...slots);
+  }
+}
+
+/** `CLUSTER INFO` as a field map. */
+export async function clusterInfo(node: RedisEndpoint): Promise<Record<string, string>> {
+  const raw = await command(node, "CLUSTER", "INFO");
+  const fields: Record<string, string> = {};
+  for (const line of String(raw).split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return fields;
+}
+
+async function waitUntilHealthy(
+  nodes: readonly RedisClusterNode[],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    const states = await Promise.all(
+      nodes.map(async (node) => {
+        try {
+          const info = await clusterInfo(node);
+          const healthy =
+            info.cluster_state === "ok" && Number(info.cluster_known_nodes) === nodes.length;
+          return {
+            healthy,
+            state: `${node.port}: ${info.cluster_state} (${info.cluster_known_nodes} known)`,
+          };
+        } catch (error) {
+          return { healthy: false, state: `${node.port}: ${(error as Error).message}` };
+        }
+      }),
+    );
+    if (states.every((s) => s.healthy)) return;
+    last = states.map((s) => s.state).join(", ");
+    if (Date.now() >= deadline) {
+      throw new ApiKeyCacheError(
+        "E_BACKEND_UNAVAILABLE",
+        `The test cluster did not reach cluster_state:ok within ${timeoutMs} ms: ${last}`,
+      );
+    }
+    // Cluster state converges by gossip inside the servers; there is no event to wait for.
+    await new Promise((resolve) => setTimeout(resolve, CLUSTER_POLL_INTERVAL_MS));
+  }
+}
+
+/**
+ * Start a Redis Cluster of `masters` (default 3) throwaway nodes and wait until it is healthy.
+ * Every node is killed when the test process ends, even on failure; call `stop()` when done.
+ */
+export async function startRedisCluster(
+  options: StartRedisClusterOptions = {},
+): Promise<RedisClusterHandle> {
+  const count = options.masters ?? 3;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new ApiKeyCacheError("E_CONFIG", `masters must be a positive integer, got ${count}`);
+  }
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const deadline = Date.now() + startTimeoutMs;
+  const nodes: RedisClusterNode[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map((node) => node.stop()));
+  };
+  try {
+    for (let i = 0; i < count; i += 1) {
+      const clusterBusPort = await findFreePort();
+      const serverOptions: StartRedisServerOptions = {
+        startTimeoutMs: Math.max(1_000, deadline - Date.now()),
+        config: [
+          "cluster-enabled yes",
+          "cluster-config-file nodes.conf",
+          `cluster-port ${clusterBusPort}`,
+          `cluster-node-timeout ${options.nodeTimeoutMs ?? 5_000}`,
+          ...(options.config ?? []),
+        ],
+        ...(options.bin === undefined ? {} : { bin: options.bin }),
+      };
+      nodes.push(clusterNode(await startRedisServer(serverOptions), clusterBusPort));
+    }
+    const ranges = splitSlots(count);
+    await Promise.all(
+      nodes.map(async (node, i) => {
+        // Distinct epochs up front spare the cluster its epoch-collision resolution.
+        await command(node, "CLUSTER", "SET-CONFIG-EPOCH", i + 1);
+        const range = ranges[i];
+        if (range !== undefined) await assignSlots(node, range);
+      }),
+    );
+    const [first, ...others] = nodes;
+    if (first !== undefined) {
+      for (const other of others) {
+        await command(first, "CLUSTER", "MEET", other.host, other.port, other.clusterBusPort);
+      }
+    }
+    await waitUntilHealthy(nodes, Math.max(1_000, deadline - Date.now()));
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+  const seed = nodes[0];
+  if (seed === undefined) throw new Error("unreachable: a cluster has at least one node");
+  return {
+    nodes,
+    seedUrl: seed.url,
+    urls: nodes.map((node) => node.url),
+    startupNodes: nodes.map((node) => ({ host: node.host, port: node.port })),
+    waitUntilHealthy: (timeoutMs = DEFAULT_HEALTHY_TIMEOUT_MS) =>
+      waitUntilHealthy(nodes, timeoutMs),
+    stop,
+  };
+}

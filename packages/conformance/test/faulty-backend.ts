@@ -1,0 +1,129 @@
+/**
+ * A small backend with switchable faults, for proving the conformance suite catches them.
+ * With no faults it is correct. Every instance keeps its entries in one module-level Map under
+ * its namespace, so a peer (same namespace) shares them and a faulty clear() can reach other
+ * namespaces, as a Redis backend with a bad SCAN pattern would.
+ */
+import {
+  type ApiKeyCacheBackend,
+  ApiKeyCacheError,
+  assertCacheKey,
+  type CachedApiKey,
+  decodeCachedApiKey,
+  encodeCachedApiKey,
+  ttlToMilliseconds,
+} from "@apikey/core";
+
+/** The faults a {@link FaultyBackend} can have. */
+export interface BackendFaults {
+  /** Entries never expire (TTLs > 0 are all treated as forever). */
+  ignoresTtl?: boolean;
+  /** Stores the caller's object and returns it by reference. */
+  returnsByReference?: boolean;
+  /** clear() empties the whole shared store, every namespace included. */
+  clearsEveryNamespace?: boolean;
+  /** setIfAbsent() reads, yields, then writes: concurrent callers all "win". */
+  racySetIfAbsent?: boolean;
+}
+
+interface StoredEntry {
+  encoded: string;
+  original: CachedApiKey;
+  expiresAt: number;
+}
+
+const sharedStore = new Map<string, StoredEntry>();
+let namespaceCounter = 0;
+
+/** A fresh namespace name. */
+export function freshNamespace(): string {
+  namespaceCounter += 1;
+  return `ns${namespaceCounter}:`;
+}
+
+/** Options of {@link FaultyBackend}. */
+export interface FaultyBackendOptions {
+  faults?: BackendFaults;
+  /** Share the entries of another instance (a peer). @default a fresh namespace */
+  namespace?: string;
+  /** Monotonic clock in ms. @default performance.now */
+  now?: () => number;
+}
+
+/** See the module comment. */
+export class FaultyBackend implements ApiKeyCacheBackend {
+  readonly namespace: string;
+  readonly #faults: BackendFaults;
+  readonly #now: () => number;
+  #closed = false;
+
+  constructor(options: FaultyBackendOptions = {}) {
+    this.namespace = options.namespace ?? freshNamespace();
+    this.#faults = options.faults ?? {};
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  async get(cacheKey: string): Promise<CachedApiKey | undefined> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    return this.#read(cacheKey);
+  }
+
+  async set(cacheKey: string, value: CachedApiKey, ttlSeconds: number): Promise<void> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const encoded = encodeCachedApiKey(value);
+    this.#write(cacheKey, value, encoded, ttlMs);
+  }
+
+  async setIfAbsent(cacheKey: string, value: CachedApiKey, ttlSeconds: number): Promise<boolean> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const encoded = encodeCachedApiKey(value);
+    const existing = this.#read(cacheKey);
+    // The fault: yielding between the read and the write lets concurrent callers all "win".
+    if (this.#faults.racySetIfAbsent) await new Promise((resolve) => setImmediate(resolve));
+    if (existing !== undefined || ttlMs === 0) return false;
+    this.#write(cacheKey, value, encoded, ttlMs);
+    return true;
+  }
+
+  async delete(cacheKey: string): Promise<void> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    sharedStore.delete(this.namespace + cacheKey);
+  }
+
+  async clear(): Promise<void> {
+    this.#assertOpen();
+    if (this.#faults.clearsEveryNamespace) {
+      sharedStore.clear();
+      return;
+    }
+    for (const key of [...sharedStore.keys()]) {
+      if (key.startsWith(this.namespace)) sharedStore.delete(key);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #read(cacheKey: string): CachedApiKey | undefined {
+    const entry = sharedStore.get(this.namespace + cacheKey);
+    if (entry === undefined || entry.expiresAt <= this.#now()) return undefined;
+    return this.#faults.returnsByReference ? entry.original : decodeCachedApiKey(entry.encoded);
+  }
+
+  #write(cacheKey: string, value: CachedApiKey, encoded: string, ttlMs: number): void {
+    if (ttlMs === 0) return;
+    const expiresAt = this.#faults.ignoresTtl ? Number.POSITIVE_INFINITY : this.#now() + ttlMs;
+    sharedStore.set(this.namespace + cacheKey, { encoded, original: value, expiresAt });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ApiKeyCacheError("E_CLOSED", "FaultyBackend is closed");
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Options of `createApiKeyResolver`, their defaults, and the one-time check that turns them into
+ * a settled configuration (so a bad option fails at construction with `E_CONFIG`, not later).
+ */
+import { type ApiKeyCacheBackend, type CachedApiKey, isApiKeyCacheBackend } from "./backend.js";
+import { ApiKeyCacheError } from "./errors.js";
+import { hashApiKey } from "./hash.js";
+import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
+
+/** Loads a key's record from the source of truth; `undefined` when the key does not exist. */
+export type ApiKeyLoader<V extends CachedApiKey = CachedApiKey> = (
+  keyHash: string,
+) => Promise<V | undefined>;
+
+/** Options of `createApiKeyResolver`. */
+export interface ApiKeyResolverOptions<V extends CachedApiKey = CachedApiKey> {
+  /** Where records are cached (memory, Redis or tiered). */
+  backend: ApiKeyCacheBackend<V>;
+  /** Reads a key's record from the database by its hash; `undefined` if unknown. */
+  load: ApiKeyLoader<V>;
+  /** How long a loaded record is cached, in seconds. @default 60 */
+  ttlSeconds?: number;
+  /** How long "not found" is cached for an unknown key, in seconds; `0` caches nothing. @default 30 */
+  negativeTtlSeconds?: number;
+  /** Deadline of a cache read (and of writing a load); past it the cache is bypassed. @default 100 */
+  timeoutMs?: number;
+  /** Hard deadline of one load; a later result is neither cached nor returned. @default 5000 */
+  loadTimeoutMs?: number;
+  /** Deadline of the writes `revoke` and `invalidate` wait for (they are never bypassed). @default 1000 */
+  writeTimeoutMs?: number;
+  /** Plaintext key → cache key. @default hashApiKey (sha256 hex) */
+  hash?: (plaintextKey: string) => string;
+  /** Longer plaintexts resolve to `undefined` without a lookup or a load. @default 1024 */
+  maxKeyLength?: number;
+  /**
+   * Shorten each cached TTL by a random fraction up to this (0.1: up to 10% shorter), so
+   * entries written together do not expire together. Never lengthens a TTL. @default 0
+   */
+  ttlJitter?: number;
+  /** Consecutive cache failures (errors or timeouts) that open the circuit. @default 5 */
+  circuitFailureThreshold?: number;
+  /** How long an open circuit skips the cache before one probe, in ms. @default 5000 */
+  circuitOpenMs?: number;
+  /** @default defaultLogger (warnings and errors to the console) */
+  logger?: ApiKeyCacheLogger;
+}
+
+/** The defaults of {@link ApiKeyResolverOptions}. */
+export const RESOLVER_DEFAULTS: {
+  readonly ttlSeconds: 60;
+  readonly negativeTtlSeconds: 30;
+  readonly timeoutMs: 100;
+  readonly loadTimeoutMs: 5000;
+  readonly writeTimeoutMs: 1000;
+  readonly maxKeyLength: 1024;
+  readonly ttlJitter: 0;
+  readonly circuitFailureThreshold: 5;
+  readonly circuitOpenMs: 5000;
+} = Object.freeze({
+  ttlSeconds: 60,
+  negativeTtlSeconds: 30,
+  timeoutMs: 100,
+  loadTimeoutMs: 5000,
+  writeTimeoutMs: 1000,
+  maxKeyLength: 1024,
+  ttlJitter: 0,
+  circuitFailureThreshold: 5,
+  circuitOpenMs: 5000,
+});
+
+/** {@link ApiKeyResolverOptions} checked, with every default filled in. */
+export interface ResolvedResolverOptions<V extends CachedApiKey = CachedApiKey> {
+  readonly backend: ApiKeyCacheBackend<V>;
+  readonly load: ApiKeyLoader<V>;
+  readonly ttlSeconds: number;
+  readonly negativeTtlSeconds: number;
+  readonly timeoutMs: number;
+  readonly loadTimeoutMs: number;
+  readonly writeTimeoutMs: number;
+  readonly hash: (plaintextKey: string) => string;
+  readonly maxKeyLength: number;
+  readonly ttlJitter: number;
+  readonly circuitFailureThreshold: number;
+  readonly circuitOpenMs: number;
+  readonly logger: ApiKeyCacheLogger;
+  /** `max(ttlSeconds, 2 × loadTimeoutMs / 1000)`: outlives any load in flight at revoke time. */
+  readonly tombstoneTtlSeconds: number;
+}
+
+/**
+ * Check the options and fill in defaults.
+ * @throws ApiKeyCacheError `E_CONFIG` naming the bad option.
+ */
+export function resolveResolverOptions<V extends CachedApiKey>(
+  options: ApiKeyResolverOptions<V>,
+): ResolvedResolverOptions<V> {
+  if (typeof options !== "object" || options === null) {
+    throw config("options must be an object with at least backend and load");
+  }
+  if (!isApiKeyCacheBackend(options.backend)) {
+    throw config("backend must implement ApiKeyCacheBackend (get, set, setIfAbsent, ...)");
+  }
+  if (typeof options.load !== "function") {
+    throw config("load must be a function (keyHash) => Promise<CachedApiKey | undefined>");
+  }
+  if (options.hash !== undefined && typeof options.hash !== "function") {
+    throw config("hash must be a function (plaintextKey) => string");
+  }
+  const ttlSeconds = positive("ttlSeconds", options.ttlSeconds, RESOLVER_DEFAULTS.ttlSeconds);
+  const negativeTtlSeconds = nonNegative(
+    "negativeTtlSeconds",
+    options.negativeTtlSeconds,
+    RESOLVER_DEFAULTS.negativeTtlSeconds,
+  );
+  const timeoutMs = positive("timeoutMs", options.timeoutMs, RESOLVER_DEFAULTS.timeoutMs);
+  const loadTimeoutMs = positive(
+    "loadTimeoutMs",
+    options.loadTimeoutMs,
+    RESOLVER_DEFAULTS.loadTimeoutMs,
+  );
+  const writeTimeoutMs = positive(
+    "writeTimeoutMs",
+    options.writeTimeoutMs,
+    RESOLVER_DEFAULTS.writeTimeoutMs,
+  );
+  const maxKeyLength = positiveInteger(
+    "maxKeyLength",
+    options.maxKeyLength,
+    RESOLVER_DEFAULTS.maxKeyLength,
+  );
+  const ttlJitter = options.ttlJitter ?? RESOLVER_DEFAULTS.ttlJitter;
+  if (typeof ttlJitter !== "number" || !(ttlJitter >= 0 && ttlJitter < 1)) {
+    throw config(`ttlJitter must be a fraction in [0, 1), got ${String(ttlJitter)}`);
+  }
+  const circuitFailureThreshold = positiveInteger(
+    "circuitFailureThreshold",
+    options.circuitFailureThreshold,
+    RESOLVER_DEFAULTS.circuitFailureThreshold,
+  );
+  const circuitOpenMs = positive(
+    "circuitOpenMs",
+    options.circuitOpenMs,
+    RESOLVER_DEFAULTS.circuitOpenMs,
+  );
+  return {
+    backend: options.backend,
+    load: options.load,
+    ttlSeconds,
+    negativeTtlSeconds,
+    timeoutMs,
+    loadTimeoutMs,
+    writeTimeoutMs,
+    hash: options.hash ?? hashApiKey,
+    maxKeyLength,
+    ttlJitter,
+    circuitFailureThreshold,
+    circuitOpenMs,
+    logger: options.logger ?? defaultLogger,
+    tombstoneTtlSeconds: Math.max(ttlSeconds, (2 * loadTimeoutMs) / 1000),
+  };
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const checked = value ?? fallback;
+  if (typeof checked !== "number" || !Number.isFinite(checked) || checked <= 0) {
+    throw config(`${name} must be a finite number > 0, got ${String(checked)}`);
+  }
+  return checked;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  const checked = value ?? fallback;
+  if (typeof checked !== "number" || !Number.isFinite(checked) || checked < 0) {
+    throw config(`${name} must be a finite number >= 0, got ${String(checked)}`);
+  }
+  return checked;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const checked = value ?? fallback;
+  if (!Number.isSafeInteger(checked) || checked < 1) {
+    throw config(`${name} must be a positive integer, got ${String(checked)}`);
+  }
+  return checked;
+}
+
+function config(message: string): ApiKeyCacheError {
+  return new ApiKeyCacheError("E_CONFIG", `createApiKeyResolver: ${message}`);
+}

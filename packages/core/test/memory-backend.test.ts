@@ -1,0 +1,164 @@
+/** What the in-memory backend adds beyond the protocol: a bound, reclamation, its clock. */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { InMemoryApiKeyCacheBackend, isApiKeyCacheError } from "../src/index.js";
+
+const record = (n: number) => ({ apiKey: `ak_${n}`, active: true });
+
+function fakeClock(): { now: () => number; advance: (ms: number) => void } {
+  let current = 1_000;
+  return {
+    now: () => current,
+    advance: (ms) => {
+      current += ms;
+    },
+  };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("InMemoryApiKeyCacheBackend bound (LRU)", () => {
+  it("inserting twice maxEntries keys keeps at most maxEntries, the newest", async () => {
+    const backend = new InMemoryApiKeyCacheBackend({ maxEntries: 100 });
+    for (let index = 0; index < 200; index++) await backend.set(`k${index}`, record(index), 60);
+    expect(backend.size).toBe(100);
+    for (let index = 0; index < 100; index++)
+      expect(await backend.get(`k${index}`)).toBeUndefined();
+    for (let index = 100; index < 200; index++) {
+      expect(await backend.get(`k${index}`)).toEqual(record(index));
+    }
+  });
+
+  it("recently read entries survive eviction; the least recently used go first", async () => {
+    const backend = new InMemoryApiKeyCacheBackend({ maxEntries: 100 });
+    for (let index = 0; index < 100; index++) await backend.set(`k${index}`, record(index), 60);
+    for (let index = 0; index < 10; index++) expect(await backend.get(`k${index}`)).toBeDefined();
+    for (let index = 100; index < 150; index++) await backend.set(`k${index}`, record(index), 60);
+    expect(backend.size).toBe(100);
+    for (let index = 0; index < 10; index++) {
+      expect(await backend.get(`k${index}`), `k${index} was read, then evicted`).toEqual(
+        record(index),
+      );
+    }
+    for (let index = 10; index < 60; index++)
+      expect(await backend.get(`k${index}`)).toBeUndefined();
+    for (let index = 60; index < 150; index++) expect(await backend.get(`k${index}`)).toBeDefined();
+  });
+
+  it("defaults to 10,000 entries", async () => {
+    const backend = new InMemoryApiKeyCacheBackend();
+    expect(backend.maxEntries).toBe(10_000);
+    for (let index = 0; index < 10_050; index++) await backend.set(`k${index}`, record(index), 60);
+    expect(backend.size).toBe(10_000);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
+    "rejects maxEntries %s with E_CONFIG",
+    (maxEntries) => {
+      expect(() => new InMemoryApiKeyCacheBackend({ maxEntries })).toThrow(
+        expect.objectContaining({ code: "E_CONFIG" }),
+      );
+    },
+  );
+
+  it("rejects a clock that is not a function with E_CONFIG", () => {
+    const now = 5 as unknown as () => number;
+    expect(() => new InMemoryApiKeyCacheBackend({ now })).toThrow(
+      expect.objectContaining({ code: "E_CONFIG", message: expect.stringContaining("now") }),
+    );
+  });
+});
+
+describe("InMemoryApiKeyCacheBackend reclamation of expired entries", () => {
+  it("size counts only live entries, even for entries never read again", async () => {
+    const clock = fakeClock();
+    const backend = new InMemoryApiKeyCacheBackend({ now: clock.now });
+    for (let index = 0; index < 500; index++) await backend.set(`short${index}`, record(index), 1);
+    for (let index = 0; index < 20; index++) await backend.set(`long${index}`, record(index), 60);
+    expect(backend.size).toBe(520);
+    clock.advance(1_000);
+    expect(backend.size).toBe(20);
+  });
+
+  it("other operations reclaim expired entries, so they never push live ones out", async () => {
+    // 50 long-lived entries are the least recently used; 50 short-lived ones fill the bound.
+    // Once the short ones expire, 50 new writes must take their room, not evict the long ones.
+    const clock = fakeClock();
+    const backend = new InMemoryApiKeyCacheBackend({ maxEntries: 100, now: clock.now });
+    for (let index = 0; index < 50; index++) await backend.set(`long${index}`, record(index), 60);
+    for (let index = 0; index < 50; index++) await backend.set(`short${index}`, record(index), 1);
+    clock.advance(1_001);
+    for (let index = 0; index < 50; index++) await backend.set(`new${index}`, record(index), 60);
+    for (let index = 0; index < 50; index++) {
+      expect(await backend.get(`long${index}`), `long${index} was evicted`).toEqual(record(index));
+    }
+    expect(backend.size).toBe(100);
+  });
+
+  it("reclaims a large expired backlog a bounded amount per call, and entirely over many calls", async () => {
+    const clock = fakeClock();
+    const backend = new InMemoryApiKeyCacheBackend({ now: clock.now });
+    for (let index = 0; index < 2_000; index++) await backend.set(`k${index}`, record(index), 1);
+    clock.advance(2_000);
+    // get() of an unrelated key: every call reclaims some of the backlog.
+    for (let call = 0; call < 100; call++) await backend.get("unrelated");
+    expect(backend.size).toBe(0);
+  });
+
+  it("an entry overwritten many times expires at its last TTL", async () => {
+    const clock = fakeClock();
+    const backend = new InMemoryApiKeyCacheBackend({ now: clock.now });
+    for (let round = 0; round < 5_000; round++) {
+      await backend.set("hot", record(round), round % 2 === 0 ? 1 : 100);
+    }
+    await backend.set("hot", record(-1), 10);
+    clock.advance(9_999);
+    expect(await backend.get("hot")).toEqual(record(-1));
+    clock.advance(1);
+    expect(await backend.get("hot")).toBeUndefined();
+    expect(backend.size).toBe(0);
+  });
+});
+
+describe("InMemoryApiKeyCacheBackend clock", () => {
+  it("uses the injected monotonic clock, not wall time", async () => {
+    const clock = fakeClock();
+    const backend = new InMemoryApiKeyCacheBackend({ now: clock.now });
+    await backend.set("k", record(1), 0.001);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await backend.get("k"), "real time passed but the injected clock did not").toEqual(
+      record(1),
+    );
+    clock.advance(1);
+    expect(await backend.get("k")).toBeUndefined();
+  });
+
+  it("by default ignores wall-clock jumps (Date.now)", async () => {
+    const backend = new InMemoryApiKeyCacheBackend();
+    await backend.set("k", record(1), 60);
+    vi.spyOn(Date, "now").mockReturnValue(Date.now() + 3_600_000);
+    expect(await backend.get("k")).toEqual(record(1));
+  });
+});
+
+describe("InMemoryApiKeyCacheBackend clearSync()", () => {
+  it("removes every entry synchronously and leaves the backend usable", async () => {
+    const backend = new InMemoryApiKeyCacheBackend();
+    for (let index = 0; index < 10; index++) await backend.set(`k${index}`, record(index), 60);
+    expect(backend.clearSync()).toBeUndefined();
+    expect(backend.size).toBe(0);
+    expect(await backend.get("k1")).toBeUndefined();
+    await backend.set("k1", record(1), 60);
+    expect(await backend.get("k1")).toEqual(record(1));
+  });
+
+  it("close() drops the entries and later calls reject with E_CLOSED", async () => {
+    const backend = new InMemoryApiKeyCacheBackend();
+    await backend.set("k", record(1), 60);
+    await backend.close();
+    expect(backend.size).toBe(0);
+    const error = await backend.get("k").catch((caught: unknown) => caught);
+    expect(isApiKeyCacheError(error, "E_CLOSED")).toBe(true);
+  });
+});

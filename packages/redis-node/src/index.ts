@@ -1,0 +1,22 @@
+export type { NodeRedisApiKeyCacheBackendOptions } from "./node-redis-backend.js";
+export { NodeRedisApiKeyCacheBackend } from "./node-redis-backend.js";
+export type {
+  NodeRedisClient,
+  NodeRedisClientOrCluster,
+  NodeRedisCluster,
+  NodeRedisCommandOptions,
+  NodeRedisEvents,
+} from "./node-redis-client.js";
+export { isNodeRedisCluster } from "./node-redis-client.js";
+export type { NodeRedisSafeOptions } from "./node-redis-client-options.js";
+export {
+  NODE_REDIS_MAX_RECONNECT_DELAY_MS,
+  NODE_REDIS_PING_INTERVAL_MS,
+  nodeRedisClientOptions,
+  nodeRedisClusterOptions,
+  nodeRedisReconnectDelay,
+  nodeRedisSocketTimeoutMs,
+} from "./node-redis-client-options.js";
+export { nodeRedisDriver } from "./node-redis-driver.js";
+export type { NodeRedisInvalidationBusOptions } from "./node-redis-invalidation-bus.js";
+export { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";

@@ -1,0 +1,109 @@
+/**
+ * Safe defaults for the clients this package creates. node-redis's defaults can hang or crash
+ * a service: `connect()` never settles while the server is down, the offline queue holds
+ * commands without bound, a command written to a hung socket waits forever, and a missing
+ * `error` listener crashes the process. These options close each of those holes.
+ */
+import { ApiKeyCacheError } from "@apikey/core";
+import type { RedisClientOptions, RedisClusterOptions } from "redis";
+
+/** How often an idle connection is pinged, so a hung server trips the socket timeout. */
+export const NODE_REDIS_PING_INTERVAL_MS = 1000;
+
+/** Longest wait between two reconnect attempts. */
+export const NODE_REDIS_MAX_RECONNECT_DELAY_MS = 2000;
+
+/** Capped exponential backoff with jitter; never gives up (a cache outlives Redis outages). */
+export function nodeRedisReconnectDelay(retries: number): number {
+  const base = Math.min(100 * 2 ** Math.min(retries, 10), NODE_REDIS_MAX_RECONNECT_DELAY_MS);
+  return base + Math.floor(Math.random() * 100);
+}
+
+/**
+ * Socket idle timeout: a connection silent this long is destroyed and reconnected. Idle
+ * connections are pinged every second, so only a hung server or a half-open link stays silent.
+ */
+export function nodeRedisSocketTimeoutMs(commandTimeoutMs: number): number {
+  return Math.max(3 * NODE_REDIS_PING_INTERVAL_MS, 2 * commandTimeoutMs);
+}
+
+/** What {@link nodeRedisClientOptions} and {@link nodeRedisClusterOptions} take. */
+export interface NodeRedisSafeOptions {
+  /** The call deadline the client is built for. */
+  commandTimeoutMs: number;
+  /**
+   * Let node-redis ping the idle connection. Off for a subscriber, which the bus pings
+   * itself (within its deadline). @default true
+   */
+  pingIdleConnection?: boolean;
+}
+
+/**
+ * Check a Redis URL.
+ * @throws ApiKeyCacheError `E_CONFIG` unless it is a `redis://` or `rediss://` URL.
+ */
+export function assertRedisUrl(url: unknown, owner: string): asserts url is string {
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof url === "string" ? new URL(url) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:")) {
+    throw new ApiKeyCacheError(
+      "E_CONFIG",
+      `${owner}: url must be a redis:// or rediss:// URL, got ${typeof url === "string" ? JSON.stringify(url) : typeof url}`,
+    );
+  }
+}
+
+function socketDefaults(commandTimeoutMs: number) {
+  return {
+    connectTimeout: Math.max(2000, commandTimeoutMs),
+    socketTimeout: nodeRedisSocketTimeoutMs(commandTimeoutMs),
+    reconnectStrategy: (retries: number): number => nodeRedisReconnectDelay(retries),
+  };
+}
+
+/**
+ * Options for `createClient()`: background-friendly reconnects that never give up, no
+ * offline queue (calls wait for readiness within their own deadline instead), node-redis's
+ * per-command timeout off (the package's deadline bounds every call), and a socket timeout
+ * with idle pings so a hung server is noticed and the connection replaced.
+ */
+export function nodeRedisClientOptions(
+  url: string,
+  options: NodeRedisSafeOptions,
+): RedisClientOptions {
+  const clientOptions: RedisClientOptions = {
+    url,
+    socket: socketDefaults(options.commandTimeoutMs),
+    disableOfflineQueue: true,
+    commandOptions: { timeout: 0 },
+  };
+  if (options.pingIdleConnection !== false)
+    clientOptions.pingInterval = NODE_REDIS_PING_INTERVAL_MS;
+  return clientOptions;
+}
+
+/**
+ * Options for `createCluster()` seeded from one URL, with the same safe defaults on every
+ * node connection. Credentials and TLS come from the URL: discovered nodes do not inherit
+ * the seed's settings, only `defaults`.
+ */
+export function nodeRedisClusterOptions(
+  url: string,
+  options: NodeRedisSafeOptions,
+): RedisClusterOptions {
+  const parsed = new URL(url);
+  const socket = socketDefaults(options.commandTimeoutMs);
+  const defaults: NonNullable<RedisClusterOptions["defaults"]> = {
+    socket: parsed.protocol === "rediss:" ? { ...socket, tls: true } : socket,
+    disableOfflineQueue: true,
+    pingInterval: NODE_REDIS_PING_INTERVAL_MS,
+  };
+  if (parsed.username !== "") defaults.username = decodeURIComponent(parsed.username);
+  if (parsed.password !== "") defaults.password = decodeURIComponent(parsed.password);
+  // The cluster's command options reach the node clients with every routed command.
+  return { rootNodes: [{ url }], defaults, commandOptions: { timeout: 0 } };
+}

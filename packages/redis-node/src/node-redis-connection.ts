@@ -1,0 +1,160 @@
+/**
+ * One node-redis client or cluster as this package drives it: raw commands with node-redis's
+ * own per-command timeout turned off (an AbortSignal per command costs ~5-7x throughput; the
+ * caller's `DeadlineQueue` bounds every call instead), waiting for readiness within a
+ * deadline, and, for a client the package owns, connecting in the background.
+ */
+import { ApiKeyCacheError, type ApiKeyCacheLogger } from "@apikey/core";
+import {
+  isNodeRedisCluster,
+  type NodeRedisClient,
+  type NodeRedisClientOrCluster,
+  type NodeRedisCluster,
+  type NodeRedisCommandOptions,
+} from "./node-redis-client.js";
+import { nodeRedisReconnectDelay } from "./node-redis-client-options.js";
+import { ReadinessGate } from "./readiness-gate.js";
+
+/** Per-command options for every raw command: node-redis's own timeout off. */
+const RAW_COMMAND_OPTIONS: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
+
+/** A client or cluster plus readiness tracking. */
+export class NodeRedisConnection {
+  readonly target: NodeRedisClientOrCluster;
+  readonly #client: NodeRedisClient | undefined;
+  readonly #cluster: NodeRedisCluster | undefined;
+  readonly #owner: string;
+  readonly #gate = new ReadinessGate();
+  readonly #readyEvent: "ready" | "connect";
+  readonly #onReady = (): void => this.#gate.open();
+  #connectTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(target: NodeRedisClientOrCluster, owner: string) {
+    this.target = target;
+    this.#owner = owner;
+    if (isNodeRedisCluster(target)) {
+      this.#cluster = target;
+      // A cluster emits "connect" once its slots are discovered and its masters connected.
+      this.#readyEvent = "connect";
+    } else {
+      this.#client = target;
+      this.#readyEvent = "ready";
+    }
+    target.on(this.#readyEvent, this.#onReady);
+  }
+
+  /** True for a cluster client. */
+  get isCluster(): boolean {
+    return this.#cluster !== undefined;
+  }
+
+  /** True when commands can be written right now. */
+  get isReady(): boolean {
+    return this.target.isReady;
+  }
+
+  /**
+   * Send a raw command, waiting for readiness first (at most `timeoutMs`) if needed.
+   * `firstKey` routes the command on a cluster; it is ignored by a standalone client.
+   */
+  send(firstKey: string | undefined, args: string[], timeoutMs: number): Promise<unknown> {
+    if (this.target.isReady) return this.#send(firstKey, args);
+    return this.#gate.wait(timeoutMs).then(() => this.#send(firstKey, args));
+  }
+
+  /** The clients to SCAN: the client itself, or one client per cluster master. */
+  async scanClients(timeoutMs: number): Promise<NodeRedisClient[]> {
+    if (!this.target.isReady) await this.#gate.wait(timeoutMs);
+    const cluster = this.#cluster;
+    if (cluster === undefined) return [this.#client as NodeRedisClient];
+    return Promise.all(cluster.masters.map((master) => cluster.nodeClient(master)));
+  }
+
+  /** Send a raw command to one node's client (from {@link scanClients}). */
+  sendToNode(client: NodeRedisClient, args: string[]): Promise<unknown> {
+    return client.sendCommand(args, RAW_COMMAND_OPTIONS);
+  }
+
+  /**
+   * Connect an owned client in the background. A standalone client retries by itself (its
+   * reconnect strategy never gives up); a cluster's first discovery fails once when no seed
+   * answers, so it is retried here with capped backoff until it succeeds or `close()`.
+   */
+  connectInBackground(logger: ApiKeyCacheLogger): void {
+    if (this.target.isOpen || this.#closed) return;
+    const client = this.#client;
+    if (client !== undefined) {
+      client.connect().catch((error: unknown) => {
+        if (!this.#closed) logger.error(`${this.#owner}: Redis connection gave up`, error);
+      });
+      return;
+    }
+    const cluster = this.#cluster as NodeRedisCluster;
+    const attempt = (retries: number): void => {
+      this.#connectTimer = undefined;
+      if (this.#closed || cluster.isOpen) return;
+      cluster.connect().catch((error: unknown) => {
+        if (this.#closed) return;
+        logger.debug(`${this.#owner}: cluster discovery failed, retrying`, error);
+        this.#connectTimer = setTimeout(
+          () => attempt(retries + 1),
+          nodeRedisReconnectDelay(retries),
+        );
+      });
+    };
+    attempt(0);
+  }
+
+  /**
+   * Stop waiting and detach. An owned client is closed gracefully (pending replies drained)
+   * for at most `timeoutMs`, then destroyed; a caller's client is left open.
+   */
+  async close(owned: boolean, timeoutMs: number): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
+    this.target.off(this.#readyEvent, this.#onReady);
+    this.#gate.fail(new ApiKeyCacheError("E_CLOSED", `${this.#owner} is closed`));
+    if (owned) await closeClient(this.target, timeoutMs);
+  }
+
+  #send(firstKey: string | undefined, args: string[]): Promise<unknown> {
+    const cluster = this.#cluster;
+    if (cluster === undefined) {
+      return (this.#client as NodeRedisClient).sendCommand(args, RAW_COMMAND_OPTIONS);
+    }
+    // Never read from replicas: a lagging replica could still serve a revoked key.
+    return cluster.sendCommand(firstKey, false, args, RAW_COMMAND_OPTIONS);
+  }
+}
+
+/**
+ * Close a client gracefully within `timeoutMs` (a hung server would keep `close()` waiting
+ * for replies forever), then destroy it. Never throws.
+ */
+export async function closeClient(
+  client: NodeRedisClientOrCluster | NodeRedisClient,
+  timeoutMs: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    if (client.isOpen) {
+      await Promise.race([
+        client.close(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+    }
+  } catch {
+    // Already closed, or closing failed: destroy() below releases the socket either way.
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    try {
+      client.destroy();
+    } catch {
+      // destroy() of an already destroyed client: nothing left to release.
+    }
+  }
+}

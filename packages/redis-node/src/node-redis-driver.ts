@@ -1,0 +1,131 @@
+/**
+ * `nodeRedisDriver`: the `RedisDriver` core's `buildApiKeyCacheBackend` uses to create
+ * node-redis backends and buses that own their clients, with the safe defaults of
+ * `node-redis-client-options.ts` and an `error` listener on every client (a node-redis
+ * client without one crashes the process on the first dropped connection).
+ */
+import {
+  type ApiKeyCacheBackend,
+  type ApiKeyCacheLogger,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  defaultLogger,
+  type InvalidationBus,
+  type RedisDriver,
+  type RedisDriverBackendOptions,
+  type RedisDriverBusOptions,
+} from "@apikey/core";
+import { createClient, createCluster } from "redis";
+import { logConnectionErrors } from "./connection-error-log.js";
+import { NodeRedisApiKeyCacheBackend } from "./node-redis-backend.js";
+import type { NodeRedisClient, NodeRedisClientOrCluster } from "./node-redis-client.js";
+import {
+  assertRedisUrl,
+  nodeRedisClientOptions,
+  nodeRedisClusterOptions,
+} from "./node-redis-client-options.js";
+import { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
+import { assertLogger, assertTimeout } from "./options-validation.js";
+
+const OWNER = "nodeRedisDriver";
+
+interface ResolvedConnectionOptions {
+  url: string;
+  logger: ApiKeyCacheLogger;
+  commandTimeoutMs: number;
+  cluster: boolean;
+}
+
+function resolveConnectionOptions(
+  options: RedisDriverBackendOptions | RedisDriverBusOptions,
+): ResolvedConnectionOptions {
+  assertRedisUrl(options.url, OWNER);
+  const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  assertTimeout(commandTimeoutMs, OWNER);
+  const logger = options.logger ?? defaultLogger;
+  assertLogger(logger, OWNER);
+  return { url: options.url, logger, commandTimeoutMs, cluster: options.cluster === true };
+}
+
+/** A client (or cluster) with the safe defaults and a rate-limited error listener; not connected. */
+function createOwnedClient(
+  options: ResolvedConnectionOptions,
+  label: string,
+  pingIdleConnection = true,
+): NodeRedisClientOrCluster {
+  const safe = { commandTimeoutMs: options.commandTimeoutMs, pingIdleConnection };
+  const client: NodeRedisClientOrCluster = options.cluster
+    ? (createCluster(
+        nodeRedisClusterOptions(options.url, safe),
+      ) as unknown as NodeRedisClientOrCluster)
+    : (createClient(
+        nodeRedisClientOptions(options.url, safe),
+      ) as unknown as NodeRedisClientOrCluster);
+  logConnectionErrors(client, options.logger, label);
+  if (options.cluster) {
+    // Per-node errors are re-emitted as "node-error" and need the same rate-limited report.
+    logConnectionErrors(
+      { on: (_event, listener) => client.on("node-error", listener), off: () => undefined },
+      options.logger,
+      `${label} (cluster node)`,
+    );
+  }
+  return client;
+}
+
+/**
+ * The node-redis {@link RedisDriver}: backends and buses on clients it creates and owns,
+ * connected in the background (construction never blocks), closed by their `close()`.
+ *
+ * @example
+ * const backend = buildApiKeyCacheBackend({ backend: "redis", redisUrl, redis: nodeRedisDriver });
+ */
+export const nodeRedisDriver: RedisDriver = {
+  name: "node-redis",
+
+  createBackend(options: RedisDriverBackendOptions): ApiKeyCacheBackend {
+    const resolved = resolveConnectionOptions(options);
+    const client = createOwnedClient(resolved, "NodeRedisApiKeyCacheBackend");
+    const backendOptions = {
+      logger: resolved.logger,
+      commandTimeoutMs: resolved.commandTimeoutMs,
+      ownsClient: true,
+    };
+    try {
+      return new NodeRedisApiKeyCacheBackend(
+        client,
+        options.keyPrefix === undefined
+          ? backendOptions
+          : { ...backendOptions, keyPrefix: options.keyPrefix },
+      );
+    } catch (error) {
+      client.destroy();
+      throw error;
+    }
+  },
+
+  createInvalidationBus(options: RedisDriverBusOptions): InvalidationBus {
+    const resolved = resolveConnectionOptions(options);
+    const publisher = createOwnedClient(resolved, "NodeRedisInvalidationBus publisher");
+    // The subscriber is one standalone connection even for a cluster: classic pub/sub
+    // messages reach every node. The bus pings it itself, within its deadline.
+    const subscriber = createOwnedClient(
+      { ...resolved, cluster: false },
+      "NodeRedisInvalidationBus subscriber",
+      false,
+    ) as NodeRedisClient;
+    try {
+      return new NodeRedisInvalidationBus({
+        publisher,
+        subscriber,
+        channel: options.channel,
+        logger: resolved.logger,
+        commandTimeoutMs: resolved.commandTimeoutMs,
+        ownsClients: true,
+      });
+    } catch (error) {
+      publisher.destroy();
+      subscriber.destroy();
+      throw error;
+    }
+  },
+};
