@@ -31,7 +31,9 @@ async function main(): Promise<void> {
     console.log(`\n## ${suite.name}: ${suite.description}`);
     const suiteStartedAt = performance.now();
     await suite.run({ options, goals });
-    console.log(`\n(${suite.name} took ${((performance.now() - suiteStartedAt) / 1000).toFixed(1)} s)`);
+    console.log(
+      `\n(${suite.name} took ${((performance.now() - suiteStartedAt) / 1000).toFixed(1)} s)`,
+    );
   }
   console.log("\n## Goals (informational)\n");
   console.log(

@@ -1,11 +1,10 @@
 /**
  * Entry point of `pnpm demo`: the primary forks the workers, each worker runs the API. A bad
- * configuration stops the start with a message naming the variable (exit code 2).
+ * configuration stops the start with a message naming the variable (exit code 2). Each role
+ * imports only its own modules, so the primary never loads Fastify or a Redis client.
  */
 import cluster from "node:cluster";
 import { type DemoConfig, DemoConfigError, loadConfig } from "./config.js";
-import { runPrimary } from "./primary.js";
-import { runWorker } from "./worker.js";
 
 let config: DemoConfig;
 try {
@@ -17,10 +16,14 @@ try {
 }
 
 if (cluster.isPrimary) {
+  const { runPrimary } = await import("./primary.js");
   runPrimary(config);
 } else {
-  runWorker(config).catch((error: unknown) => {
+  try {
+    const { runWorker } = await import("./worker.js");
+    await runWorker(config);
+  } catch (error) {
     console.error(`[worker ${process.pid}] failed to start:`, error);
     process.exit(1);
-  });
+  }
 }

@@ -7,6 +7,35 @@ export type {
 } from "./backend-check.js";
 export { BACKEND_CHECK_GROUPS, DEFAULT_CHECK_TIMEOUT_MS, defineChecks } from "./backend-check.js";
 export { backendChecks, listBackendChecks } from "./backend-checks.js";
+export type {
+  BusCheck,
+  BusCheckContext,
+  BusCheckGroup,
+  InvalidationBusCapabilities,
+  InvalidationBusConformanceOptions,
+} from "./bus-check.js";
+export { BUS_CHECK_GROUPS, DEFAULT_BUS_CHECK_TIMEOUT_MS } from "./bus-check.js";
+export {
+  busChecks,
+  busCloseChecks,
+  busDeliveryChecks,
+  busOriginChecks,
+  busReconnectChecks,
+  busSubscriptionChecks,
+} from "./bus-checks.js";
+export type {
+  BusCheckResult,
+  BusCheckSession,
+  RunInvalidationBusChecksFilter,
+} from "./bus-conformance.js";
+export {
+  createBusCheckSession,
+  describeInvalidationBusConformance,
+  listInvalidationBusChecks,
+  runInvalidationBusChecks,
+} from "./bus-conformance.js";
+export type { BusEvent } from "./bus-recorder.js";
+export { BusRecorder } from "./bus-recorder.js";
 export { assertFailsWithCode } from "./check-assertions.js";
 export { richValue, sampleKey, sampleValue } from "./check-fixtures.js";
 export type { CheckSession } from "./check-session.js";
@@ -52,32 +81,3 @@ export type {
 export { createInProcessBusNetwork } from "./in-process-bus.js";
 export type { BackendCheckResult, RunBackendChecksFilter } from "./run-backend-checks.js";
 export { runBackendChecks } from "./run-backend-checks.js";
-export type {
-  BusCheck,
-  BusCheckContext,
-  BusCheckGroup,
-  InvalidationBusCapabilities,
-  InvalidationBusConformanceOptions,
-} from "./bus-check.js";
-export { BUS_CHECK_GROUPS, DEFAULT_BUS_CHECK_TIMEOUT_MS } from "./bus-check.js";
-export {
-  busChecks,
-  busCloseChecks,
-  busDeliveryChecks,
-  busOriginChecks,
-  busReconnectChecks,
-  busSubscriptionChecks,
-} from "./bus-checks.js";
-export type {
-  BusCheckResult,
-  BusCheckSession,
-  RunInvalidationBusChecksFilter,
-} from "./bus-conformance.js";
-export {
-  createBusCheckSession,
-  describeInvalidationBusConformance,
-  listInvalidationBusChecks,
-  runInvalidationBusChecks,
-} from "./bus-conformance.js";
-export type { BusEvent } from "./bus-recorder.js";
-export { BusRecorder } from "./bus-recorder.js";

@@ -222,6 +222,15 @@ describe("useRedisCluster()", () => {
     expect(ranges).toHaveLength(3);
   });
 
+  it("a restarted node rejoins with its slots (its nodes.conf survives in its temp dir)", async () => {
+    const node = cluster.nodes[1];
+    if (node === undefined) throw new Error("no second node");
+    const before = await redisCommand(node, "CLUSTER", "MYID");
+    await node.restart();
+    expect(await redisCommand(node, "CLUSTER", "MYID")).toBe(before);
+    await cluster.waitUntilHealthy(20_000);
+  });
+
   it("routes keys: a node answers MOVED for a slot it does not serve", async () => {
     const replies = await Promise.allSettled(
       cluster.nodes.map((node) => redisCommand(node, "SET", "probe", "1")),

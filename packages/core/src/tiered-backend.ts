@@ -105,12 +105,17 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     return this.#l1Enabled;
   }
 
-  async get(cacheKey: string): Promise<V | undefined> {
-    if (this.#closed) throw closedError();
-    if (this.#l1Enabled) {
-      const hit = await this.#local.get(cacheKey);
-      if (hit !== undefined) return hit;
-    }
+  get(cacheKey: string): Promise<V | undefined> {
+    if (this.#closed) return Promise.reject(closedError());
+    if (!this.#l1Enabled) return this.#readThrough(cacheKey);
+    // The hot path: one L1 promise and one continuation, no async frame of our own.
+    return this.#local
+      .get(cacheKey)
+      .then((hit) => (hit !== undefined ? hit : this.#readThrough(cacheKey)));
+  }
+
+  /** An L1 miss: ask L2, and fill L1 only if nothing changed the key meanwhile. */
+  async #readThrough(cacheKey: string): Promise<V | undefined> {
     const mark = this.#generations.mark(cacheKey);
     const sentAt = this.#now();
     try {
@@ -157,11 +162,8 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
         }
         // Reads of this key already in flight may carry an entry that expired in L2 meanwhile.
         this.#generations.bumpKey(cacheKey);
-      } else {
-        // L2 kept an entry this call did not see: drop any L1 copy so the next read asks L2.
-        this.#generations.bumpKey(cacheKey);
-        this.#local.delete(cacheKey).catch(this.#onLocalError);
       }
+      // Not stored: L2 did not change, so an L1 copy (if any) stays valid under the usual rules.
     } finally {
       this.#generations.release(mark);
     }
@@ -188,9 +190,17 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
         existing = await remote.get(cacheKey);
       }
       // Fill L1 with what L2 now holds, unless something changed the key meanwhile.
-      if (this.#generations.unchanged(mark)) {
-        if (existing !== undefined) this.#fill(cacheKey, existing, sentAt, this.#localTtlMs);
-        else if (ttlSeconds > 0) this.#fill(cacheKey, value, sentAt, ttlSeconds * 1000);
+      if (existing === undefined) {
+        if (ttlSeconds > 0 && this.#generations.unchanged(mark)) {
+          this.#fill(cacheKey, value, sentAt, ttlSeconds * 1000);
+        }
+      } else if (this.#l1Enabled) {
+        // An L1 copy of the same entry is kept: its expiry is known to be no later than L2's,
+        // whereas a fresh fill can only be given localTtlSeconds.
+        const held = await this.#local.get(cacheKey).catch(() => undefined);
+        if (this.#generations.unchanged(mark) && !sameEntry(held, existing)) {
+          this.#fill(cacheKey, existing, sentAt, this.#localTtlMs);
+        }
       }
       if (existing === undefined) this.#generations.bumpKey(cacheKey);
     } finally {
@@ -329,6 +339,10 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       },
     );
   }
+}
+
+function sameEntry(a: CachedApiKey | undefined, b: CachedApiKey): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 function closedError(): ApiKeyCacheError {

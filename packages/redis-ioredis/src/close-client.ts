@@ -18,7 +18,8 @@ export async function closeClientWithin(client: IoredisClient, waitMs: number): 
       // Never connected (lazyConnect): QUIT would open a connection just to close it.
       client.disconnect();
     } else {
-      client.quit().catch(noop);
+      // QUIT refused (not connected, no offline queue): nothing to flush, drop it now.
+      client.quit().catch(() => client.disconnect());
     }
     if (await settlesWithin(ended, waitMs)) return;
     client.disconnect();

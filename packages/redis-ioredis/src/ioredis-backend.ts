@@ -183,7 +183,7 @@ export class IoredisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       return;
     }
     // The master list is known only once the cluster is ready.
-    await this.#runner.run("CLUSTER READY", () => Promise.resolve());
+    await this.#runner.run("connection", () => Promise.resolve());
     const masters = client.nodes("master");
     if (masters.length === 0) {
       throw new ApiKeyCacheError("E_BACKEND_UNAVAILABLE", `${OWNER}: the cluster has no master`);

@@ -60,6 +60,5 @@ describe("3-master cluster, driver-owned clients", () => {
       await Promise.all([cleaner.close(), backend.close()]);
     },
     capabilities: { sharedBetweenInstances: true },
-    modelRuns: 15,
   });
 });

@@ -43,18 +43,21 @@ describe("undecodable entries", () => {
     await Promise.all([raw.quit(), client.quit()]);
   });
 
-  it.each(BAD_STRINGS)("%s reads as a miss, is logged without its value, and is removed", async (_, bad) => {
-    const logger = recordingLogger();
-    const backend = new IoredisApiKeyCacheBackend(client, { keyPrefix: testPrefix(), logger });
-    const key = `${backend.keyPrefix}k`;
-    await raw.set(key, bad);
-    expect(await backend.get("k")).toBeUndefined();
-    await waitUntilGone(raw, key);
-    const warning = await logger.waitFor("warn", key);
-    expect(JSON.stringify(logger.lines)).not.toContain(SECRET);
-    expect(warning.message).toContain("read as a miss");
-    await backend.close();
-  });
+  it.each(BAD_STRINGS)(
+    "%s reads as a miss, is logged without its value, and is removed",
+    async (_, bad) => {
+      const logger = recordingLogger();
+      const backend = new IoredisApiKeyCacheBackend(client, { keyPrefix: testPrefix(), logger });
+      const key = `${backend.keyPrefix}k`;
+      await raw.set(key, bad);
+      expect(await backend.get("k")).toBeUndefined();
+      await waitUntilGone(raw, key);
+      const warning = await logger.waitFor("warn", key);
+      expect(JSON.stringify(logger.lines)).not.toContain(SECRET);
+      expect(warning.message).toContain("read as a miss");
+      await backend.close();
+    },
+  );
 
   it("a hash under the key (WRONGTYPE) reads as a miss and is removed", async () => {
     const logger = recordingLogger();

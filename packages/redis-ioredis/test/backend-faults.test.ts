@@ -36,7 +36,9 @@ async function expectEveryOperationUnavailable(backend: ApiKeyCacheBackend): Pro
     }),
   );
   for (const { name, error, elapsedMs } of outcomes) {
-    expect(isApiKeyCacheError(error, "E_BACKEND_UNAVAILABLE"), `${name}: ${String(error)}`).toBe(true);
+    expect(isApiKeyCacheError(error, "E_BACKEND_UNAVAILABLE"), `${name}: ${String(error)}`).toBe(
+      true,
+    );
     expect(elapsedMs, `${name} settled after ${Math.round(elapsedMs)} ms`).toBeLessThan(BOUND_MS);
   }
 }

@@ -14,7 +14,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   IoredisApiKeyCacheBackend,
-  IoredisInvalidationBus,
+  type IoredisInvalidationBus,
   ioredisDriver,
 } from "../src/index.js";
 import { testPrefix } from "./support/test-prefix.js";
@@ -100,10 +100,7 @@ describe("ioredisDriver", () => {
       () => ioredisDriver.createBackend({ url, commandTimeoutMs: Number.NaN }),
       "E_CONFIG",
     );
-    expectThrowsCode(
-      () => ioredisDriver.createInvalidationBus({ url, channel: "" }),
-      "E_CONFIG",
-    );
+    expectThrowsCode(() => ioredisDriver.createInvalidationBus({ url, channel: "" }), "E_CONFIG");
     expectThrowsCode(
       () => ioredisDriver.createInvalidationBus({ url: "ftp://x", channel: "c" }),
       "E_CONFIG",

@@ -49,7 +49,10 @@ function cacheKeysPerMaster(prefix: string, perMaster: number): string[] {
   const buckets: string[][] = Array.from({ length: masters }, () => []);
   for (let i = 0; buckets.some((bucket) => bucket.length < perMaster) && i < 100_000; i++) {
     const cacheKey = `k${i}`;
-    const owner = Math.min(masters - 1, Math.floor((clusterKeySlot(prefix + cacheKey) * masters) / 16_384));
+    const owner = Math.min(
+      masters - 1,
+      Math.floor((clusterKeySlot(prefix + cacheKey) * masters) / 16_384),
+    );
     const bucket = buckets[owner];
     if (bucket !== undefined && bucket.length < perMaster) bucket.push(cacheKey);
   }
@@ -60,7 +63,10 @@ describe("NodeRedisApiKeyCacheBackend on a cluster", () => {
   it("clear() removes its keys on every master, and only its own (glob characters in the prefix)", async () => {
     const id = randomPrefix("").slice(1);
     const prefix = `b?[x]\\*${id}`;
-    const backend = new NodeRedisApiKeyCacheBackend(client, { keyPrefix: prefix, logger: silentLogger });
+    const backend = new NodeRedisApiKeyCacheBackend(client, {
+      keyPrefix: prefix,
+      logger: silentLogger,
+    });
     const cacheKeys = cacheKeysPerMaster(prefix, 40);
     await Promise.all(cacheKeys.map((key) => backend.set(key, { apiKey: key, active: true }, 60)));
     // Keys the unescaped glob `b?[x]\*...*` would match, and a longer unrelated prefix.
@@ -88,12 +94,16 @@ describe("NodeRedisApiKeyCacheBackend on a cluster", () => {
     }) as NodeRedisApiKeyCacheBackend;
     const cacheKeys = cacheKeysPerMaster(backend.keyPrefix, 3);
     await Promise.all(cacheKeys.map((key) => backend.set(key, { apiKey: key, active: true }, 60)));
-    expect(await backend.get(cacheKeys[0] as string)).toEqual({ apiKey: cacheKeys[0], active: true });
+    expect(await backend.get(cacheKeys[0] as string)).toEqual({
+      apiKey: cacheKeys[0],
+      active: true,
+    });
     expect(
       await backend.setIfAbsentGet(cacheKeys[1] as string, { apiKey: "other", active: false }, 60),
     ).toEqual({ apiKey: cacheKeys[1], active: true });
     await backend.clear();
-    for (const node of cluster.nodes) expect(await keysOnNode(node.url, backend.keyPrefix)).toEqual([]);
+    for (const node of cluster.nodes)
+      expect(await keysOnNode(node.url, backend.keyPrefix)).toEqual([]);
     await backend.close();
     expect(backend.client.isOpen).toBe(false);
   });

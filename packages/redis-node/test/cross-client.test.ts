@@ -43,7 +43,9 @@ for (const direction of ["node-redis → ioredis", "ioredis → node-redis"] as 
       await writer.set("c", value, 60);
       expect(await reader.get("a")).toEqual(value);
       expect(await reader.setIfAbsent("a", { apiKey: "other", active: false }, 60)).toBe(false);
-      expect(await reader.setIfAbsentGet?.("b", { apiKey: "other", active: false }, 60)).toEqual(value);
+      expect(await reader.setIfAbsentGet?.("b", { apiKey: "other", active: false }, 60)).toEqual(
+        value,
+      );
       await reader.delete("a");
       expect(await writer.get("a")).toBeUndefined();
       await reader.clear();

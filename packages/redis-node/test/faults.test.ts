@@ -47,7 +47,9 @@ async function expectAllUnavailable(backend: ApiKeyCacheBackend): Promise<void> 
     }),
   );
   for (const { name, error, elapsed } of outcomes) {
-    expect(isApiKeyCacheError(error, "E_BACKEND_UNAVAILABLE"), `${name}: ${String(error)}`).toBe(true);
+    expect(isApiKeyCacheError(error, "E_BACKEND_UNAVAILABLE"), `${name}: ${String(error)}`).toBe(
+      true,
+    );
     expect(elapsed, name).toBeLessThan(BOUND_MS);
   }
 }

@@ -29,8 +29,17 @@ describe("NodeRedisInvalidationBus with caller clients", () => {
     const publisher = await connectedClient(redis.url);
     const subscriber = await connectedClient(redis.url);
     const ownChannel = invalidationChannel(randomPrefix("bus"));
-    const bus = new NodeRedisInvalidationBus({ publisher, subscriber, channel: ownChannel, logger: silentLogger });
-    const other = nodeRedisDriver.createInvalidationBus({ url: redis.url, channel: ownChannel, logger: silentLogger });
+    const bus = new NodeRedisInvalidationBus({
+      publisher,
+      subscriber,
+      channel: ownChannel,
+      logger: silentLogger,
+    });
+    const other = nodeRedisDriver.createInvalidationBus({
+      url: redis.url,
+      channel: ownChannel,
+      logger: silentLogger,
+    });
     const events: string[] = [];
     const seen = new Promise<void>((resolve) => {
       void bus.subscribe({
@@ -44,7 +53,9 @@ describe("NodeRedisInvalidationBus with caller clients", () => {
     });
     await expect.poll(() => events.includes("ready"), { timeout: 5000 }).toBe(true);
     await redisCommand(redis.url, "CLIENT", "KILL", "TYPE", "pubsub");
-    await expect.poll(() => events.filter((e) => e === "ready").length, { timeout: 10_000 }).toBe(2);
+    await expect
+      .poll(() => events.filter((e) => e === "ready").length, { timeout: 10_000 })
+      .toBe(2);
     expect(events.indexOf("disconnected")).toBeGreaterThan(0);
     await other.publish({ op: "delete", key: "after" });
     await seen;
@@ -61,8 +72,8 @@ describe("NodeRedisInvalidationBus with caller clients", () => {
       () => new NodeRedisInvalidationBus({ publisher: client, subscriber: client, channel: "c" }),
     ).toThrow(expect.objectContaining({ code: "E_CONFIG" }));
     const other = await connectedClient(redis.url);
-    expect(() => new NodeRedisInvalidationBus({ publisher: client, subscriber: other, channel: "" })).toThrow(
-      expect.objectContaining({ code: "E_CONFIG" }),
-    );
+    expect(
+      () => new NodeRedisInvalidationBus({ publisher: client, subscriber: other, channel: "" }),
+    ).toThrow(expect.objectContaining({ code: "E_CONFIG" }));
   });
 });

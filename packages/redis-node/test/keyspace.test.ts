@@ -22,9 +22,14 @@ describe("prefix isolation", () => {
     it(`clear() with prefix ${JSON.stringify(glob)} removes exactly its own keys`, async () => {
       const id = randomPrefix("").slice(1);
       const prefix = `${glob}${id}`;
-      const backend = new NodeRedisApiKeyCacheBackend(client, { keyPrefix: prefix, logger: silentLogger });
+      const backend = new NodeRedisApiKeyCacheBackend(client, {
+        keyPrefix: prefix,
+        logger: silentLogger,
+      });
       await Promise.all(
-        Array.from({ length: 20 }, (_, i) => backend.set(`k${i}`, { apiKey: `k${i}`, active: true }, 60)),
+        Array.from({ length: 20 }, (_, i) =>
+          backend.set(`k${i}`, { apiKey: `k${i}`, active: true }, 60),
+        ),
       );
       // What the unescaped pattern would also have matched, plus unrelated neighbours.
       const strangers =
@@ -52,7 +57,10 @@ describe("undecodable entries", () => {
   for (const [what, plant] of planted) {
     it(`${what} reads as a miss, is logged without the value, and is removed`, async () => {
       const logger = recordingLogger();
-      const backend = new NodeRedisApiKeyCacheBackend(client, { keyPrefix: randomPrefix(), logger });
+      const backend = new NodeRedisApiKeyCacheBackend(client, {
+        keyPrefix: randomPrefix(),
+        logger,
+      });
       const key = `${backend.keyPrefix}bad`;
       await plant(key);
       expect(await backend.get("bad")).toBeUndefined();
@@ -103,7 +111,9 @@ describe("TTL on the server", () => {
       const limit = Math.ceil(ttlSeconds * 1000);
       await backend.set("k", { apiKey: "k", active: true }, ttlSeconds);
       expect(await backend.setIfAbsent("n", { apiKey: "n", active: true }, ttlSeconds)).toBe(true);
-      expect(await backend.setIfAbsentGet("g", { apiKey: "g", active: true }, ttlSeconds)).toBeUndefined();
+      expect(
+        await backend.setIfAbsentGet("g", { apiKey: "g", active: true }, ttlSeconds),
+      ).toBeUndefined();
       for (const key of ["k", "n", "g"]) {
         const pttl = Number(await redisCommand(redis.url, "PTTL", `${backend.keyPrefix}${key}`));
         expect(pttl).toBeGreaterThan(0);
@@ -115,7 +125,10 @@ describe("TTL on the server", () => {
   }
 
   it("stores compact JSON, readable by any client", async () => {
-    const backend = new NodeRedisApiKeyCacheBackend(client, { keyPrefix: randomPrefix(), logger: silentLogger });
+    const backend = new NodeRedisApiKeyCacheBackend(client, {
+      keyPrefix: randomPrefix(),
+      logger: silentLogger,
+    });
     await backend.set("k", { apiKey: "ak_1", active: true, scopes: ["read"] }, 60);
     expect(await redisCommand(redis.url, "GET", `${backend.keyPrefix}k`)).toBe(
       '{"apiKey":"ak_1","active":true,"scopes":["read"]}',

@@ -10,7 +10,10 @@ const redis = useRedisServer();
 describe("client ownership and configuration", () => {
   it("close() leaves a caller's client open, is idempotent, and later calls reject E_CLOSED", async () => {
     const client = await connectedClient(redis.url);
-    const backend = new NodeRedisApiKeyCacheBackend(client, { keyPrefix: randomPrefix(), logger: silentLogger });
+    const backend = new NodeRedisApiKeyCacheBackend(client, {
+      keyPrefix: randomPrefix(),
+      logger: silentLogger,
+    });
     await backend.set("k", { apiKey: "k", active: true }, 60);
     await Promise.all([backend.close(), backend.close()]);
     await backend.close();
@@ -39,7 +42,10 @@ describe("client ownership and configuration", () => {
   it("a caller's client connected later serves calls made before, within the deadline", async () => {
     const client = createClient({ url: redis.url });
     client.on("error", () => {});
-    const backend = new NodeRedisApiKeyCacheBackend(client, { keyPrefix: randomPrefix(), logger: silentLogger });
+    const backend = new NodeRedisApiKeyCacheBackend(client, {
+      keyPrefix: randomPrefix(),
+      logger: silentLogger,
+    });
     const pending = backend.get("k");
     await client.connect();
     expect(await pending).toBeUndefined();

@@ -58,11 +58,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
     durationMs: seconds("duration", values.duration ?? env.BENCH_DURATION, 2),
     warmupMs: seconds("warmup", values.warmup ?? env.BENCH_WARMUP, 0.5),
     runs: positiveInteger("runs", values.runs ?? env.BENCH_RUNS, 3),
-    httpDurationMs: seconds(
-      "http-duration",
-      values["http-duration"] ?? env.BENCH_HTTP_DURATION,
-      4,
-    ),
+    httpDurationMs: seconds("http-duration", values["http-duration"] ?? env.BENCH_HTTP_DURATION, 4),
     revocationSamples: positiveInteger("samples", values.samples ?? env.BENCH_SAMPLES, 500),
   };
 }

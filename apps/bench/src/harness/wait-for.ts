@@ -8,7 +8,8 @@ export async function waitFor(
 ): Promise<void> {
   const giveUpAt = performance.now() + capMs;
   while (!(await condition())) {
-    if (performance.now() >= giveUpAt) throw new Error(`timed out after ${capMs} ms waiting for ${what}`);
+    if (performance.now() >= giveUpAt)
+      throw new Error(`timed out after ${capMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

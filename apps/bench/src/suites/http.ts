@@ -9,12 +9,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startRedisServer } from "@apikey/conformance/redis";
 import type { DemoProcess } from "@apikey/demo";
 import { startDemoProcess } from "@apikey/demo";
 import autocannon from "autocannon";
 import { median } from "../harness/compare-contenders.js";
 import { formatMs, formatRatio } from "../harness/goals.js";
-import { startBenchRedisServer } from "../harness/redis-server.js";
 import type { BenchSuite, SuiteContext } from "../harness/suite.js";
 import { formatCount, renderTable } from "../harness/table.js";
 
@@ -37,7 +37,7 @@ export const httpSuite: BenchSuite = {
   name: "http",
   description: `demo app (${WORKERS} workers), GET /v1/whoami with a valid key: auth on vs APIKEY_AUTH=off`,
   async run(context: SuiteContext): Promise<void> {
-    const server = await startBenchRedisServer();
+    const server = await startRedisServer();
     const dataRoot = await mkdtemp(join(tmpdir(), "apikey-bench-http-"));
     const demos: DemoProcess[] = [];
     const rows: string[][] = [];
@@ -79,7 +79,9 @@ export const httpSuite: BenchSuite = {
             );
           }
           const [on, off] = targets.map((target) => target.results[round] as LoadResult);
-          roundRatios.push((on as LoadResult).requestsPerSecond / (off as LoadResult).requestsPerSecond);
+          roundRatios.push(
+            (on as LoadResult).requestsPerSecond / (off as LoadResult).requestsPerSecond,
+          );
         }
         const ratio = median(roundRatios);
         const verdict = context.goals.ratio(
@@ -147,7 +149,10 @@ async function expectStatus(
   headers: Record<string, string>,
   status: number,
 ): Promise<void> {
-  const response = await fetch(`${url}/v1/whoami`, { headers, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${url}/v1/whoami`, {
+    headers,
+    signal: AbortSignal.timeout(10_000),
+  });
   await response.arrayBuffer();
   if (response.status !== status) {
     throw new Error(`GET /v1/whoami answered ${response.status}, expected ${status}`);

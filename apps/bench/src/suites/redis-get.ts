@@ -6,6 +6,8 @@
  * keyv, cache-manager and bentocache on the same server, and node-redis with its default
  * timeout, are context.
  */
+
+import { startRedisServer } from "@apikey/conformance/redis";
 import type { CachedApiKey } from "@apikey/core";
 import { encodeCachedApiKey } from "@apikey/core";
 import { IoredisApiKeyCacheBackend } from "@apikey/redis-ioredis";
@@ -18,7 +20,6 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { type Contender, compareContenders } from "../harness/compare-contenders.js";
 import { type RatioSpec, reportComparison } from "../harness/comparison-report.js";
-import { startBenchRedisServer } from "../harness/redis-server.js";
 import type { BenchSuite, SuiteContext } from "../harness/suite.js";
 import { expectHit, KEY_COUNT, LONG_TTL_SECONDS, makeApiKeys } from "../harness/workload.js";
 
@@ -37,7 +38,7 @@ export const redisGetSuite: BenchSuite = {
   name: "redis-get",
   description: "Redis get hits: our backends vs the raw client they wrap, peers for context",
   async run(context: SuiteContext): Promise<void> {
-    const server = await startBenchRedisServer();
+    const server = await startRedisServer();
     const closers: (() => Promise<unknown>)[] = [];
     try {
       const keys = makeApiKeys(KEY_COUNT);
@@ -85,11 +86,13 @@ export const redisGetSuite: BenchSuite = {
       );
       for (let start = 0; start < KEY_COUNT; start += 500) {
         await Promise.all(
-          keys.slice(start, start + 500).flatMap((key) => [
-            keyv.set(key.hash, key.record, ttlMs),
-            cacheManager.set(key.hash, key.record, ttlMs),
-            bento.set({ key: key.hash, value: key.record, ttl: ttlMs }),
-          ]),
+          keys
+            .slice(start, start + 500)
+            .flatMap((key) => [
+              keyv.set(key.hash, key.record, ttlMs),
+              cacheManager.set(key.hash, key.record, ttlMs),
+              bento.set({ key: key.hash, value: key.record, ttl: ttlMs }),
+            ]),
         );
       }
 

@@ -7,6 +7,8 @@
  * - Revocation propagation: two tiered backends, one per client library, on one server; a key
  *   L1-cached on B is deleted through A, and B's `get` is polled until it misses (goal p99 < 50 ms).
  */
+
+import { startRedisServer } from "@apikey/conformance/redis";
 import {
   type ApiKeyCacheBackend,
   type CachedApiKey,
@@ -26,7 +28,6 @@ import { type Contender, compareContenders } from "../harness/compare-contenders
 import { reportComparison } from "../harness/comparison-report.js";
 import { formatMs } from "../harness/goals.js";
 import { summarizeLatencies } from "../harness/latency-stats.js";
-import { startBenchRedisServer } from "../harness/redis-server.js";
 import type { BenchSuite, SuiteContext } from "../harness/suite.js";
 import { formatCount, renderTable } from "../harness/table.js";
 import { waitFor } from "../harness/wait-for.js";
@@ -57,7 +58,7 @@ export const tieredSuite: BenchSuite = {
   name: "tiered",
   description: "tiered L1 hits and resolver hits vs bare backend hits; revocation propagation",
   async run(context: SuiteContext): Promise<void> {
-    const server = await startBenchRedisServer();
+    const server = await startRedisServer();
     const closers: (() => Promise<unknown>)[] = [];
     try {
       await measureHitOverheads(context, server.url, closers);
@@ -137,7 +138,8 @@ async function measureHitOverheads(
     },
     {
       name: RESOLVER_MEMORY,
-      operation: async (sequence) => expectActive(await memoryResolver.resolve(plaintext(sequence))),
+      operation: async (sequence) =>
+        expectActive(await memoryResolver.resolve(plaintext(sequence))),
     },
     {
       name: HASH_TIERED,
@@ -145,7 +147,8 @@ async function measureHitOverheads(
     },
     {
       name: RESOLVER_TIERED,
-      operation: async (sequence) => expectActive(await tieredResolver.resolve(plaintext(sequence))),
+      operation: async (sequence) =>
+        expectActive(await tieredResolver.resolve(plaintext(sequence))),
     },
   ];
   const { durationMs, warmupMs, runs } = context.options;
@@ -209,8 +212,16 @@ async function measureRevocationPropagation(
   await viaNodeRedis.delete(probe);
 
   const directions = [
-    { label: "delete via ioredis, observed via node-redis", writer: viaIoredis, reader: viaNodeRedis },
-    { label: "delete via node-redis, observed via ioredis", writer: viaNodeRedis, reader: viaIoredis },
+    {
+      label: "delete via ioredis, observed via node-redis",
+      writer: viaIoredis,
+      reader: viaNodeRedis,
+    },
+    {
+      label: "delete via node-redis, observed via ioredis",
+      writer: viaNodeRedis,
+      reader: viaIoredis,
+    },
   ];
   const samples = directions.map(() => [] as number[]);
   let timedOut = 0;
@@ -269,7 +280,8 @@ async function measureRevocationPropagation(
       rows,
     ),
   );
-  if (timedOut > 0) console.log(`  ${timedOut} samples had not propagated after ${PROPAGATION_CAP_MS} ms`);
+  if (timedOut > 0)
+    console.log(`  ${timedOut} samples had not propagated after ${PROPAGATION_CAP_MS} ms`);
   const verdict = context.goals.latencyBelow(
     "tiered",
     "revocation propagation, both directions",

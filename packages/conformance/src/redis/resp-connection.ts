@@ -64,11 +64,15 @@ export class RespConnection {
   readonly #parser = new RespParser();
   readonly #pending: PendingReply[] = [];
   readonly #pushListeners = new Set<(reply: RespReply) => void>();
+  readonly #closeListeners = new Set<(error: Error) => void>();
+  readonly #localAddress: string;
   #failure: Error | undefined;
 
   private constructor(socket: Socket, timeoutMs: number) {
     this.#socket = socket;
     this.#timeoutMs = timeoutMs;
+    // Read now: a destroyed socket no longer reports it.
+    this.#localAddress = `${socket.localAddress}:${socket.localPort}`;
     socket.on("data", (chunk: Buffer) => {
       let replies: RespReply[];
       try {
@@ -151,6 +155,20 @@ export class RespConnection {
     return () => this.#pushListeners.delete(listener);
   }
 
+  /** Called once when the connection fails or is closed, with the reason. */
+  onClose(listener: (error: Error) => void): () => void {
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /**
+   * This end's `host:port`, as the server's `CLIENT LIST` shows it in `addr` (to kill exactly
+   * this connection with `killRedisClients`).
+   */
+  get localAddress(): string {
+    return this.#localAddress;
+  }
+
   /** True once the connection failed or was closed. */
   get closed(): boolean {
     return this.#failure !== undefined;
@@ -180,6 +198,7 @@ export class RespConnection {
       clearTimeout(pending.timer);
       pending.reject(error);
     }
+    for (const listener of this.#closeListeners) listener(error);
   }
 }
 

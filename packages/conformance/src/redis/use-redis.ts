@@ -22,6 +22,9 @@ import type { RedisEndpoint } from "./resp-connection.js";
 /** The environment variable naming an existing server for `useRedisServer()`. */
 export const REDIS_URL_ENV = "REDIS_URL";
 
+/** Hooks get the start deadline plus this, so the helper's own clear error wins the race. */
+const HOOK_MARGIN_MS = 5_000;
+
 /** Options of {@link useRedisServer}. */
 export interface UseRedisServerOptions extends StartRedisServerOptions {
   /**
@@ -80,16 +83,19 @@ function forwardingServer(get: () => RedisServerHandle): RedisServerHandle {
 export function useRedisServer(options: UseRedisServerOptions = {}): RedisServerHandle {
   let server: RedisServerHandle | undefined;
   const { spawn, ...startOptions } = options;
-  beforeAll(async () => {
-    const external = process.env[REDIS_URL_ENV];
-    server =
-      spawn !== true && external !== undefined && external !== ""
-        ? externalRedisServer(external)
-        : await startRedisServer(startOptions);
-  });
+  beforeAll(
+    async () => {
+      const external = process.env[REDIS_URL_ENV];
+      server =
+        spawn !== true && external !== undefined && external !== ""
+          ? externalRedisServer(external)
+          : await startRedisServer(startOptions);
+    },
+    (startOptions.startTimeoutMs ?? 10_000) + HOOK_MARGIN_MS,
+  );
   afterAll(async () => {
     await server?.stop();
-  });
+  }, HOOK_MARGIN_MS * 2);
   return forwardingServer(() => {
     if (server === undefined) throw notStarted("server");
     return server;
@@ -102,12 +108,15 @@ export function useRedisServer(options: UseRedisServerOptions = {}): RedisServer
  */
 export function useRedisCluster(options: StartRedisClusterOptions = {}): RedisClusterHandle {
   let cluster: RedisClusterHandle | undefined;
-  beforeAll(async () => {
-    cluster = await startRedisCluster(options);
-  });
+  beforeAll(
+    async () => {
+      cluster = await startRedisCluster(options);
+    },
+    (options.startTimeoutMs ?? 30_000) + HOOK_MARGIN_MS,
+  );
   afterAll(async () => {
     await cluster?.stop();
-  });
+  }, HOOK_MARGIN_MS * 2);
   const get = (): RedisClusterHandle => {
     if (cluster === undefined) throw notStarted("cluster");
     return cluster;

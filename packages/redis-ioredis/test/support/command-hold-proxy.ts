@@ -40,7 +40,10 @@ export async function startCommandHoldProxy(target: {
         holding.chunks.push(chunk);
         return;
       }
-      if (armed !== undefined && chunk.toString("latin1").toLowerCase().includes(`\r\n${armed}\r\n`)) {
+      if (
+        armed !== undefined &&
+        chunk.toString("latin1").toLowerCase().includes(`\r\n${armed}\r\n`)
+      ) {
         armed = undefined;
         holding = { upstream, chunks: [chunk] };
         onHeld?.();
