@@ -56,7 +56,10 @@ describeBackendConformance<TieredApiKeyCacheBackend>("TieredApiKeyCacheBackend",
       await shared.store.close();
     }
   },
-  createWithFakeClock: () => {
+  // Started once L1 is on: an L1 copy made by a read lives localTtlSeconds from the read (it
+  // cannot know L2's remaining TTL), so exact TTLs hold for entries this instance wrote while
+  // L1 was on, which is every entry of a model run started after the subscription is ready.
+  createWithFakeClock: async () => {
     let now = 0;
     const clock = (): number => now;
     const tiered = member(
@@ -67,6 +70,10 @@ describeBackendConformance<TieredApiKeyCacheBackend>("TieredApiKeyCacheBackend",
       },
       clock,
     );
+    const readyBy = performance.now() + 2_000;
+    while (!tiered.l1Enabled && performance.now() < readyBy) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     return {
       backend: tiered,
       advance: (ms: number) => {
