@@ -5,8 +5,8 @@ const config: ViteUserConfig = defineConfig({
   ssr: { resolve: { conditions: ["@apikey/source"] } },
   test: {
     include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 90_000,
+    hookTimeout: 90_000,
   },
 });
 

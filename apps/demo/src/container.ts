@@ -37,6 +37,8 @@ export interface DemoContainer {
   readonly store: KeyStore;
   readonly backend: ApiKeyCacheBackend<DemoKeyRecord>;
   readonly resolver: DemoResolver;
+  /** Where the app's and the cache's warnings go. */
+  readonly logger: ApiKeyCacheLogger;
   /** Close the backend (Redis connections) and the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function createContainer(
     store,
     backend,
     resolver,
+    logger,
     close: () => {
       closing ??= backend.close().finally(() => store.close());
       return closing;

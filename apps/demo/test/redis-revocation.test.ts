@@ -3,11 +3,11 @@
  * backend rejects on every worker's next request; the tiered backend once the bus delivered.
  */
 import { type RedisServerHandle, startRedisServer } from "@apikey/conformance/redis";
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoProcess } from "../src/demo-process.js";
 import { sendRequest } from "../src/http-client.js";
 import { warmEveryWorker, watchRevocation, whoami } from "../src/revocation-probe.js";
-import { createKey, revokeKey, tempDataDir } from "./helpers.js";
+import { createKey, isRunning, revokeKey, tempDataDir, waitFor } from "./helpers.js";
 
 /** Bus delivery takes milliseconds; the cap is generous for a loaded machine. */
 const TIERED_CAP_MS = 2_000;
@@ -32,6 +32,8 @@ describe("revocation with a shared Redis", () => {
 
   it.for(CASES)(
     "%s over %s: a revoked key is rejected by every worker",
+    // Three processes start per case; on a loaded two-core machine that can take a while.
+    { timeout: 90_000 },
     async ([backend, client], { expect }) => {
       const dataDir = tempDataDir();
       const demo = await startDemoProcess({
@@ -74,7 +76,116 @@ describe("revocation with a shared Redis", () => {
         dataDir.remove();
       }
     },
-    // Three processes start per case; on a loaded two-core machine that can take a while.
-    90_000,
   );
+});
+
+describe("graceful shutdown", () => {
+  let redis: RedisServerHandle;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it("finishes a request in flight on SIGTERM, then exits 0 with no worker left", async () => {
+    const dataDir = tempDataDir();
+    const demo = await startDemoProcess({
+      env: {
+        DATA_DIR: dataDir.path,
+        WORKERS: "2",
+        APIKEY_CACHE_BACKEND: "tiered",
+        REDIS_URL: redis.url,
+        APIKEY_REDIS_KEY_PREFIX: "demo-test:shutdown:",
+        // revoke({ wait: true }) holds the DELETE open for the local TTL after the tombstone.
+        APIKEY_REVOKE_WAIT: "on",
+        APIKEY_LOCAL_TTL_SECONDS: "2",
+      },
+    });
+    try {
+      const admin = demo.adminKey ?? "";
+      const { id, key } = await createKey(demo.url, admin);
+      const deleting = sendRequest(`${demo.url}/admin/keys/${id}`, {
+        method: "DELETE",
+        headers: { "x-api-key": admin },
+      });
+      // The tombstone is written before the wait starts: once whoami says 401, the DELETE is
+      // in flight, waiting.
+      let rejected = false;
+      for (let i = 0; i < 200 && !rejected; i += 1) {
+        rejected = (await whoami(demo.url, key)).status === 401;
+      }
+      expect(rejected).toBe(true);
+      const exit = demo.stop("SIGTERM");
+      const response = await deleting;
+      expect(response.status).toBe(200);
+      expect(response.json).toMatchObject({ id, waited: true });
+      expect(await exit).toEqual({ code: 0, signal: null });
+      expect(await waitFor(() => demo.workerPids.every((pid) => !isRunning(pid)), 5_000)).toBe(
+        true,
+      );
+    } finally {
+      await demo.stop("SIGKILL");
+      dataDir.remove();
+    }
+  });
+});
+
+describe("Redis down", () => {
+  let redis: RedisServerHandle;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it("keeps authenticating from the database, refuses to confirm a revoke, and recovers", async () => {
+    const dataDir = tempDataDir();
+    const demo = await startDemoProcess({
+      env: {
+        DATA_DIR: dataDir.path,
+        WORKERS: "1",
+        APIKEY_CACHE_BACKEND: "redis",
+        REDIS_URL: redis.url,
+        APIKEY_REDIS_KEY_PREFIX: "demo-test:outage:",
+      },
+    });
+    try {
+      const admin = demo.adminKey ?? "";
+      const { id, key } = await createKey(demo.url, admin);
+      await redis.kill();
+
+      expect((await whoami(demo.url, key)).status).toBe(200);
+      const health = await sendRequest(`${demo.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(health.json).toMatchObject({ status: "degraded", cache: { reachable: false } });
+      const refused = await sendRequest(`${demo.url}/admin/keys/${id}`, {
+        method: "DELETE",
+        headers: { "x-api-key": admin },
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.json).toMatchObject({ error: "cache_unavailable" });
+
+      await redis.restart();
+      // The database already says revoked; the retried DELETE writes the tombstone.
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 200; i += 1) {
+        status = (
+          await sendRequest(`${demo.url}/admin/keys/${id}`, {
+            method: "DELETE",
+            headers: { "x-api-key": admin },
+          })
+        ).status;
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(status).toBe(200);
+      expect((await whoami(demo.url, key)).status).toBe(401);
+    } finally {
+      await demo.stop("SIGKILL");
+      dataDir.remove();
+    }
+  });
 });

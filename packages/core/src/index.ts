@@ -2,6 +2,7 @@ export type { ApiKeyCacheBackend, CachedApiKey } from "./backend.js";
 export { isApiKeyCacheBackend } from "./backend.js";
 export type { BackendName, BuildApiKeyCacheBackendOptions } from "./build-backend.js";
 export { BACKEND_NAMES, buildApiKeyCacheBackend, parseBackendName } from "./build-backend.js";
+export type { CircuitState } from "./circuit-breaker.js";
 export { DeadlineQueue } from "./deadline-queue.js";
 export type { ApiKeyCacheErrorCode } from "./errors.js";
 export { ApiKeyCacheError, isApiKeyCacheError } from "./errors.js";
@@ -35,9 +36,6 @@ export {
   escapeRedisGlob,
   prefixScanPattern,
 } from "./redis-keyspace.js";
-export { assertCacheKey, ttlToMilliseconds } from "./validation.js";
-export { decodeCachedApiKey, encodeCachedApiKey, isCachedApiKeyShape } from "./value-codec.js";
-export type { CircuitState } from "./circuit-breaker.js";
 export type {
   ApiKeyResolver,
   ApiKeyResolverStats,
@@ -55,3 +53,5 @@ export {
 } from "./stored-markers.js";
 export type { TieredApiKeyCacheBackendOptions } from "./tiered-backend.js";
 export { TieredApiKeyCacheBackend } from "./tiered-backend.js";
+export { assertCacheKey, ttlToMilliseconds } from "./validation.js";
+export { decodeCachedApiKey, encodeCachedApiKey, isCachedApiKeyShape } from "./value-codec.js";

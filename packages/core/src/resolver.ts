@@ -197,9 +197,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     assertCacheKey(keyHash);
     // Before the write: a load that started earlier must not be joined by later resolves.
     this.#flights.drop(keyHash);
-    await this.#write(
-      "revoke",
-      keyHash,
+    await this.#write("revoke", keyHash, () =>
       this.#backend.set(
         keyHash,
         REVOKED_MARKER as CachedApiKey as V,
@@ -217,7 +215,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   async invalidate(keyHash: string): Promise<void> {
     assertCacheKey(keyHash);
     this.#flights.drop(keyHash);
-    await this.#write("invalidate", keyHash, this.#backend.delete(keyHash));
+    await this.#write("invalidate", keyHash, () => this.#backend.delete(keyHash));
     this.#flights.drop(keyHash);
   }
 
@@ -313,9 +311,9 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   }
 
   /** `revoke` and `invalidate`: never bypassed, bounded by `writeTimeoutMs`, typed errors. */
-  async #write(operation: string, keyHash: string, work: Promise<void>): Promise<void> {
+  async #write(operation: string, keyHash: string, work: () => Promise<void>): Promise<void> {
     try {
-      await this.#writeDeadline.run(work);
+      await this.#writeDeadline.run(work());
     } catch (error) {
       if (error instanceof CacheTimeoutError) this.#stats.timeouts++;
       else this.#stats.backendErrors++;

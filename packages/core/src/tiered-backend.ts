@@ -183,15 +183,18 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     const mark = this.#generations.mark(cacheKey);
     const sentAt = this.#now();
     let existing: V | undefined;
+    let stored = ttlSeconds > 0;
     try {
       if (remote.setIfAbsentGet !== undefined) {
         existing = await remote.setIfAbsentGet(cacheKey, value, ttlSeconds);
       } else if (!(await remote.setIfAbsent(cacheKey, value, ttlSeconds))) {
+        stored = false;
         existing = await remote.get(cacheKey);
       }
+      if (existing !== undefined) stored = false;
       // Fill L1 with what L2 now holds, unless something changed the key meanwhile.
       if (existing === undefined) {
-        if (ttlSeconds > 0 && this.#generations.unchanged(mark)) {
+        if (stored && this.#generations.unchanged(mark)) {
           this.#fill(cacheKey, value, sentAt, ttlSeconds * 1000);
         }
       } else if (this.#l1Enabled) {
@@ -202,13 +205,11 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
           this.#fill(cacheKey, existing, sentAt, this.#localTtlMs);
         }
       }
-      if (existing === undefined) this.#generations.bumpKey(cacheKey);
+      if (stored) this.#generations.bumpKey(cacheKey);
     } finally {
       this.#generations.release(mark);
     }
-    if (existing === undefined && ttlSeconds > 0) {
-      await this.#publish({ op: "set", key: cacheKey });
-    }
+    if (stored) await this.#publish({ op: "set", key: cacheKey });
     return existing;
   }
 

@@ -5,8 +5,8 @@ import {
   hashApiKey,
   InMemoryApiKeyCacheBackend,
   isApiKeyCacheError,
-  REVOKED_MARKER,
   RESOLVER_DEFAULTS,
+  REVOKED_MARKER,
   silentLogger,
 } from "@apikey/core";
 import { describe, expect, it } from "vitest";

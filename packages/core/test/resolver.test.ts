@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import {
   type ApiKeyCacheBackend,
   type CachedApiKey,
@@ -8,7 +9,6 @@ import {
   NOT_FOUND_MARKER,
   silentLogger,
 } from "@apikey/core";
-import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,3 +1,4 @@
+import { createInProcessBusNetwork, type InProcessInvalidationBus } from "@apikey/conformance";
 import {
   buildApiKeyCacheBackend,
   InMemoryApiKeyCacheBackend,
@@ -7,7 +8,6 @@ import {
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
-import { createInProcessBusNetwork, type InProcessInvalidationBus } from "@apikey/conformance";
 import { describe, expect, it } from "vitest";
 
 /** A driver whose "Redis" is memory and an in-process bus (this test checks only the wiring). */

@@ -3,12 +3,9 @@
  * on its own memory "L2" and bus network; a peer is a second tiered instance on the same L2
  * and network, so cross-instance checks go through real bus invalidation.
  */
-import {
-  InMemoryApiKeyCacheBackend,
-  silentLogger,
-  TieredApiKeyCacheBackend,
-} from "@apikey/core";
+
 import { createInProcessBusNetwork, describeBackendConformance } from "@apikey/conformance";
+import { InMemoryApiKeyCacheBackend, silentLogger, TieredApiKeyCacheBackend } from "@apikey/core";
 import { observeRemote } from "./tiered-harness.js";
 
 interface Shared {

@@ -2,6 +2,12 @@
  * Test wiring for the tiered backend: real memory stores and the in-process bus network, plus
  * an L2 wrapper that counts calls and can hold a read's reply (to race it with writes).
  */
+
+import {
+  createInProcessBusNetwork,
+  type InProcessBusNetwork,
+  type InProcessInvalidationBus,
+} from "@apikey/conformance";
 import {
   type ApiKeyCacheBackend,
   type CachedApiKey,
@@ -9,11 +15,6 @@ import {
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
-import {
-  createInProcessBusNetwork,
-  type InProcessBusNetwork,
-  type InProcessInvalidationBus,
-} from "@apikey/conformance";
 
 /** An L2 that records calls and can delay `get` replies (the value is read when called). */
 export interface ObservedRemote extends ApiKeyCacheBackend {

@@ -1,3 +1,4 @@
+import { createInProcessBusNetwork } from "@apikey/conformance";
 import {
   type ApiKeyCacheLogger,
   createApiKeyResolver,
@@ -7,7 +8,6 @@ import {
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
-import { createInProcessBusNetwork } from "@apikey/conformance";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTieredCluster, type TieredCluster, waitFor } from "./tiered-harness.js";
 
@@ -142,6 +142,35 @@ describe("TieredApiKeyCacheBackend: invalidation", () => {
     expect(await b.tiered.get("k2")).toEqual(v1);
   });
 
+  it("setIfAbsentGet over an L2 without it: setIfAbsent then get, and L1 holds what L2 holds", async () => {
+    const network = createInProcessBusNetwork();
+    const store = new InMemoryApiKeyCacheBackend();
+    const local = new InMemoryApiKeyCacheBackend();
+    const tiered = new TieredApiKeyCacheBackend({
+      local,
+      remote: {
+        get: (key) => store.get(key),
+        set: (key, value, ttl) => store.set(key, value, ttl),
+        setIfAbsent: (key, value, ttl) => store.setIfAbsent(key, value, ttl),
+        delete: (key) => store.delete(key),
+        clear: () => store.clear(),
+        close: () => store.close(),
+      },
+      bus: network.createBus(),
+      logger: silentLogger,
+    });
+    await waitFor(() => tiered.l1Enabled);
+    expect(await tiered.setIfAbsentGet("k", v1, 60)).toBeUndefined();
+    expect(await local.get("k")).toEqual(v1);
+    await store.set("j", v2, 60);
+    expect(await tiered.setIfAbsentGet("j", v1, 60)).toEqual(v2);
+    expect(await local.get("j")).toEqual(v2);
+    expect(await tiered.setIfAbsentGet("z", v1, 0)).toBeUndefined();
+    expect(await local.get("z")).toBeUndefined();
+    expect(await store.get("z")).toBeUndefined();
+    await tiered.close();
+  });
+
   it("a bus disconnect clears L1 and bypasses it until the subscription is ready again", async () => {
     const a = cluster.instance();
     const b = cluster.instance();
@@ -216,7 +245,10 @@ describe("TieredApiKeyCacheBackend: invalidation", () => {
 
   it("a publish that fails after the L2 write is logged, not thrown", async () => {
     const warnings: string[] = [];
-    const logger: ApiKeyCacheLogger = { ...silentLogger, warn: (message) => warnings.push(message) };
+    const logger: ApiKeyCacheLogger = {
+      ...silentLogger,
+      warn: (message) => warnings.push(message),
+    };
     const network = createInProcessBusNetwork();
     const bus = network.createBus();
     const remote = new InMemoryApiKeyCacheBackend();

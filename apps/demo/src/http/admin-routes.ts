@@ -28,7 +28,7 @@ const createKeySchema = {
 
 /** Register the admin routes. */
 export function registerAdminRoutes(app: FastifyInstance, container: DemoContainer): void {
-  const { resolver, store, config } = container;
+  const { resolver, store, config, logger } = container;
 
   async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const result = await authenticate(request.headers, resolver);
@@ -56,7 +56,7 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
       // A fresh random key cannot have been looked up before, but if it somehow was, its
       // "not found" must not outlive the key's creation.
       await resolver.invalidate(keyHash).catch((error: unknown) => {
-        request.log.warn({ err: error }, "could not invalidate the new key's cache entry");
+        logger.warn(`could not invalidate the cache entry of new key ${record.id}`, error);
       });
       return reply.code(201).send({
         id: record.id,
@@ -90,7 +90,7 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
       try {
         await resolver.revoke(record.keyHash, { wait });
       } catch (error) {
-        request.log.error({ err: error }, "revoke: the cache did not acknowledge the tombstone");
+        logger.error(`revoke ${record.id}: the cache did not acknowledge the tombstone`, error);
         return reply.code(503).send({
           error: "cache_unavailable",
           message:
