@@ -98,7 +98,7 @@ export const httpSuite: BenchSuite = {
             target.label,
             formatCount(median(target.results.map((r) => r.requestsPerSecond))),
             formatMs(median(target.results.map((r) => r.p99Ms))),
-            isAuthed ? formatRatio(ratio) : "",
+            isAuthed ? `${formatRatio(ratio)} (${roundRatios.map((r) => r.toFixed(2)).join(", ")})` : "",
             isAuthed ? verdict.goal : "",
             `${isAuthed ? (verdict.passed ? "PASS" : "FAIL") : ""}${failures > 0 ? ` ${failures} non-2xx/errors` : ""}`.trim(),
           ]);
@@ -119,7 +119,7 @@ export const httpSuite: BenchSuite = {
           { header: "mode" },
           { header: "req/s (median)", alignRight: true },
           { header: "p99", alignRight: true },
-          { header: "ratio on/off" },
+          { header: "ratio on/off (rounds)" },
           { header: "goal" },
           { header: "verdict" },
         ],
