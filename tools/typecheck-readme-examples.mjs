@@ -24,7 +24,12 @@ writeFileSync(
   join(outDir, "tsconfig.json"),
   JSON.stringify({
     extends: "../tsconfig.json",
-    compilerOptions: { noEmit: true, rootDir: "..", isolatedDeclarations: false, noUnusedLocals: false },
+    compilerOptions: {
+      noEmit: true,
+      rootDir: "..",
+      isolatedDeclarations: false,
+      noUnusedLocals: false,
+    },
     include: ["*.ts"],
   }),
 );
@@ -33,7 +38,9 @@ try {
   execFileSync(process.execPath, [tsc, "-p", join(outDir, "tsconfig.json")], { stdio: "inherit" });
   console.log(`README.md: ${blocks.length} TypeScript example(s) type-check`);
 } catch {
-  console.error(`README.md examples in ${packageDir} do not type-check (files in .readme-examples/)`);
+  console.error(
+    `README.md examples in ${packageDir} do not type-check (files in .readme-examples/)`,
+  );
   process.exit(1);
 }
 rmSync(outDir, { recursive: true, force: true });

@@ -12,10 +12,29 @@ export interface CachedApiKey {
   [extra: string]: unknown;
 }
 
+/** An entry together with how long it has left to live, from {@link ApiKeyCacheBackend.getWithTtl}. */
+export interface CachedApiKeyWithTtl<V extends CachedApiKey = CachedApiKey> {
+  /** The entry, as `get` would return it. */
+  value: V;
+  /**
+   * Its remaining lifetime in milliseconds, `> 0`, never more than the entry really has left
+   * (a tiered backend's L1 copy may report less). `Number.POSITIVE_INFINITY` for an entry
+   * with no expiry (a Redis key written without one by another program).
+   */
+  ttlMs: number;
+}
+
 /** A cache of {@link CachedApiKey} records keyed by a non-empty string (usually a sha256 hex). */
 export interface ApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey> {
   /** The entry for `cacheKey`; `undefined` on a miss, after expiry, or for an undecodable entry. */
   get(cacheKey: string): Promise<V | undefined>;
+  /**
+   * Optional: the entry and its remaining lifetime in milliseconds, in one round trip (Redis:
+   * GET and PTTL sent together); `undefined` on a miss, after expiry, or for an undecodable
+   * entry, exactly as `get` (an undecodable entry is reported and removed the same way). The
+   * tiered backend uses it so an L1 copy never outlives the L2 entry it was read from.
+   */
+  getWithTtl?(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined>;
   /** Store `value` for `ttlSeconds` (fractional allowed, ms precision); `<= 0` stores nothing. */
   set(cacheKey: string, value: V, ttlSeconds: number): Promise<void>;
   /** Store only if no live entry exists; `true` if stored. `ttlSeconds <= 0` stores nothing and gives `false`. */

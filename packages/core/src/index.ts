@@ -1,4 +1,4 @@
-export type { ApiKeyCacheBackend, CachedApiKey } from "./backend.js";
+export type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
 export { isApiKeyCacheBackend } from "./backend.js";
 export type { BackendName, BuildApiKeyCacheBackendOptions } from "./build-backend.js";
 export { BACKEND_NAMES, buildApiKeyCacheBackend, parseBackendName } from "./build-backend.js";
@@ -33,6 +33,7 @@ export {
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
   DELETE_IF_UNCHANGED_SCRIPT,
+  entryWithPttl,
   escapeRedisGlob,
   prefixScanPattern,
 } from "./redis-keyspace.js";

@@ -4,7 +4,7 @@
  * entries that are never read again without a timer per entry: a min-heap of expiry times,
  * drained a little on every call, finds them.
  */
-import type { ApiKeyCacheBackend, CachedApiKey } from "./backend.js";
+import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
 import { ApiKeyCacheError } from "./errors.js";
 import { assertCacheKey, ttlToMilliseconds } from "./validation.js";
 import { decodeCachedApiKey, encodeCachedApiKey } from "./value-codec.js";
@@ -65,6 +65,16 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     return this.#read(cacheKey);
   }
 
+  /** The entry and its exact remaining lifetime on this backend's clock. */
+  async getWithTtl(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
+    const now = this.#now();
+    const entry = this.#lookup(cacheKey, now);
+    const value = entry === undefined ? undefined : decodeCachedApiKey<V>(entry.encoded);
+    return entry === undefined || value === undefined
+      ? undefined
+      : { value, ttlMs: entry.expiresAt - now };
+  }
+
   async set(cacheKey: string, value: V, ttlSeconds: number): Promise<void> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
@@ -120,9 +130,14 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   }
 
   #read(cacheKey: string): V | undefined {
+    const entry = this.#lookup(cacheKey, this.#now());
+    return entry === undefined ? undefined : decodeCachedApiKey<V>(entry.encoded);
+  }
+
+  /** The live entry for `cacheKey` at `now`, marked most recently used; expired ones dropped. */
+  #lookup(cacheKey: string, now: number): MemoryEntry | undefined {
     this.#assertOpen();
     assertCacheKey(cacheKey);
-    const now = this.#now();
     this.#reclaimExpired(now, RECLAIM_PER_CALL);
     const entry = this.#entries.get(cacheKey);
     if (entry === undefined) return undefined;
@@ -133,7 +148,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     // Re-insert to mark it most recently used (Map keeps insertion order).
     this.#entries.delete(cacheKey);
     this.#entries.set(cacheKey, entry);
-    return decodeCachedApiKey<V>(entry.encoded);
+    return entry;
   }
 
   #write(cacheKey: string, encoded: string, expiresAt: number): void {

@@ -2,6 +2,7 @@
  * Pure helpers that both Redis packages share so their keyspace and scripts are identical.
  * No client is imported here.
  */
+import type { CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
 import { ApiKeyCacheError } from "./errors.js";
 
 /** The default key prefix (the Python reference used `game:apikey:`). */
@@ -53,6 +54,20 @@ end
 if t == ARGV[2] then return redis.call('UNLINK', KEYS[1]) end
 return 0
 `;
+
+/**
+ * Pair a decoded GET reply with the PTTL reply sent with it (`getWithTtl`). PTTL `-2` (the key
+ * vanished between the two) and `0` (it expires this very millisecond) read as a miss; `-1`
+ * (a key without expiry, written by another program) as `Number.POSITIVE_INFINITY`.
+ */
+export function entryWithPttl<V extends CachedApiKey>(
+  value: V,
+  pttl: unknown,
+): CachedApiKeyWithTtl<V> | undefined {
+  const ttlMs = Number(pttl);
+  if (ttlMs === -1) return { value, ttlMs: Number.POSITIVE_INFINITY };
+  return ttlMs > 0 ? { value, ttlMs } : undefined;
+}
 
 /** Cluster hash slot of a key (CRC16/XMODEM of the hash tag or whole key, mod 16384). */
 export function clusterKeySlot(key: string): number {

@@ -3,13 +3,15 @@
  * by an invalidation bus. L2 is the truth. The tricky point is never letting L1 hold a value
  * L2 no longer has: an L2 reply may fill L1 only if no write, bus message or disconnect touched
  * its key since the read was sent (generations), L1 is off while the bus may be missing
- * messages, and every fill expires `localTtlSeconds` after its read was sent.
+ * messages, and every fill expires `localTtlSeconds` after its read was sent, or sooner when L2
+ * says (`getWithTtl`) its entry has less left.
  */
-import type { ApiKeyCacheBackend, CachedApiKey } from "./backend.js";
+import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
 import { ApiKeyCacheError } from "./errors.js";
 import { GenerationTable } from "./generation-table.js";
 import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
+import { ttlToMilliseconds } from "./validation.js";
 
 /** Options of {@link TieredApiKeyCacheBackend}. */
 export interface TieredApiKeyCacheBackendOptions<V extends CachedApiKey = CachedApiKey> {
@@ -18,7 +20,11 @@ export interface TieredApiKeyCacheBackendOptions<V extends CachedApiKey = Cached
    * `InMemoryApiKeyCacheBackend`; its `maxEntries` bounds L1). Owned: closed by `close()`.
    */
   local: ApiKeyCacheBackend<V>;
-  /** L2: the shared store, the source of truth of the cache. Owned: closed by `close()`. */
+  /**
+   * L2: the shared store, the source of truth of the cache. Owned: closed by `close()`. Give it
+   * `getWithTtl` (every backend of this project has it) so L1 copies read from it expire with
+   * the L2 entry; without it they live `localTtlSeconds` whatever the entry has left.
+   */
   remote: ApiKeyCacheBackend<V>;
   /** Carries invalidations between the processes sharing `remote`. Owned: closed by `close()`. */
   bus: InvalidationBus;
@@ -43,6 +49,12 @@ const SUBSCRIBE_RETRY_MAX_MS = 30_000;
  *
  * A publish that fails after L2 was written is logged, not thrown: the write itself succeeded,
  * and other processes' L1 copies expire within `localTtlSeconds` anyway.
+ *
+ * An L1 copy never outlives the L2 entry it copies: a read fills L1 until its send time plus
+ * the smaller of `localTtlSeconds` and the entry's remaining L2 TTL (from L2's `getWithTtl`).
+ * Over an L2 without `getWithTtl` that TTL is unknown, so a copy read from L2 may outlive an
+ * entry that expires in L2 (not one that is replaced or deleted through a tiered backend) by up
+ * to `localTtlSeconds`.
  */
 export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   implements ApiKeyCacheBackend<V>
@@ -58,6 +70,10 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #logger: ApiKeyCacheLogger;
   readonly #now: () => number;
   readonly #generations = new GenerationTable();
+  /** L2's `getWithTtl`, bound, when it has one. */
+  readonly #remoteGetWithTtl:
+    | ((cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>)
+    | undefined;
   /** True while the bus subscription is confirmed: only then is L1 read or filled. */
   #l1Enabled = false;
   #closed = false;
@@ -97,8 +113,20 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#bus = options.bus;
     this.#logger = options.logger ?? defaultLogger;
     this.#now = options.now ?? (() => performance.now());
+    const remote = options.remote;
+    if (typeof remote.getWithTtl === "function") {
+      this.#remoteGetWithTtl = remote.getWithTtl.bind(remote);
+      this.getWithTtl = (cacheKey) => this.#getWithTtl(cacheKey);
+    }
     this.#subscribe(0);
   }
+
+  /**
+   * The entry and how long this backend may still serve it, in ms: an L1 hit gives its copy's
+   * remaining life (never more than L2's), a miss what L2 says. Present only when L2 has
+   * `getWithTtl` (otherwise the remaining TTL of an entry read from L2 is unknown).
+   */
+  declare readonly getWithTtl?: (cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>;
 
   /** True while L1 is in use (the bus subscription is confirmed and not lost since). */
   get l1Enabled(): boolean {
@@ -107,23 +135,47 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
 
   get(cacheKey: string): Promise<V | undefined> {
     if (this.#closed) return Promise.reject(closedError());
-    if (!this.#l1Enabled) return this.#readThrough(cacheKey);
+    if (!this.#l1Enabled) return this.#readThroughValue(cacheKey);
     // The hot path: one L1 promise and one continuation, no async frame of our own.
     return this.#local
       .get(cacheKey)
+      .then((hit) => (hit !== undefined ? hit : this.#readThroughValue(cacheKey)));
+  }
+
+  #getWithTtl(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
+    if (this.#closed) return Promise.reject(closedError());
+    const local = this.#local;
+    if (!this.#l1Enabled || local.getWithTtl === undefined) return this.#readThrough(cacheKey);
+    return local
+      .getWithTtl(cacheKey)
       .then((hit) => (hit !== undefined ? hit : this.#readThrough(cacheKey)));
   }
 
-  /** An L1 miss: ask L2, and fill L1 only if nothing changed the key meanwhile. */
-  async #readThrough(cacheKey: string): Promise<V | undefined> {
+  async #readThroughValue(cacheKey: string): Promise<V | undefined> {
+    return (await this.#readThrough(cacheKey))?.value;
+  }
+
+  /**
+   * An L1 miss: ask L2, and fill L1 only if nothing changed the key meanwhile. The fill lives
+   * no longer than the entry's remaining L2 TTL, counted from the send time (L2 measured it
+   * later, so the copy expires no later than the entry). An L2 without `getWithTtl` cannot tell
+   * that TTL: its entries are given `localTtlSeconds`.
+   */
+  async #readThrough(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
     const mark = this.#generations.mark(cacheKey);
     const sentAt = this.#now();
     try {
-      const value = await this.#remote.get(cacheKey);
-      if (value !== undefined && this.#generations.unchanged(mark)) {
-        this.#fill(cacheKey, value, sentAt, this.#localTtlMs);
+      let entry: CachedApiKeyWithTtl<V> | undefined;
+      if (this.#remoteGetWithTtl !== undefined) {
+        entry = await this.#remoteGetWithTtl(cacheKey);
+      } else {
+        const value = await this.#remote.get(cacheKey);
+        entry = value === undefined ? undefined : { value, ttlMs: this.#localTtlMs };
       }
-      return value;
+      if (entry !== undefined && this.#generations.unchanged(mark)) {
+        this.#fill(cacheKey, entry.value, sentAt, entry.ttlMs);
+      }
+      return entry;
     } finally {
       this.#generations.release(mark);
     }
@@ -136,8 +188,10 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     try {
       await this.#remote.set(cacheKey, value, ttlSeconds);
       // A peer's message that arrived first may announce a later write: then drop, not fill.
-      if (ttlSeconds > 0 && this.#generations.unchanged(mark)) {
-        this.#fill(cacheKey, value, sentAt, ttlSeconds * 1000);
+      // L2 accepted the TTL, so it is valid; 0 means nothing was stored.
+      const ttlMs = ttlToMilliseconds(ttlSeconds);
+      if (ttlMs > 0 && this.#generations.unchanged(mark)) {
+        this.#fill(cacheKey, value, sentAt, ttlMs);
       } else {
         this.#local.delete(cacheKey).catch(this.#onLocalError);
       }
@@ -158,7 +212,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       stored = await this.#remote.setIfAbsent(cacheKey, value, ttlSeconds);
       if (stored) {
         if (this.#generations.unchanged(mark)) {
-          this.#fill(cacheKey, value, sentAt, ttlSeconds * 1000);
+          this.#fill(cacheKey, value, sentAt, ttlToMilliseconds(ttlSeconds));
         }
         // Reads of this key already in flight may carry an entry that expired in L2 meanwhile.
         this.#generations.bumpKey(cacheKey);
@@ -174,8 +228,10 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
 
   /**
    * Store if absent and return what L2 held. Uses L2's `setIfAbsentGet` when it has one, else
-   * `setIfAbsent` then `get` (if the entry vanishes between the two, `undefined` is returned
-   * although nothing was stored).
+   * `setIfAbsent` then `getWithTtl` (or `get`); if the entry vanishes between the two,
+   * `undefined` is returned although nothing was stored. An entry found there fills L1 only
+   * when its remaining TTL came with it (`getWithTtl`): `SET NX GET` does not tell it, and a
+   * copy given `localTtlSeconds` could outlive the entry; the next `get` fills L1 instead.
    */
   async setIfAbsentGet(cacheKey: string, value: V, ttlSeconds: number): Promise<V | undefined> {
     if (this.#closed) throw closedError();
@@ -183,29 +239,29 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     const mark = this.#generations.mark(cacheKey);
     const sentAt = this.#now();
     let existing: V | undefined;
-    let stored = ttlSeconds > 0;
+    let stored = false;
     try {
       if (remote.setIfAbsentGet !== undefined) {
         existing = await remote.setIfAbsentGet(cacheKey, value, ttlSeconds);
-      } else if (!(await remote.setIfAbsent(cacheKey, value, ttlSeconds))) {
-        stored = false;
+        stored = existing === undefined;
+      } else if (await remote.setIfAbsent(cacheKey, value, ttlSeconds)) {
+        stored = true;
+      } else if (this.#remoteGetWithTtl !== undefined) {
+        const entry = await this.#remoteGetWithTtl(cacheKey);
+        existing = entry?.value;
+        if (entry !== undefined && this.#generations.unchanged(mark)) {
+          this.#fill(cacheKey, entry.value, sentAt, entry.ttlMs);
+        }
+      } else {
         existing = await remote.get(cacheKey);
       }
-      if (existing !== undefined) stored = false;
-      // Fill L1 with what L2 now holds, unless something changed the key meanwhile.
-      if (existing === undefined) {
-        if (stored && this.#generations.unchanged(mark)) {
-          this.#fill(cacheKey, value, sentAt, ttlSeconds * 1000);
-        }
-      } else if (this.#l1Enabled) {
-        // An L1 copy of the same entry is kept: its expiry is known to be no later than L2's,
-        // whereas a fresh fill can only be given localTtlSeconds.
-        const held = await this.#local.get(cacheKey).catch(() => undefined);
-        if (this.#generations.unchanged(mark) && !sameEntry(held, existing)) {
-          this.#fill(cacheKey, existing, sentAt, this.#localTtlMs);
-        }
+      // L2 accepted the TTL, so it is valid; 0 means nothing was stored.
+      const ttlMs = ttlToMilliseconds(ttlSeconds);
+      if (ttlMs === 0) stored = false;
+      if (stored) {
+        if (this.#generations.unchanged(mark)) this.#fill(cacheKey, value, sentAt, ttlMs);
+        this.#generations.bumpKey(cacheKey);
       }
-      if (stored) this.#generations.bumpKey(cacheKey);
     } finally {
       this.#generations.release(mark);
     }
@@ -256,11 +312,14 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
 
   /**
    * Copy `value` into L1 until `sentAt + min(lifetimeMs, localTtl)`: counted from when the L2
-   * call was sent, so a slow reply cannot stretch the staleness bound. Skipped while L1 is off.
+   * call was sent, so a slow reply cannot stretch the staleness bound, and rounded down to the
+   * millisecond, so the copy never outlives `lifetimeMs`. Skipped while L1 is off.
    */
   #fill(cacheKey: string, value: V, sentAt: number, lifetimeMs: number): void {
     if (!this.#l1Enabled) return;
-    const remainingMs = sentAt + Math.min(lifetimeMs, this.#localTtlMs) - this.#now();
+    const remainingMs = Math.floor(
+      sentAt + Math.min(lifetimeMs, this.#localTtlMs) - this.#now(),
+    );
     if (remainingMs <= 0) {
       this.#local.delete(cacheKey).catch(this.#onLocalError);
       return;
@@ -340,10 +399,6 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       },
     );
   }
-}
-
-function sameEntry(a: CachedApiKey | undefined, b: CachedApiKey): boolean {
-  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 function closedError(): ApiKeyCacheError {

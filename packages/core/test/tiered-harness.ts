@@ -11,6 +11,7 @@ import {
 import {
   type ApiKeyCacheBackend,
   type CachedApiKey,
+  type CachedApiKeyWithTtl,
   InMemoryApiKeyCacheBackend,
   silentLogger,
   TieredApiKeyCacheBackend,
@@ -18,8 +19,10 @@ import {
 
 /** An L2 that records calls and can delay `get` replies (the value is read when called). */
 export interface ObservedRemote extends ApiKeyCacheBackend {
+  getWithTtl(key: string): Promise<CachedApiKeyWithTtl | undefined>;
+  /** Calls made; `get` counts `getWithTtl` too (both are one L2 read). */
   readonly calls: Record<"get" | "set" | "setIfAbsent" | "delete" | "clear", number>;
-  /** While set, `get` reads L2 at once but holds its reply until `releaseReads()`. */
+  /** While set, `get` and `getWithTtl` read L2 at once but hold their reply until `releaseReads()`. */
   holdReads: boolean;
   releaseReads(): void;
   /** Number of `get` replies being held. */
@@ -51,6 +54,13 @@ export function observeRemote(store: InMemoryApiKeyCacheBackend): ObservedRemote
       const value = await store.get(key);
       if (remote.holdReads) await new Promise<void>((resolve) => held.push(resolve));
       return value;
+    },
+    async getWithTtl(key: string): Promise<CachedApiKeyWithTtl | undefined> {
+      assertOpen();
+      remote.calls.get++;
+      const entry = await store.getWithTtl(key);
+      if (remote.holdReads) await new Promise<void>((resolve) => held.push(resolve));
+      return entry;
     },
     async set(key, value, ttl) {
       assertOpen();

@@ -98,7 +98,9 @@ export const httpSuite: BenchSuite = {
             target.label,
             formatCount(median(target.results.map((r) => r.requestsPerSecond))),
             formatMs(median(target.results.map((r) => r.p99Ms))),
-            isAuthed ? `${formatRatio(ratio)} (${roundRatios.map((r) => r.toFixed(2)).join(", ")})` : "",
+            isAuthed
+              ? `${formatRatio(ratio)} (${roundRatios.map((r) => r.toFixed(2)).join(", ")})`
+              : "",
             isAuthed ? verdict.goal : "",
             `${isAuthed ? (verdict.passed ? "PASS" : "FAIL") : ""}${failures > 0 ? ` ${failures} non-2xx/errors` : ""}`.trim(),
           ]);

@@ -1,0 +1,184 @@
+/**
+ * The revocation race against real stores: two resolvers (two "processes", each on its own
+ * backend and connections) load a key that reads "active" and then stall; the source of truth
+ * flips to revoked and one of them calls `revoke` while the loads are in flight. Every resolve
+ * started after `revoke` resolved, on either resolver, must be non-active. The revoker
+ * alternates, so half the rounds revoke from a resolver whose own load is in flight and half
+ * from the other one.
+ */
+import { randomUUID } from "node:crypto";
+import {
+  type ApiKeyCacheBackend,
+  type ApiKeyResolver,
+  type CachedApiKey,
+  createApiKeyResolver,
+  hashApiKey,
+  type RevokeOptions,
+  silentLogger,
+} from "@apikey/core";
+
+/** What {@link runRevocationRace} needs. */
+export interface RevocationRaceOptions {
+  /** The backends of the two resolvers; they share one store (same server and prefix). */
+  backends: readonly [ApiKeyCacheBackend, ApiKeyCacheBackend];
+  /** Rounds, each with a fresh key. @default 1000 */
+  rounds?: number;
+  /** Rounds run at the same time. @default 10 */
+  parallel?: number;
+  /** Longest stall of a load after it read the source of truth, in ms. @default 5 */
+  maxLoadDelayMs?: number;
+  /** Passed to every `revoke` (tiered: `{ wait: true }`). */
+  revokeOptions?: RevokeOptions;
+  /** Resolves started on each resolver right after `revoke` resolved. @default 3 */
+  resolvesAfter?: number;
+}
+
+/** What the race saw. */
+export interface RevocationRaceReport {
+  rounds: number;
+  /** Resolves started after `revoke` resolved that returned an active record (must be 0). */
+  violations: number;
+  /** The first few violations, for the failure message. */
+  violationSamples: string[];
+  /** Resolves checked after `revoke` resolved. */
+  checkedAfterRevoke: number;
+  /** Rounds revoked by resolver 0 and by resolver 1. */
+  revokedBy: [number, number];
+  /** Loads that read "active" and returned after `revoke` was called (the race is real). */
+  overlappingActiveLoads: number;
+  /** Of those, loads that returned only after `revoke` had resolved. */
+  lateActiveLoads: number;
+  /** Resolves that overlapped `revoke` and returned active (allowed either way). */
+  overlappingActiveResolves: number;
+  loads: number;
+  elapsedMs: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Run the race; the caller asserts `violations === 0` and that the race happened. */
+export async function runRevocationRace(
+  options: RevocationRaceOptions,
+): Promise<RevocationRaceReport> {
+  const rounds = options.rounds ?? 1000;
+  const parallel = options.parallel ?? 10;
+  const maxLoadDelayMs = options.maxLoadDelayMs ?? 5;
+  const resolvesAfter = options.resolvesAfter ?? 3;
+  const started = performance.now();
+  // The source of truth: a key is active until it is in `revoked`.
+  const revoked = new Set<string>();
+  const revokeCalledAt = new Map<string, number>();
+  const revokeResolvedAt = new Map<string, number>();
+  const loadStarted = new Map<string, () => void>();
+  const report: RevocationRaceReport = {
+    rounds,
+    violations: 0,
+    violationSamples: [],
+    checkedAfterRevoke: 0,
+    revokedBy: [0, 0],
+    overlappingActiveLoads: 0,
+    lateActiveLoads: 0,
+    overlappingActiveResolves: 0,
+    loads: 0,
+    elapsedMs: 0,
+  };
+
+  const load = async (keyHash: string): Promise<CachedApiKey> => {
+    report.loads++;
+    const active = !revoked.has(keyHash);
+    loadStarted.get(keyHash)?.();
+    // Read, then stall: the answer may land after the revoke.
+    await sleep(Math.random() * (maxLoadDelayMs + 1));
+    if (active) {
+      const now = performance.now();
+      const calledAt = revokeCalledAt.get(keyHash);
+      const resolvedAt = revokeResolvedAt.get(keyHash);
+      if (calledAt !== undefined && now > calledAt) report.overlappingActiveLoads++;
+      if (resolvedAt !== undefined && now > resolvedAt) report.lateActiveLoads++;
+    }
+    return { apiKey: keyHash.slice(0, 12), active };
+  };
+  const resolvers: [ApiKeyResolver, ApiKeyResolver] = [
+    resolverOn(options.backends[0], load),
+    resolverOn(options.backends[1], load),
+  ];
+
+  const round = async (index: number): Promise<void> => {
+    const plaintext = `ak_race_${randomUUID()}`;
+    const keyHash = hashApiKey(plaintext);
+    const firstLoad = new Promise<void>((resolve) => loadStarted.set(keyHash, resolve));
+    // Both resolvers miss and start a load each (two resolves each share it).
+    const early = resolvers.flatMap((resolver) => [
+      resolver.resolve(plaintext),
+      resolver.resolve(plaintext),
+    ]);
+    // Revoke while a load is in flight: after the first load read "active", a random bit later.
+    await Promise.race([firstLoad, sleep(1_000)]);
+    await sleep(Math.random() * maxLoadDelayMs);
+    const revokerIndex = (index % 2) as 0 | 1;
+    const revoker = resolvers[revokerIndex];
+    report.revokedBy[revokerIndex]++;
+    // The precondition: the source of truth shows the key revoked before revoke() is called.
+    revoked.add(keyHash);
+    revokeCalledAt.set(keyHash, performance.now());
+    await revoker.revoke(keyHash, options.revokeOptions);
+    revokeResolvedAt.set(keyHash, performance.now());
+    // Started after revoke() resolved, on both resolvers, while the early loads still land.
+    const after = resolvers.flatMap((resolver, resolverIndex) =>
+      Array.from({ length: resolvesAfter }, async () => ({
+        resolverIndex,
+        result: await resolver.resolve(plaintext),
+      })),
+    );
+    for (const { resolverIndex, result } of await Promise.all(after)) {
+      check(resolverIndex, revokerIndex, result, "right after revoke");
+    }
+    for (const result of await Promise.all(early)) {
+      if (result?.active === true) report.overlappingActiveResolves++;
+    }
+    // And once every early load has written (or not) its answer.
+    for (const [resolverIndex, resolver] of resolvers.entries()) {
+      check(resolverIndex, revokerIndex, await resolver.resolve(plaintext), "after the loads");
+    }
+    loadStarted.delete(keyHash);
+  };
+
+  const check = (
+    resolverIndex: number,
+    revokerIndex: number,
+    result: CachedApiKey | undefined,
+    when: string,
+  ): void => {
+    report.checkedAfterRevoke++;
+    if (result?.active !== true) return;
+    report.violations++;
+    if (report.violationSamples.length < 5) {
+      report.violationSamples.push(
+        `resolver ${resolverIndex} returned active ${when} (revoked by resolver ${revokerIndex})`,
+      );
+    }
+  };
+
+  for (let done = 0; done < rounds; done += parallel) {
+    const batch = Math.min(parallel, rounds - done);
+    await Promise.all(Array.from({ length: batch }, (_, offset) => round(done + offset)));
+  }
+  report.elapsedMs = performance.now() - started;
+  return report;
+}
+
+function resolverOn(
+  backend: ApiKeyCacheBackend,
+  load: (keyHash: string) => Promise<CachedApiKey>,
+): ApiKeyResolver {
+  return createApiKeyResolver({
+    backend,
+    load,
+    logger: silentLogger,
+    // Generous deadlines: the race is about ordering, not about a slow machine. (A bypassed
+    // read would be safe too: the loader already says revoked.)
+    timeoutMs: 2_000,
+    loadTimeoutMs: 5_000,
+    writeTimeoutMs: 5_000,
+  });
+}
