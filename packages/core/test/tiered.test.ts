@@ -1,6 +1,7 @@
 import { createInProcessBusNetwork } from "@apikey/conformance";
 import {
   type ApiKeyCacheLogger,
+  type CachedApiKey,
   createApiKeyResolver,
   hashApiKey,
   InMemoryApiKeyCacheBackend,
@@ -142,33 +143,42 @@ describe("TieredApiKeyCacheBackend: invalidation", () => {
     expect(await b.tiered.get("k2")).toEqual(v1);
   });
 
-  it("setIfAbsentGet over an L2 without it: setIfAbsent then get, and L1 holds what L2 holds", async () => {
+  it("setIfAbsentGet over an L2 without it: setIfAbsent then get, and L1 is filled only with a known TTL", async () => {
     const network = createInProcessBusNetwork();
     const store = new InMemoryApiKeyCacheBackend();
-    const local = new InMemoryApiKeyCacheBackend();
-    const tiered = new TieredApiKeyCacheBackend({
-      local,
-      remote: {
-        get: (key) => store.get(key),
-        set: (key, value, ttl) => store.set(key, value, ttl),
-        setIfAbsent: (key, value, ttl) => store.setIfAbsent(key, value, ttl),
-        delete: (key) => store.delete(key),
-        clear: () => store.clear(),
-        close: () => store.close(),
-      },
-      bus: network.createBus(),
-      logger: silentLogger,
-    });
-    await waitFor(() => tiered.l1Enabled);
-    expect(await tiered.setIfAbsentGet("k", v1, 60)).toBeUndefined();
-    expect(await local.get("k")).toEqual(v1);
-    await store.set("j", v2, 60);
-    expect(await tiered.setIfAbsentGet("j", v1, 60)).toEqual(v2);
-    expect(await local.get("j")).toEqual(v2);
-    expect(await tiered.setIfAbsentGet("z", v1, 0)).toBeUndefined();
-    expect(await local.get("z")).toBeUndefined();
-    expect(await store.get("z")).toBeUndefined();
-    await tiered.close();
+    const remote = {
+      get: (key: string) => store.get(key),
+      set: (key: string, value: CachedApiKey, ttl: number) => store.set(key, value, ttl),
+      setIfAbsent: (key: string, value: CachedApiKey, ttl: number) =>
+        store.setIfAbsent(key, value, ttl),
+      delete: (key: string) => store.delete(key),
+      clear: () => store.clear(),
+      // The store outlives both tiered instances below; the test closes it.
+      close: async () => {},
+    };
+    for (const withTtl of [false, true]) {
+      const local = new InMemoryApiKeyCacheBackend();
+      const tiered = new TieredApiKeyCacheBackend({
+        local,
+        remote: withTtl ? { ...remote, getWithTtl: (key) => store.getWithTtl(key) } : remote,
+        bus: network.createBus(),
+        logger: silentLogger,
+      });
+      await waitFor(() => tiered.l1Enabled);
+      expect(await tiered.setIfAbsentGet("k", v1, 60)).toBeUndefined();
+      expect(await local.get("k")).toEqual(v1);
+      await store.set("j", v2, 60);
+      expect(await tiered.setIfAbsentGet("j", v1, 60)).toEqual(v2);
+      // The entry found fills L1 only when its remaining TTL came with it (getWithTtl).
+      expect(await local.get("j")).toEqual(withTtl ? v2 : undefined);
+      expect(await tiered.setIfAbsentGet("z", v1, 0)).toBeUndefined();
+      expect(await local.get("z")).toBeUndefined();
+      expect(await store.get("z")).toBeUndefined();
+      await tiered.close();
+      store.clearSync();
+    }
+    await store.close();
+    await network.close();
   });
 
   it("a bus disconnect clears L1 and bypasses it until the subscription is ready again", async () => {

@@ -12,6 +12,7 @@ import {
   assertCacheKey,
   assertKeyPrefix,
   type CachedApiKey,
+  type CachedApiKeyWithTtl,
   CLEAR_BATCH_SIZE,
   clusterKeySlot,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -20,6 +21,7 @@ import {
   decodeCachedApiKey,
   defaultLogger,
   encodeCachedApiKey,
+  entryWithPttl,
   prefixScanPattern,
   ttlToMilliseconds,
 } from "@apikey/core";
@@ -111,6 +113,24 @@ export class IoredisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     const key = this.keyPrefix + cacheKey;
     const raw = await this.#runner.run("GET", () => this.client.get(key).catch(wrongTypeAsMarker));
     return this.#decodeStored(key, raw);
+  }
+
+  /**
+   * The entry and its remaining TTL: GET and PTTL written together (auto-pipelined by a client
+   * that has it on, back to back otherwise), one round trip and one deadline for the pair.
+   * PTTL `-1` (no expiry) gives `Infinity`; `-2` (gone since the GET) a miss. An undecodable
+   * or WRONGTYPE entry is a miss, reported and removed exactly as by `get`.
+   */
+  async getWithTtl(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const key = this.keyPrefix + cacheKey;
+    const client = this.client;
+    const [raw, pttl] = await this.#runner.run("GET+PTTL", () =>
+      Promise.all([client.get(key).catch(wrongTypeAsMarker), client.pttl(key)]),
+    );
+    const value = this.#decodeStored(key, raw);
+    return value === undefined ? undefined : entryWithPttl(value, pttl);
   }
 
   async set(cacheKey: string, value: V, ttlSeconds: number): Promise<void> {

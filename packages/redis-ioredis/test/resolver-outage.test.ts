@@ -75,7 +75,11 @@ describe("resolver over ioredis while Redis is paused", () => {
       expect((await resolver.resolve(key))?.active).toBe(true);
     }
     for (const key of keys.slice(0, WARM_KEYS)) await resolver.resolve(key);
-    expect(resolver.stats()).toMatchObject({ hits: WARM_KEYS, loads: WARM_KEYS, circuit: "closed" });
+    expect(resolver.stats()).toMatchObject({
+      hits: WARM_KEYS,
+      loads: WARM_KEYS,
+      circuit: "closed",
+    });
 
     redis.pause();
     try {

@@ -12,6 +12,7 @@ import {
   assertCacheKey,
   assertKeyPrefix,
   type CachedApiKey,
+  type CachedApiKeyWithTtl,
   CLEAR_BATCH_SIZE,
   clusterKeySlot,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -21,6 +22,7 @@ import {
   decodeCachedApiKey,
   defaultLogger,
   encodeCachedApiKey,
+  entryWithPttl,
   prefixScanPattern,
   ttlToMilliseconds,
 } from "@apikey/core";
@@ -121,6 +123,36 @@ export class NodeRedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       throw this.#failure("get", error);
     }
     return raw === null || raw === undefined ? undefined : this.#decode(key, raw);
+  }
+
+  /**
+   * The entry and its remaining TTL: GET and PTTL written in the same tick, which node-redis
+   * sends as one pipelined write (to the key's master on a cluster), so one round trip and one
+   * deadline for the pair. PTTL `-1` (no expiry) gives `Infinity`; `-2` (gone since the GET) a
+   * miss. An undecodable or WRONGTYPE entry is a miss, reported and removed exactly as by `get`.
+   */
+  async getWithTtl(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const key = this.keyPrefix + cacheKey;
+    const connection = this.#connection;
+    const timeoutMs = this.commandTimeoutMs;
+    let raw: unknown;
+    let pttl: unknown;
+    try {
+      [raw, pttl] = await this.#deadline.run(
+        Promise.all([
+          connection.send(key, ["GET", key], timeoutMs).catch(wrongTypeAsMarker),
+          connection.send(key, ["PTTL", key], timeoutMs),
+        ]),
+      );
+    } catch (error) {
+      throw this.#failure("getWithTtl", error);
+    }
+    if (raw === WRONG_TYPE) return this.#discardWrongType(key);
+    if (raw === null || raw === undefined) return undefined;
+    const value = await this.#decode(key, raw);
+    return value === undefined ? undefined : entryWithPttl(value, pttl);
   }
 
   async set(cacheKey: string, value: V, ttlSeconds: number): Promise<void> {
@@ -314,6 +346,14 @@ export class NodeRedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
 
 function isWrongTypeError(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith("WRONGTYPE");
+}
+
+/** Marks a WRONGTYPE reply inside a pair of commands: the key holds a hash, list, ... */
+const WRONG_TYPE: unique symbol = Symbol("WRONGTYPE");
+
+function wrongTypeAsMarker(error: unknown): typeof WRONG_TYPE {
+  if (isWrongTypeError(error)) return WRONG_TYPE;
+  throw error;
 }
 
 function groupBySlot(keys: string[]): string[][] {

@@ -229,9 +229,11 @@ describe("tiered backends over ioredis and node-redis share one bus", () => {
     try {
       const id = await busB.subscriber.sendCommand(["CLIENT", "ID"]);
       expect(await redisCommand(redis.url, "CLIENT", "KILL", "ID", String(id))).toBe(1);
-      await expect.poll(() => events.find((e) => e.startsWith("disconnected")), {
-        timeout: 5_000,
-      }).toBe("disconnected l1=false");
+      await expect
+        .poll(() => events.find((e) => e.startsWith("disconnected")), {
+          timeout: 5_000,
+        })
+        .toBe("disconnected l1=false");
       // A read started while disconnected skips L1: it sees the change made behind the bus.
       expect(await readDuringDisconnect).toEqual(record(key, 2));
       // And so does one right after, whether or not the bus has resubscribed meanwhile (a

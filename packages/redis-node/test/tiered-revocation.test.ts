@@ -25,7 +25,10 @@ afterAll(async () => {
 });
 
 /** One process's tiered backend: its own L1, Redis connection and bus connections. */
-function tieredOn(keyPrefix: string, channel = invalidationChannel(keyPrefix)): TieredApiKeyCacheBackend {
+function tieredOn(
+  keyPrefix: string,
+  channel = invalidationChannel(keyPrefix),
+): TieredApiKeyCacheBackend {
   const tiered = new TieredApiKeyCacheBackend({
     local: new InMemoryApiKeyCacheBackend(),
     remote: nodeRedisDriver.createBackend({ url: redis.url, keyPrefix, logger: silentLogger }),

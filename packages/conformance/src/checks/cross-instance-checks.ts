@@ -3,6 +3,8 @@
  * sees within `peerConvergenceMs`. A peer that converges at once (Redis) is read once; one
  * with a convergence bound (tiered: the bus) is polled every 10 ms for that bound plus up to
  * 1 s of slack for a loaded machine, never less than the bound and otherwise at most 2 s.
+ * A peer's entry with a short TTL must also be gone from the other instance once the TTL has
+ * passed: a copy the reader keeps (tiered: its L1) must not outlive the entry it copies.
  */
 import { strict as assert } from "node:assert";
 import { isDeepStrictEqual } from "node:util";
@@ -14,8 +16,15 @@ import {
   type ResolvedCapabilities,
 } from "../backend-check.js";
 import { sampleKey, sampleValue } from "../check-fixtures.js";
-import { pollUntil } from "../check-timing.js";
+import { monotonicNow, pollUntil } from "../check-timing.js";
 import type { BackendConformanceOptions } from "../conformance-options.js";
+
+/** The short TTL of `crossInstance.peerShortTtl`, in seconds. */
+const SHORT_TTL_SECONDS = 0.3;
+/** Slack on top of the TTL and its tolerance before a peer's expired entry must be gone. */
+const EXPIRY_SLACK_MS = 1_000;
+/** Tries before the short-TTL check gives up on a machine too slow to judge it. */
+const ATTEMPTS = 3;
 
 function convergenceBudgetMs(capabilities: ResolvedCapabilities): number {
   const bound = capabilities.peerConvergenceMs;
@@ -126,6 +135,56 @@ export const crossInstanceChecks: readonly BackendCheck[] = defineChecks("crossI
       );
       const winners = outcomes.filter(Boolean).length;
       assert.equal(winners, 1, `${winners} of 20 calls across two instances stored`);
+    },
+  },
+  {
+    name: "peerShortTtl",
+    title: `a peer's entry with a short TTL (${SHORT_TTL_SECONDS} s), read through another instance (get, setIfAbsentGet), is gone there once the TTL has passed`,
+    unsupportedReason: needsPeer,
+    timeoutMs: 30_000,
+    async run(context) {
+      const { writer, reader } = await pair(context);
+      const ttlMs = SHORT_TTL_SECONDS * 1000;
+      const tolerance = context.capabilities.ttlToleranceMs;
+      for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        const viaGet = sampleKey(`short-ttl:get:${attempt}`);
+        const viaSetIfAbsentGet = sampleKey(`short-ttl:setIfAbsentGet:${attempt}`);
+        const started = monotonicNow();
+        await writer.set(viaGet, sampleValue(1), SHORT_TTL_SECONDS);
+        await writer.set(viaSetIfAbsentGet, sampleValue(2), SHORT_TTL_SECONDS);
+        const written = monotonicNow();
+        const seen = await reader.get(viaGet);
+        // Finds the peer's entry (resolvers write loads this way); falls back to get().
+        const found =
+          reader.setIfAbsentGet === undefined
+            ? await reader.get(viaSetIfAbsentGet)
+            : await reader.setIfAbsentGet(viaSetIfAbsentGet, sampleValue(3), 60);
+        // Judged only if both reads came back well inside the TTL; else retry with new keys.
+        if (monotonicNow() >= started + ttlMs - tolerance) continue;
+        assert.deepStrictEqual(seen, sampleValue(1), "the reader did not see the peer's entry");
+        assert.deepStrictEqual(
+          found,
+          sampleValue(2),
+          "setIfAbsentGet() on the reader did not return the peer's entry",
+        );
+        // Keep reading (every 10 ms) through the expiry: every read, including those made after
+        // the writer's invalidation reached the reader, must stop finding the entry in time.
+        const goneBy = written + ttlMs + tolerance + EXPIRY_SLACK_MS;
+        const { value, accepted } = await pollUntil(
+          () => Promise.all([reader.get(viaGet), reader.get(viaSetIfAbsentGet)]),
+          ([first, second]) => first === undefined && second === undefined,
+          goneBy - monotonicNow(),
+        );
+        if (!accepted) {
+          assert.deepStrictEqual(
+            value,
+            [undefined, undefined],
+            `the reader still served the peer's ${SHORT_TTL_SECONDS} s entries ${Math.round(monotonicNow() - written)} ms after they were written`,
+          );
+        }
+        return;
+      }
+      assert.fail(`${ATTEMPTS} attempts were each too slow to judge a ${SHORT_TTL_SECONDS} s TTL`);
     },
   },
 ]);

@@ -1,7 +1,7 @@
 /**
  * Property-based model check: random sequences of set / setIfAbsent / setIfAbsentGet / get /
- * delete / clear (and clock advances on a fake clock) must give the same results as a plain
- * reference model. Without a fake clock the TTLs are either <= 0 or far longer than a run, so
+ * getWithTtl / delete / clear (and clock advances on a fake clock) must give the same results as
+ * a plain reference model (getWithTtl: never more TTL than the model has left). Without a fake clock the TTLs are either <= 0 or far longer than a run, so
  * real time cannot change an answer.
  */
 import { strict as assert } from "node:assert";
@@ -12,7 +12,7 @@ import { sampleKey, sampleValue } from "../check-fixtures.js";
 
 type ModelCommand =
   | { op: "set" | "setIfAbsent" | "setIfAbsentGet"; key: string; value: CachedApiKey; ttl: number }
-  | { op: "get" | "delete"; key: string }
+  | { op: "get" | "getWithTtl" | "delete"; key: string }
   | { op: "clear" }
   | { op: "advance"; ms: number };
 
@@ -24,6 +24,12 @@ class ReferenceModel {
   get(key: string): CachedApiKey | undefined {
     const entry = this.#entries.get(key);
     return entry !== undefined && entry.expiresAt > this.#now ? entry.value : undefined;
+  }
+
+  /** Milliseconds `key` has left (0 when absent or expired). */
+  remainingMs(key: string): number {
+    const entry = this.#entries.get(key);
+    return entry === undefined ? 0 : Math.max(0, entry.expiresAt - this.#now);
   }
 
   set(key: string, value: CachedApiKey, ttlSeconds: number): void {
@@ -67,7 +73,10 @@ function commandArbitrary(fakeClock: boolean): fc.Arbitrary<ModelCommand> {
     value,
     ttl,
   });
-  const read = fc.record({ op: fc.constantFrom("get" as const, "delete" as const), key });
+  const read = fc.record({
+    op: fc.constantFrom("get" as const, "getWithTtl" as const, "delete" as const),
+    key,
+  });
   const options: fc.WeightedArbitrary<ModelCommand>[] = [
     { arbitrary: write, weight: 4 },
     { arbitrary: read, weight: 4 },
@@ -91,6 +100,18 @@ async function step(
     case "get":
       assert.deepStrictEqual(await backend.get(command.key), model.get(command.key), "get()");
       return;
+    case "getWithTtl": {
+      if (!backend.getWithTtl) return step(backend, model, { ...command, op: "get" }, advance);
+      const entry = await backend.getWithTtl(command.key);
+      assert.deepStrictEqual(entry?.value, model.get(command.key), "getWithTtl()");
+      if (entry === undefined) return;
+      const left = model.remainingMs(command.key);
+      assert.ok(
+        entry.ttlMs > 0 && entry.ttlMs <= left,
+        `getWithTtl(): ttlMs ${entry.ttlMs} is not within (0, ${left}]`,
+      );
+      return;
+    }
     case "set":
       await backend.set(command.key, command.value, command.ttl);
       model.set(command.key, command.value, command.ttl);

@@ -5,9 +5,9 @@
  * at `ttl + tolerance + 250 ms` after the write resolved, so they hold on a loaded machine.
  */
 import { strict as assert } from "node:assert";
-import type { ApiKeyCacheBackend } from "@apikey/core";
+import type { ApiKeyCacheBackend, CachedApiKeyWithTtl } from "@apikey/core";
 import { type BackendCheck, type BackendCheckContext, defineChecks } from "../backend-check.js";
-import { sampleKey, sampleValue } from "../check-fixtures.js";
+import { richValue, sampleKey, sampleValue } from "../check-fixtures.js";
 import { monotonicNow, sleepUntil } from "../check-timing.js";
 
 /** Slack added to every real-clock absence check, for a loaded machine. */
@@ -55,6 +55,38 @@ async function assertLifetime(context: BackendCheckContext, probe: LifetimeProbe
 
 const needsFakeClock = (options: { createWithFakeClock?: unknown }): string | undefined =>
   options.createWithFakeClock ? undefined : "no createWithFakeClock";
+
+/**
+ * `backend.getWithTtl`, or `undefined` when the backend does not have it (asserting it is then
+ * absent, not present but undefined).
+ */
+function getWithTtlOf(
+  backend: ApiKeyCacheBackend,
+): ((cacheKey: string) => Promise<CachedApiKeyWithTtl | undefined>) | undefined {
+  const method = backend.getWithTtl;
+  if (method === undefined) {
+    assert.equal("getWithTtl" in backend, false, "getWithTtl is present but undefined");
+    return undefined;
+  }
+  assert.equal(typeof method, "function", "getWithTtl must be a method");
+  return (cacheKey) => method.call(backend, cacheKey);
+}
+
+/** Assert `entry` holds `expected` with a remaining TTL within (0, `maxMs`]. */
+function assertEntryWithTtl(
+  entry: CachedApiKeyWithTtl | undefined,
+  expected: unknown,
+  maxMs: number,
+  what: string,
+): void {
+  assert.notEqual(entry, undefined, `getWithTtl() of ${what} missed`);
+  assert.deepStrictEqual(entry?.value, expected, `getWithTtl() of ${what}: value`);
+  const ttlMs = entry?.ttlMs;
+  assert.ok(
+    typeof ttlMs === "number" && ttlMs > 0 && ttlMs <= maxMs,
+    `getWithTtl() of ${what}: ttlMs ${String(ttlMs)} is not within (0, ${maxMs}]`,
+  );
+}
 
 /** The `ttl` group. */
 export const ttlChecks: readonly BackendCheck[] = defineChecks("ttl", [
@@ -155,6 +187,46 @@ export const ttlChecks: readonly BackendCheck[] = defineChecks("ttl", [
     },
   },
   {
+    name: "getWithTtl",
+    title:
+      "getWithTtl(), where present, returns get()'s value with a remaining TTL within (0, ttl], and misses like get()",
+    async run(context) {
+      const backend = await context.createBackend();
+      const getWithTtl = getWithTtlOf(backend);
+      if (getWithTtl === undefined) return;
+      const tolerance = context.capabilities.ttlToleranceMs;
+      assert.equal(await getWithTtl(sampleKey("never-written")), undefined, "a miss");
+      await backend.set(sampleKey(1), richValue(), 60);
+      const entry = await getWithTtl(sampleKey(1));
+      assertEntryWithTtl(entry, await backend.get(sampleKey(1)), 60_000, "a 60 s entry");
+      // An isolated copy, like get()'s.
+      (entry?.value as { active: boolean }).active = true;
+      assert.deepStrictEqual(await backend.get(sampleKey(1)), richValue(), "mutating its value");
+      await backend.delete(sampleKey(1));
+      assert.equal(await getWithTtl(sampleKey(1)), undefined, "a deleted entry");
+      await backend.set(sampleKey(2), sampleValue(2), 0);
+      assert.equal(await getWithTtl(sampleKey(2)), undefined, "ttl 0 stores nothing");
+      // A short TTL: reported within it while it runs, and a miss once it has passed.
+      for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        const key = sampleKey(`getWithTtl:${attempt}`);
+        const started = monotonicNow();
+        await backend.set(key, sampleValue(3), 0.3);
+        const written = monotonicNow();
+        const short = await getWithTtl(key);
+        if (monotonicNow() >= started + 300 - tolerance) continue;
+        assertEntryWithTtl(short, sampleValue(3), 300, "a 0.3 s entry");
+        await sleepUntil(written + 300 + tolerance + ABSENCE_SLACK_MS);
+        assert.equal(
+          await getWithTtl(key),
+          undefined,
+          `getWithTtl() of a 0.3 s entry still found it ${300 + tolerance + ABSENCE_SLACK_MS} ms after set`,
+        );
+        return;
+      }
+      assert.fail(`${ATTEMPTS} attempts were each too slow to judge a 0.3 s TTL`);
+    },
+  },
+  {
     name: "fakeClockExact",
     title: "on a fake clock, TTLs are exact to the millisecond (rounded up)",
     unsupportedReason: needsFakeClock,
@@ -196,6 +268,27 @@ export const ttlChecks: readonly BackendCheck[] = defineChecks("ttl", [
       assert.deepStrictEqual(await backend.get(sampleKey(1)), sampleValue(2));
       advance(100);
       assert.equal(await backend.get(sampleKey(1)), undefined);
+    },
+  },
+  {
+    name: "fakeClockGetWithTtl",
+    title:
+      "on a fake clock, getWithTtl(), where present, never reports more than the TTL left, to the millisecond",
+    unsupportedReason: needsFakeClock,
+    async run(context) {
+      const { backend, advance } = await context.createWithFakeClock();
+      const getWithTtl = getWithTtlOf(backend);
+      if (getWithTtl === undefined) return;
+      await backend.set(sampleKey(1), sampleValue(1), 1);
+      assert.equal(await backend.setIfAbsent(sampleKey(2), sampleValue(2), 0.0004), true);
+      assertEntryWithTtl(await getWithTtl(sampleKey(2)), sampleValue(2), 1, "a 0.0004 s entry");
+      advance(250);
+      assertEntryWithTtl(await getWithTtl(sampleKey(1)), sampleValue(1), 750, "a 1 s entry at 250 ms");
+      assert.equal(await getWithTtl(sampleKey(2)), undefined, "0.0004 s must last 1 ms");
+      advance(749);
+      assertEntryWithTtl(await getWithTtl(sampleKey(1)), sampleValue(1), 1, "a 1 s entry at 999 ms");
+      advance(1);
+      assert.equal(await getWithTtl(sampleKey(1)), undefined, "a 1 s entry at 1000 ms");
     },
   },
 ]);
