@@ -103,6 +103,17 @@ function deactivated<V extends CachedApiKey>(record: V): V {
   return { ...record, active: false };
 }
 
+/**
+ * Wait until at least `ms` have passed on the monotonic clock: a timer may fire up to a
+ * millisecond early, which would open a gap in the `wait: true` guarantee.
+ */
+async function sleepAtLeast(ms: number): Promise<void> {
+  const deadline = performance.now() + ms;
+  for (let left = ms; left > 0; left = deadline - performance.now()) {
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.ceil(left)));
+  }
+}
+
 /** A short, non-secret tag of a key hash for log lines. */
 function hashTag(keyHash: string): string {
   return keyHash.length > 12 ? `${keyHash.slice(0, 12)}…` : keyHash;
@@ -208,7 +219,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     this.#flights.drop(keyHash);
     const stalenessMs = this.#backend.maxStalenessMs;
     if (options.wait === true && typeof stalenessMs === "number" && stalenessMs > 0) {
-      await new Promise<void>((resolve) => setTimeout(resolve, stalenessMs));
+      await sleepAtLeast(stalenessMs);
     }
   }
 

@@ -228,7 +228,8 @@ describe("revoke()", () => {
     expect(performance.now() - started).toBeLessThan(200);
     started = performance.now();
     await resolver.revoke(hashApiKey("b"), { wait: true });
-    expect(performance.now() - started).toBeGreaterThanOrEqual(195);
+    // Never early: the wait is measured on the monotonic clock, not trusted to one timer.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(200);
   });
 
   it("rejects an empty key hash with E_INVALID_KEY", async () => {
