@@ -9,6 +9,7 @@ import {
   ApiKeyCacheError,
   assertCacheKey,
   type CachedApiKey,
+  type CachedApiKeyWithTtl,
   decodeCachedApiKey,
   encodeCachedApiKey,
   ttlToMilliseconds,
@@ -24,11 +25,28 @@ export interface BackendFaults {
   clearsEveryNamespace?: boolean;
   /** setIfAbsent() reads, yields, then writes: concurrent callers all "win". */
   racySetIfAbsent?: boolean;
+  /**
+   * A read of an entry another instance wrote keeps a local copy for 5 s whatever the entry's
+   * TTL (a tiered L1 that cannot see L2's TTL); a copy of an entry since replaced, deleted or
+   * cleared is dropped, as a bus invalidation would.
+   */
+  outlivesPeerEntries?: boolean;
 }
+
+/** How long an {@link BackendFaults.outlivesPeerEntries} copy lives. */
+const PEER_COPY_MS = 5_000;
 
 interface StoredEntry {
   encoded: string;
   original: CachedApiKey;
+  expiresAt: number;
+  /** The instance that wrote it. */
+  writer: FaultyBackend;
+}
+
+/** An {@link BackendFaults.outlivesPeerEntries} copy of `source`, served until `expiresAt`. */
+interface PeerCopy {
+  source: StoredEntry;
   expiresAt: number;
 }
 
@@ -55,6 +73,7 @@ export class FaultyBackend implements ApiKeyCacheBackend {
   readonly namespace: string;
   readonly #faults: BackendFaults;
   readonly #now: () => number;
+  readonly #peerCopies = new Map<string, PeerCopy>();
   #closed = false;
 
   constructor(options: FaultyBackendOptions = {}) {
@@ -67,6 +86,17 @@ export class FaultyBackend implements ApiKeyCacheBackend {
     this.#assertOpen();
     assertCacheKey(cacheKey);
     return this.#read(cacheKey);
+  }
+
+  async getWithTtl(cacheKey: string): Promise<CachedApiKeyWithTtl | undefined> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const now = this.#now();
+    const found = this.#lookup(cacheKey, now);
+    const value = this.#read(cacheKey);
+    return found === undefined || value === undefined
+      ? undefined
+      : { value, ttlMs: found.expiresAt - now };
   }
 
   async set(cacheKey: string, value: CachedApiKey, ttlSeconds: number): Promise<void> {
@@ -112,15 +142,35 @@ export class FaultyBackend implements ApiKeyCacheBackend {
   }
 
   #read(cacheKey: string): CachedApiKey | undefined {
-    const entry = sharedStore.get(this.namespace + cacheKey);
-    if (entry === undefined || entry.expiresAt <= this.#now()) return undefined;
+    const entry = this.#lookup(cacheKey, this.#now())?.source;
+    if (entry === undefined) return undefined;
     return this.#faults.returnsByReference ? entry.original : decodeCachedApiKey(entry.encoded);
+  }
+
+  /** The live entry (or a live peer copy of it) and when what is served expires. */
+  #lookup(cacheKey: string, now: number): PeerCopy | undefined {
+    const entry = sharedStore.get(this.namespace + cacheKey);
+    const copy = this.#peerCopies.get(cacheKey);
+    if (copy !== undefined && copy.source === entry && copy.expiresAt > now) return copy;
+    this.#peerCopies.delete(cacheKey);
+    if (entry === undefined || entry.expiresAt <= now) return undefined;
+    if (this.#faults.outlivesPeerEntries && entry.writer !== this) {
+      const kept = { source: entry, expiresAt: now + PEER_COPY_MS };
+      this.#peerCopies.set(cacheKey, kept);
+      return kept;
+    }
+    return { source: entry, expiresAt: entry.expiresAt };
   }
 
   #write(cacheKey: string, value: CachedApiKey, encoded: string, ttlMs: number): void {
     if (ttlMs === 0) return;
     const expiresAt = this.#faults.ignoresTtl ? Number.POSITIVE_INFINITY : this.#now() + ttlMs;
-    sharedStore.set(this.namespace + cacheKey, { encoded, original: value, expiresAt });
+    sharedStore.set(this.namespace + cacheKey, {
+      encoded,
+      original: value,
+      expiresAt,
+      writer: this,
+    });
   }
 
   #assertOpen(): void {

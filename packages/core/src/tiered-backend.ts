@@ -317,9 +317,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
    */
   #fill(cacheKey: string, value: V, sentAt: number, lifetimeMs: number): void {
     if (!this.#l1Enabled) return;
-    const remainingMs = Math.floor(
-      sentAt + Math.min(lifetimeMs, this.#localTtlMs) - this.#now(),
-    );
+    const remainingMs = Math.floor(sentAt + Math.min(lifetimeMs, this.#localTtlMs) - this.#now());
     if (remainingMs <= 0) {
       this.#local.delete(cacheKey).catch(this.#onLocalError);
       return;

@@ -125,20 +125,22 @@ export async function runRevocationRace(
     revokeResolvedAt.set(keyHash, performance.now());
     // Started after revoke() resolved, on both resolvers, while the early loads still land.
     const after = resolvers.flatMap((resolver, resolverIndex) =>
-      Array.from({ length: resolvesAfter }, async () => ({
-        resolverIndex,
-        result: await resolver.resolve(plaintext),
-      })),
+      Array.from({ length: resolvesAfter }, async () => {
+        const startedAt = performance.now();
+        return { resolverIndex, startedAt, result: await resolver.resolve(plaintext) };
+      }),
     );
-    for (const { resolverIndex, result } of await Promise.all(after)) {
-      check(resolverIndex, revokerIndex, result, "right after revoke");
+    for (const { resolverIndex, startedAt, result } of await Promise.all(after)) {
+      check(resolverIndex, revokerIndex, result, "right after revoke", startedAt);
     }
     for (const result of await Promise.all(early)) {
       if (result?.active === true) report.overlappingActiveResolves++;
     }
     // And once every early load has written (or not) its answer.
     for (const [resolverIndex, resolver] of resolvers.entries()) {
-      check(resolverIndex, revokerIndex, await resolver.resolve(plaintext), "after the loads");
+      const startedAt = performance.now();
+      const result = await resolver.resolve(plaintext);
+      check(resolverIndex, revokerIndex, result, "after the loads", startedAt);
     }
     loadStarted.delete(keyHash);
   };
@@ -148,13 +150,20 @@ export async function runRevocationRace(
     revokerIndex: number,
     result: CachedApiKey | undefined,
     when: string,
+    startedAt: number,
   ): void => {
     report.checkedAfterRevoke++;
     if (result?.active !== true) return;
     report.violations++;
     if (report.violationSamples.length < 5) {
+      // Enough to tell a stale copy from a bypassed cache (errors, timeouts) in a failure.
+      const { bypasses, timeouts, backendErrors } = (
+        resolvers[resolverIndex] as ApiKeyResolver
+      ).stats();
       report.violationSamples.push(
-        `resolver ${resolverIndex} returned active ${when} (revoked by resolver ${revokerIndex})`,
+        `resolver ${resolverIndex} returned active ${when} (revoked by resolver ${revokerIndex}; ` +
+          `the resolve took ${Math.round(performance.now() - startedAt)} ms; resolver stats: ` +
+          `bypasses ${bypasses}, timeouts ${timeouts}, backend errors ${backendErrors})`,
       );
     }
   };

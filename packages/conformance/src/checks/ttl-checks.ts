@@ -283,10 +283,20 @@ export const ttlChecks: readonly BackendCheck[] = defineChecks("ttl", [
       assert.equal(await backend.setIfAbsent(sampleKey(2), sampleValue(2), 0.0004), true);
       assertEntryWithTtl(await getWithTtl(sampleKey(2)), sampleValue(2), 1, "a 0.0004 s entry");
       advance(250);
-      assertEntryWithTtl(await getWithTtl(sampleKey(1)), sampleValue(1), 750, "a 1 s entry at 250 ms");
+      assertEntryWithTtl(
+        await getWithTtl(sampleKey(1)),
+        sampleValue(1),
+        750,
+        "a 1 s entry at 250 ms",
+      );
       assert.equal(await getWithTtl(sampleKey(2)), undefined, "0.0004 s must last 1 ms");
       advance(749);
-      assertEntryWithTtl(await getWithTtl(sampleKey(1)), sampleValue(1), 1, "a 1 s entry at 999 ms");
+      assertEntryWithTtl(
+        await getWithTtl(sampleKey(1)),
+        sampleValue(1),
+        1,
+        "a 1 s entry at 999 ms",
+      );
       advance(1);
       assert.equal(await getWithTtl(sampleKey(1)), undefined, "a 1 s entry at 1000 ms");
     },
