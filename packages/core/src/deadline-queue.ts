@@ -11,6 +11,7 @@ interface PendingCall {
   readonly deadline: number;
   /** Cleared once the call has settled, either way. */
   reject: ((error: unknown) => void) | undefined;
+  readonly mapError: ((error: unknown) => unknown) | undefined;
 }
 
 /** Queues shorter than this are never compacted (the head index just moves on). */
@@ -34,12 +35,12 @@ export class DeadlineQueue {
 
   /**
    * Settle like `work`, or reject with the timeout error once `timeoutMs` have passed.
-   * `mapError`, if given, turns a rejection of `work` into the error the caller gets (saving
-   * the caller a `.catch` of its own: one promise less per call).
+   * `mapError`, if given, turns a rejection of `work`, or the timeout error, into the error the
+   * caller gets (saving the caller a `.catch` of its own: one promise less per call).
    */
   run<T>(work: Promise<T>, mapError?: (error: unknown) => unknown): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const call: PendingCall = { deadline: performance.now() + this.timeoutMs, reject };
+      const call: PendingCall = { deadline: performance.now() + this.timeoutMs, reject, mapError };
       this.#pending.push(call);
       if (this.#timer === undefined) this.#arm(this.timeoutMs);
       work.then(
@@ -102,7 +103,8 @@ export class DeadlineQueue {
       const reject = call.reject;
       if (reject !== undefined) {
         call.reject = undefined;
-        reject(this.#makeError(this.timeoutMs));
+        const error = this.#makeError(this.timeoutMs);
+        reject(call.mapError === undefined ? error : call.mapError(error));
       }
       this.#head++;
       call = pending[this.#head];

@@ -44,9 +44,7 @@ export class IoredisCommandRunner {
       this.#client.status === "ready"
         ? sendSafely(send)
         : this.#sendWhenReady(send, performance.now());
-    return this.#deadlines.run(work).catch((error: unknown) => {
-      throw this.#toUnavailable(command, error);
-    });
+    return this.#deadlines.run(work, (error) => this.#toUnavailable(command, error));
   }
 
   /** Stop waiting for "ready": calls still waiting reject with `E_CLOSED`. */
