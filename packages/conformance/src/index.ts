@@ -72,6 +72,20 @@ export {
   describeTtlConformance,
   describeValidationConformance,
 } from "./describe-backend-conformance.js";
+export type { ResolverOutageOptions } from "./describe-resolver-outage.js";
+export { describeResolverOutage } from "./describe-resolver-outage.js";
+export type { ResolverRevocationRaceSuiteOptions } from "./describe-resolver-revocation-race.js";
+export { describeResolverRevocationRace } from "./describe-resolver-revocation-race.js";
+export type {
+  ResolverTombstoneOptions,
+  ResolverTombstonePair,
+} from "./describe-resolver-tombstone.js";
+export { describeResolverTombstone } from "./describe-resolver-tombstone.js";
+export type {
+  TieredRevocationPairRequest,
+  TieredRevocationRaceOptions,
+} from "./describe-tiered-revocation-race.js";
+export { describeTieredRevocationRace } from "./describe-tiered-revocation-race.js";
 export type {
   InProcessBusNetwork,
   InProcessBusNetworkOptions,
@@ -79,5 +93,14 @@ export type {
   SimulatedDisconnectOptions,
 } from "./in-process-bus.js";
 export { createInProcessBusNetwork } from "./in-process-bus.js";
+export type {
+  ResolverRevocationRaceOptions,
+  ResolverRevocationRaceReport,
+  RevocationRaceBackends,
+} from "./resolver-revocation-race.js";
+export {
+  REVOCATION_RACE_DEFAULTS,
+  runResolverRevocationRace,
+} from "./resolver-revocation-race.js";
 export type { BackendCheckResult, RunBackendChecksFilter } from "./run-backend-checks.js";
 export { runBackendChecks } from "./run-backend-checks.js";

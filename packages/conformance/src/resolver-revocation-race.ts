@@ -1,10 +1,10 @@
 /**
- * The revocation race against real stores: two resolvers (two "processes", each on its own
- * backend and connections) load a key that reads "active" and then stall; the source of truth
- * flips to revoked and one of them calls `revoke` while the loads are in flight. Every resolve
- * started after `revoke` resolved, on either resolver, must be non-active. The revoker
- * alternates, so half the rounds revoke from a resolver whose own load is in flight and half
- * from the other one.
+ * The revocation race as a reusable body: one or two resolvers (two "processes", each on its
+ * own backend and connections, sharing one store) load a key that reads "active" and then
+ * stall; the source of truth flips to revoked and a resolver calls `revoke` while the loads
+ * are in flight. Every resolve started after `revoke` resolved, on any resolver, must be
+ * non-active. With two resolvers the revoker alternates, so half the rounds revoke from a
+ * resolver whose own load is in flight and half from the other one.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -17,10 +17,19 @@ import {
   silentLogger,
 } from "@apikey/core";
 
-/** What {@link runRevocationRace} needs. */
-export interface RevocationRaceOptions {
-  /** The backends of the two resolvers; they share one store (same server and prefix). */
-  backends: readonly [ApiKeyCacheBackend, ApiKeyCacheBackend];
+/**
+ * The backends of the racing resolvers: one (a single resolver races with itself) or two
+ * sharing one store, each its own connection (the same object twice is allowed: two resolvers
+ * in one process).
+ */
+export type RevocationRaceBackends<B extends ApiKeyCacheBackend = ApiKeyCacheBackend> =
+  | readonly [B]
+  | readonly [B, B];
+
+/** What {@link runResolverRevocationRace} needs. */
+export interface ResolverRevocationRaceOptions {
+  /** The backends of the resolvers, see {@link RevocationRaceBackends}. */
+  backends: RevocationRaceBackends;
   /** Rounds, each with a fresh key. @default 1000 */
   rounds?: number;
   /** Rounds run at the same time. @default 10 */
@@ -34,16 +43,16 @@ export interface RevocationRaceOptions {
 }
 
 /** What the race saw. */
-export interface RevocationRaceReport {
+export interface ResolverRevocationRaceReport {
   rounds: number;
   /** Resolves started after `revoke` resolved that returned an active record (must be 0). */
   violations: number;
   /** The first few violations, for the failure message. */
   violationSamples: string[];
-  /** Resolves checked after `revoke` resolved. */
+  /** Resolves checked after `revoke` resolved: `rounds × resolvers × (resolvesAfter + 1)`. */
   checkedAfterRevoke: number;
-  /** Rounds revoked by resolver 0 and by resolver 1. */
-  revokedBy: [number, number];
+  /** Rounds revoked by each resolver (index = resolver). */
+  revokedBy: number[];
   /** Loads that read "active" and returned after `revoke` was called (the race is real). */
   overlappingActiveLoads: number;
   /** Of those, loads that returned only after `revoke` had resolved. */
@@ -54,28 +63,39 @@ export interface RevocationRaceReport {
   elapsedMs: number;
 }
 
+/** Defaults of {@link ResolverRevocationRaceOptions}. */
+export const REVOCATION_RACE_DEFAULTS: {
+  readonly rounds: 1000;
+  readonly parallel: 10;
+  readonly maxLoadDelayMs: 5;
+  readonly resolvesAfter: 3;
+} = { rounds: 1000, parallel: 10, maxLoadDelayMs: 5, resolvesAfter: 3 };
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Run the race; the caller asserts `violations === 0` and that the race happened. */
-export async function runRevocationRace(
-  options: RevocationRaceOptions,
-): Promise<RevocationRaceReport> {
-  const rounds = options.rounds ?? 1000;
-  const parallel = options.parallel ?? 10;
-  const maxLoadDelayMs = options.maxLoadDelayMs ?? 5;
-  const resolvesAfter = options.resolvesAfter ?? 3;
+/**
+ * Run the race; the caller asserts `violations === 0` and that the race happened
+ * (`describeResolverRevocationRace` does both).
+ */
+export async function runResolverRevocationRace(
+  options: ResolverRevocationRaceOptions,
+): Promise<ResolverRevocationRaceReport> {
+  const rounds = options.rounds ?? REVOCATION_RACE_DEFAULTS.rounds;
+  const parallel = options.parallel ?? REVOCATION_RACE_DEFAULTS.parallel;
+  const maxLoadDelayMs = options.maxLoadDelayMs ?? REVOCATION_RACE_DEFAULTS.maxLoadDelayMs;
+  const resolvesAfter = options.resolvesAfter ?? REVOCATION_RACE_DEFAULTS.resolvesAfter;
   const started = performance.now();
   // The source of truth: a key is active until it is in `revoked`.
   const revoked = new Set<string>();
   const revokeCalledAt = new Map<string, number>();
   const revokeResolvedAt = new Map<string, number>();
   const loadStarted = new Map<string, () => void>();
-  const report: RevocationRaceReport = {
+  const report: ResolverRevocationRaceReport = {
     rounds,
     violations: 0,
     violationSamples: [],
     checkedAfterRevoke: 0,
-    revokedBy: [0, 0],
+    revokedBy: options.backends.map(() => 0),
     overlappingActiveLoads: 0,
     lateActiveLoads: 0,
     overlappingActiveResolves: 0,
@@ -98,52 +118,7 @@ export async function runRevocationRace(
     }
     return { apiKey: keyHash.slice(0, 12), active };
   };
-  const resolvers: [ApiKeyResolver, ApiKeyResolver] = [
-    resolverOn(options.backends[0], load),
-    resolverOn(options.backends[1], load),
-  ];
-
-  const round = async (index: number): Promise<void> => {
-    const plaintext = `ak_race_${randomUUID()}`;
-    const keyHash = hashApiKey(plaintext);
-    const firstLoad = new Promise<void>((resolve) => loadStarted.set(keyHash, resolve));
-    // Both resolvers miss and start a load each (two resolves each share it).
-    const early = resolvers.flatMap((resolver) => [
-      resolver.resolve(plaintext),
-      resolver.resolve(plaintext),
-    ]);
-    // Revoke while a load is in flight: after the first load read "active", a random bit later.
-    await Promise.race([firstLoad, sleep(1_000)]);
-    await sleep(Math.random() * maxLoadDelayMs);
-    const revokerIndex = (index % 2) as 0 | 1;
-    const revoker = resolvers[revokerIndex];
-    report.revokedBy[revokerIndex]++;
-    // The precondition: the source of truth shows the key revoked before revoke() is called.
-    revoked.add(keyHash);
-    revokeCalledAt.set(keyHash, performance.now());
-    await revoker.revoke(keyHash, options.revokeOptions);
-    revokeResolvedAt.set(keyHash, performance.now());
-    // Started after revoke() resolved, on both resolvers, while the early loads still land.
-    const after = resolvers.flatMap((resolver, resolverIndex) =>
-      Array.from({ length: resolvesAfter }, async () => {
-        const startedAt = performance.now();
-        return { resolverIndex, startedAt, result: await resolver.resolve(plaintext) };
-      }),
-    );
-    for (const { resolverIndex, startedAt, result } of await Promise.all(after)) {
-      check(resolverIndex, revokerIndex, result, "right after revoke", startedAt);
-    }
-    for (const result of await Promise.all(early)) {
-      if (result?.active === true) report.overlappingActiveResolves++;
-    }
-    // And once every early load has written (or not) its answer.
-    for (const [resolverIndex, resolver] of resolvers.entries()) {
-      const startedAt = performance.now();
-      const result = await resolver.resolve(plaintext);
-      check(resolverIndex, revokerIndex, result, "after the loads", startedAt);
-    }
-    loadStarted.delete(keyHash);
-  };
+  const resolvers = options.backends.map((backend) => resolverOn(backend, load));
 
   const check = (
     resolverIndex: number,
@@ -166,6 +141,48 @@ export async function runRevocationRace(
           `bypasses ${bypasses}, timeouts ${timeouts}, backend errors ${backendErrors})`,
       );
     }
+  };
+
+  const round = async (index: number): Promise<void> => {
+    const plaintext = `ak_race_${randomUUID()}`;
+    const keyHash = hashApiKey(plaintext);
+    const firstLoad = new Promise<void>((resolve) => loadStarted.set(keyHash, resolve));
+    // Every resolver misses and starts a load (two resolves each share it).
+    const early = resolvers.flatMap((resolver) => [
+      resolver.resolve(plaintext),
+      resolver.resolve(plaintext),
+    ]);
+    // Revoke while a load is in flight: after the first load read "active", a random bit later.
+    await Promise.race([firstLoad, sleep(1_000)]);
+    await sleep(Math.random() * maxLoadDelayMs);
+    const revokerIndex = index % resolvers.length;
+    const revoker = resolvers[revokerIndex] as ApiKeyResolver;
+    report.revokedBy[revokerIndex] = (report.revokedBy[revokerIndex] ?? 0) + 1;
+    // The precondition: the source of truth shows the key revoked before revoke() is called.
+    revoked.add(keyHash);
+    revokeCalledAt.set(keyHash, performance.now());
+    await revoker.revoke(keyHash, options.revokeOptions);
+    revokeResolvedAt.set(keyHash, performance.now());
+    // Started after revoke() resolved, on every resolver, while the early loads still land.
+    const after = resolvers.flatMap((resolver, resolverIndex) =>
+      Array.from({ length: resolvesAfter }, async () => {
+        const startedAt = performance.now();
+        return { resolverIndex, startedAt, result: await resolver.resolve(plaintext) };
+      }),
+    );
+    for (const { resolverIndex, startedAt, result } of await Promise.all(after)) {
+      check(resolverIndex, revokerIndex, result, "right after revoke", startedAt);
+    }
+    for (const result of await Promise.all(early)) {
+      if (result?.active === true) report.overlappingActiveResolves++;
+    }
+    // And once every early load has written (or not) its answer.
+    for (const [resolverIndex, resolver] of resolvers.entries()) {
+      const startedAt = performance.now();
+      const result = await resolver.resolve(plaintext);
+      check(resolverIndex, revokerIndex, result, "after the loads", startedAt);
+    }
+    loadStarted.delete(keyHash);
   };
 
   for (let done = 0; done < rounds; done += parallel) {
