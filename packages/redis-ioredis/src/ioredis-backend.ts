@@ -188,7 +188,7 @@ export class IoredisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       );
     const previous = await setNxGet();
     if (previous === null) return undefined;
-    const decoded = this.#decodeStored(key, previous, { inBackground: false });
+    const decoded = this.#decodeStored(key, previous, false);
     if (decoded !== undefined) return decoded;
     // The bad entry blocked our write: remove it (if unchanged) and try once more.
     await this.#removeUndecodable(key, previous);
@@ -275,7 +275,8 @@ export class IoredisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   #decodeStored(
     key: string,
     raw: string | null | WrongType,
-    { inBackground = true }: { inBackground?: boolean } = {},
+    // A plain flag, not an options object: this runs on every read.
+    removeInBackground = true,
   ): V | undefined {
     if (raw === null) return undefined;
     const decoded = raw === WRONG_TYPE ? undefined : decodeCachedApiKey<V>(raw);
@@ -285,7 +286,7 @@ export class IoredisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
         ? `${OWNER}: ${key} is not a string (WRONGTYPE); read as a miss, removing it`
         : `${OWNER}: ${key} holds a value that is not a cached API key (not JSON, or no apiKey/active); read as a miss, removing it`,
     );
-    if (inBackground) void this.#removeUndecodable(key, raw);
+    if (removeInBackground) void this.#removeUndecodable(key, raw);
     return undefined;
   }
 

@@ -17,6 +17,8 @@ export class IoredisCommandRunner {
   readonly #client: IoredisClient;
   readonly #owner: string;
   readonly #deadlines: DeadlineQueue;
+  /** One error mapper per command name, made once: no closure per call on the hot path. */
+  readonly #errorMappers = new Map<string, (error: unknown) => ApiKeyCacheError>();
   #readyWaiter: Promise<void> | undefined;
   #detachReadyWaiter: (() => void) | undefined;
 
@@ -44,7 +46,16 @@ export class IoredisCommandRunner {
       this.#client.status === "ready"
         ? sendSafely(send)
         : this.#sendWhenReady(send, performance.now());
-    return this.#deadlines.run(work, (error) => this.#toUnavailable(command, error));
+    return this.#deadlines.run(work, this.#errorMapper(command));
+  }
+
+  #errorMapper(command: string): (error: unknown) => ApiKeyCacheError {
+    let mapper = this.#errorMappers.get(command);
+    if (mapper === undefined) {
+      mapper = (error) => this.#toUnavailable(command, error);
+      this.#errorMappers.set(command, mapper);
+    }
+    return mapper;
   }
 
   /** Stop waiting for "ready": calls still waiting reject with `E_CLOSED`. */
