@@ -4,10 +4,11 @@
  * which is how the suite proves it catches broken backends.
  */
 import type { ApiKeyCacheBackend } from "@apikey/core";
+import { type ConformanceCheck, stampCheckGroup } from "./conformance-check.js";
 import type { BackendConformanceOptions, FakeClockBackend } from "./conformance-options.js";
 
 /** The groups of checks, in the order they are registered and run. */
-export const BACKEND_CHECK_GROUPS: readonly [
+export const BACKEND_CHECK_GROUPS = [
   "basic",
   "isolation",
   "setIfAbsent",
@@ -19,19 +20,7 @@ export const BACKEND_CHECK_GROUPS: readonly [
   "concurrency",
   "model",
   "crossInstance",
-] = [
-  "basic",
-  "isolation",
-  "setIfAbsent",
-  "delete",
-  "clear",
-  "ttl",
-  "validation",
-  "close",
-  "concurrency",
-  "model",
-  "crossInstance",
-];
+] as const;
 
 /** A group of checks. */
 export type BackendCheckGroup = (typeof BACKEND_CHECK_GROUPS)[number];
@@ -63,20 +52,9 @@ export interface BackendCheckContext {
   dispose(backend: ApiKeyCacheBackend): Promise<void>;
 }
 
-/** One conformance check. */
-export interface BackendCheck {
-  /** Stable identifier, `<group>.<name>`, e.g. `"ttl.fractional"`. */
-  readonly id: string;
-  readonly group: BackendCheckGroup;
-  /** The behaviour it pins, used as the vitest test name. */
-  readonly title: string;
-  /** Why the options cannot run this check (a declared capability gap), or `undefined`. */
-  unsupportedReason?(options: BackendConformanceOptions): string | undefined;
-  /** Longest the check may take. @default 20000 */
-  readonly timeoutMs?: number;
-  /** Resolves if the backend conforms; rejects with an assertion error otherwise. */
-  run(context: BackendCheckContext): Promise<void>;
-}
+/** One conformance check: its id is `<group>.<name>`, e.g. `"ttl.fractional"`. */
+export interface BackendCheck
+  extends ConformanceCheck<BackendCheckGroup, BackendConformanceOptions, BackendCheckContext> {}
 
 /** A check as written in a group file, before the group is stamped on. */
 export type BackendCheckDefinition = Omit<BackendCheck, "group" | "id"> & { readonly name: string };
@@ -86,11 +64,7 @@ export function defineChecks(
   group: BackendCheckGroup,
   definitions: readonly BackendCheckDefinition[],
 ): readonly BackendCheck[] {
-  return definitions.map(({ name, ...definition }) => ({
-    ...definition,
-    id: `${group}.${name}`,
-    group,
-  }));
+  return stampCheckGroup(group, definitions);
 }
 
 /** Default time a check may take. */

@@ -5,15 +5,16 @@
  */
 import type { InvalidationBus } from "@apikey/core";
 import type { BusRecorder } from "./bus-recorder.js";
+import type { ConformanceCheck } from "./conformance-check.js";
 
 /** The groups of bus checks, in the order they are registered and run. */
-export const BUS_CHECK_GROUPS: readonly [
+export const BUS_CHECK_GROUPS = [
   "delivery",
   "origin",
   "subscription",
   "close",
   "reconnect",
-] = ["delivery", "origin", "subscription", "close", "reconnect"];
+] as const;
 
 /** A group of bus checks. */
 export type BusCheckGroup = (typeof BUS_CHECK_GROUPS)[number];
@@ -57,20 +58,9 @@ export interface BusCheckContext {
   breakSubscriberConnection(bus: InvalidationBus): Promise<void>;
 }
 
-/** One bus conformance check. */
-export interface BusCheck {
-  /** Stable identifier, `<group>.<name>`, e.g. `"delivery.set"`. */
-  readonly id: string;
-  readonly group: BusCheckGroup;
-  /** The behaviour it pins, used as the vitest test name. */
-  readonly title: string;
-  /** Why the options cannot run this check, or `undefined`. */
-  unsupportedReason?(options: InvalidationBusConformanceOptions): string | undefined;
-  /** Longest the check may take. @default 20000 */
-  readonly timeoutMs?: number;
-  /** Resolves if the bus conforms; rejects with an assertion error otherwise. */
-  run(context: BusCheckContext): Promise<void>;
-}
+/** One bus conformance check: its id is `<group>.<name>`, e.g. `"delivery.set"`. */
+export interface BusCheck
+  extends ConformanceCheck<BusCheckGroup, InvalidationBusConformanceOptions, BusCheckContext> {}
 
 /** Default time a bus check may take. */
 export const DEFAULT_BUS_CHECK_TIMEOUT_MS = 20_000;

@@ -13,6 +13,7 @@ import {
 import { type InvalidationBus, type InvalidationMessage, isApiKeyCacheError } from "@apikey/core";
 import type { BusCheck, BusCheckContext, BusCheckGroup } from "./bus-check.js";
 import type { BusRecorder } from "./bus-recorder.js";
+import { stampCheckGroup } from "./conformance-check.js";
 
 type BusCheckDefinition = Omit<BusCheck, "group" | "id"> & { readonly name: string };
 
@@ -20,11 +21,7 @@ function define(
   group: BusCheckGroup,
   definitions: readonly BusCheckDefinition[],
 ): readonly BusCheck[] {
-  return definitions.map(({ name, ...definition }) => ({
-    ...definition,
-    id: `${group}.${name}`,
-    group,
-  }));
+  return stampCheckGroup(group, definitions);
 }
 
 const is =
@@ -53,6 +50,45 @@ async function expectClosedError(work: Promise<unknown>, what: string): Promise<
   );
 }
 
+/**
+ * Wait (up to `eventTimeoutMs`) for `recorder` to receive `expected`'s op and key at or after
+ * event `from`; resolves with its event index. `what` names it in the failure message.
+ */
+function expectMessage(
+  context: BusCheckContext,
+  recorder: BusRecorder,
+  expected: InvalidationMessage,
+  what = `{ op: "${expected.op}", key: ${expected.key} }`,
+  from = 0,
+): Promise<number> {
+  return recorder.waitForMessage(is(expected.op, expected.key), what, context.eventTimeoutMs, from);
+}
+
+/**
+ * Break `bus`'s subscriber connection, then wait for `disconnected()` and a renewed `ready()`
+ * after it on `recorder`; resolves with the index of that `ready()`.
+ */
+async function breakAndAwaitReady(
+  context: BusCheckContext,
+  bus: InvalidationBus,
+  recorder: BusRecorder,
+): Promise<number> {
+  const from = recorder.events.length;
+  await context.breakSubscriberConnection(bus);
+  const lost = await recorder.waitFor(
+    (e) => e.type === "disconnected",
+    "disconnected()",
+    context.eventTimeoutMs,
+    from,
+  );
+  return recorder.waitFor(
+    (e) => e.type === "ready",
+    "ready() after disconnected()",
+    context.reconnectTimeoutMs,
+    lost + 1,
+  );
+}
+
 /** A publisher and a subscribed receiver. */
 async function pair(
   context: BusCheckContext,
@@ -70,11 +106,7 @@ export const busDeliveryChecks: readonly BusCheck[] = define("delivery", [
       const { publisher, receiver } = await pair(context);
       const key = `${context.token}:set`;
       await publisher.publish({ op: "set", key });
-      const index = await receiver.waitForMessage(
-        is("set", key),
-        `{ op: "set", key: ${key} }`,
-        context.eventTimeoutMs,
-      );
+      const index = await expectMessage(context, receiver, { op: "set", key });
       const event = receiver.events[index];
       deepStrictEqual(event?.type === "message" ? pick(event.message) : event, { op: "set", key });
     },
@@ -86,11 +118,7 @@ export const busDeliveryChecks: readonly BusCheck[] = define("delivery", [
       const { publisher, receiver } = await pair(context);
       const key = `${context.token}:delete`;
       await publisher.publish({ op: "delete", key });
-      await receiver.waitForMessage(
-        is("delete", key),
-        `{ op: "delete", key: ${key} }`,
-        context.eventTimeoutMs,
-      );
+      await expectMessage(context, receiver, { op: "delete", key });
     },
   },
   {
@@ -123,11 +151,7 @@ export const busDeliveryChecks: readonly BusCheck[] = define("delivery", [
         await publisher.publish(message);
       }
       const last = sent[sent.length - 1] as InvalidationMessage;
-      await receiver.waitForMessage(
-        is(last.op, last.key),
-        "the last of 20 messages",
-        context.eventTimeoutMs,
-      );
+      await expectMessage(context, receiver, last, "the last of 20 messages");
       deepStrictEqual(ownMessages(receiver, context).map(pick), sent);
     },
   },
@@ -139,11 +163,7 @@ export const busDeliveryChecks: readonly BusCheck[] = define("delivery", [
       const keys = Array.from({ length: 50 }, (_, i) => `${context.token}:burst:${i}`);
       await Promise.all(keys.map((key) => publisher.publish({ op: "delete", key })));
       for (const key of keys) {
-        await receiver.waitForMessage(
-          is("delete", key),
-          `{ op: "delete", key: ${key} }`,
-          context.eventTimeoutMs,
-        );
+        await expectMessage(context, receiver, { op: "delete", key });
       }
       deepStrictEqual(
         ownMessages(receiver, context)
@@ -165,11 +185,7 @@ export const busDeliveryChecks: readonly BusCheck[] = define("delivery", [
       const key = `${context.token}:fan-out`;
       await publisher.publish({ op: "delete", key });
       for (const receiver of receivers) {
-        await receiver.waitForMessage(
-          is("delete", key),
-          `{ op: "delete", key: ${key} }`,
-          context.eventTimeoutMs,
-        );
+        await expectMessage(context, receiver, { op: "delete", key });
       }
     },
   },
@@ -187,10 +203,11 @@ export const busDeliveryChecks: readonly BusCheck[] = define("delivery", [
       ];
       for (const key of keys) await publisher.publish({ op: "delete", key });
       for (const key of keys) {
-        await receiver.waitForMessage(
-          is("delete", key),
+        await expectMessage(
+          context,
+          receiver,
+          { op: "delete", key },
           `the key ${JSON.stringify(key)}`,
-          context.eventTimeoutMs,
         );
       }
     },
@@ -211,10 +228,11 @@ export const busOriginChecks: readonly BusCheck[] = define("origin", [
       await self.publish({ op: "clear" });
       // Published after ours completed, so it arrives after them on the same connection.
       await other.publish({ op: "delete", key: otherKey });
-      await recorder.waitForMessage(
-        is("delete", otherKey),
+      await expectMessage(
+        context,
+        recorder,
+        { op: "delete", key: otherKey },
         "the other bus's message",
-        context.eventTimeoutMs,
       );
       deepStrictEqual(ownMessages(recorder, context).map(pick), [{ op: "delete", key: otherKey }]);
       ok(!recorder.messages.some((m) => m.op === "clear"), "a bus received its own clear message");
@@ -256,10 +274,11 @@ export const busSubscriptionChecks: readonly BusCheck[] = define("subscription",
       const after = await context.subscribe(bus);
       const key = `${context.token}:after-unsubscribe`;
       await publisher.publish({ op: "delete", key });
-      await after.waitForMessage(
-        is("delete", key),
+      await expectMessage(
+        context,
+        after,
+        { op: "delete", key },
         "the message on the new subscription",
-        context.eventTimeoutMs,
       );
       deepStrictEqual(before.messages, [], "handlers got a message after unsubscribe");
     },
@@ -321,11 +340,7 @@ export const busCloseChecks: readonly BusCheck[] = define("close", [
       await closing.close();
       const key = `${context.token}:after-close`;
       await publisher.publish({ op: "delete", key });
-      await open.waitForMessage(
-        is("delete", key),
-        "the message on the open bus",
-        context.eventTimeoutMs,
-      );
+      await expectMessage(context, open, { op: "delete", key }, "the message on the open bus");
       deepStrictEqual(ownMessages(closed, context), [], "a closed bus delivered a message");
     },
   },
@@ -345,20 +360,7 @@ export const busReconnectChecks: readonly BusCheck[] = define("reconnect", [
     async run(context) {
       const bus = await context.createBus();
       const recorder = await context.subscribe(bus);
-      const from = recorder.events.length;
-      await context.breakSubscriberConnection(bus);
-      const lost = await recorder.waitFor(
-        (e) => e.type === "disconnected",
-        "disconnected()",
-        context.eventTimeoutMs,
-        from,
-      );
-      await recorder.waitFor(
-        (e) => e.type === "ready",
-        "ready() after disconnected()",
-        context.reconnectTimeoutMs,
-        lost + 1,
-      );
+      await breakAndAwaitReady(context, bus, recorder);
     },
   },
   {
@@ -370,26 +372,14 @@ export const busReconnectChecks: readonly BusCheck[] = define("reconnect", [
       const publisher = await context.createBus();
       const bus = await context.createBus();
       const recorder = await context.subscribe(bus);
-      const from = recorder.events.length;
-      await context.breakSubscriberConnection(bus);
-      const lost = await recorder.waitFor(
-        (e) => e.type === "disconnected",
-        "disconnected()",
-        context.eventTimeoutMs,
-        from,
-      );
-      const back = await recorder.waitFor(
-        (e) => e.type === "ready",
-        "ready() again",
-        context.reconnectTimeoutMs,
-        lost + 1,
-      );
+      const back = await breakAndAwaitReady(context, bus, recorder);
       const key = `${context.token}:after-reconnect`;
       await publisher.publish({ op: "set", key });
-      await recorder.waitForMessage(
-        is("set", key),
+      await expectMessage(
+        context,
+        recorder,
+        { op: "set", key },
         "the message published after ready()",
-        context.eventTimeoutMs,
         back,
       );
     },
@@ -403,27 +393,10 @@ export const busReconnectChecks: readonly BusCheck[] = define("reconnect", [
       const bus = await context.createBus();
       const recorder = await context.subscribe(bus);
       const other = await context.subscribe(await context.createBus());
-      const from = recorder.events.length;
-      await context.breakSubscriberConnection(bus);
-      const lost = await recorder.waitFor(
-        (e) => e.type === "disconnected",
-        "disconnected()",
-        context.eventTimeoutMs,
-        from,
-      );
-      await recorder.waitFor(
-        (e) => e.type === "ready",
-        "ready() again",
-        context.reconnectTimeoutMs,
-        lost + 1,
-      );
+      await breakAndAwaitReady(context, bus, recorder);
       const key = `${context.token}:from-reconnected`;
       await bus.publish({ op: "delete", key });
-      await other.waitForMessage(
-        is("delete", key),
-        "the reconnected bus's message",
-        context.eventTimeoutMs,
-      );
+      await expectMessage(context, other, { op: "delete", key }, "the reconnected bus's message");
     },
   },
 ]);

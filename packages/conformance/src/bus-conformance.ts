@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { type InvalidationBus, isApiKeyCacheError } from "@apikey/core";
-import { afterEach, describe, it } from "vitest";
+import { describe } from "vitest";
 import {
   BUS_CHECK_GROUPS,
   type BusCheck,
@@ -16,13 +16,12 @@ import {
 } from "./bus-check.js";
 import { busChecks } from "./bus-checks.js";
 import { BusRecorder } from "./bus-recorder.js";
+import type { ConformanceSession, ConformanceSuite } from "./conformance-check.js";
+import { describeCheckGroup } from "./describe-check-group.js";
+import { type CheckResult, runChecks } from "./run-checks.js";
 
-/** A bus check context plus the teardown of what the check created. */
-export interface BusCheckSession {
-  readonly context: BusCheckContext;
-  /** Dispose every bus the check created; rejects with the first disposal error. */
-  dispose(): Promise<void>;
-}
+/** A bus check context plus the teardown of every bus the check created. */
+export interface BusCheckSession extends ConformanceSession<BusCheckContext> {}
 
 /** Start a session for one bus check. */
 export function createBusCheckSession(options: InvalidationBusConformanceOptions): BusCheckSession {
@@ -67,6 +66,11 @@ export function createBusCheckSession(options: InvalidationBusConformanceOptions
   };
 }
 
+const busCheckSuite: ConformanceSuite<InvalidationBusConformanceOptions, BusCheckContext> = {
+  startSession: createBusCheckSession,
+  defaultTimeoutMs: DEFAULT_BUS_CHECK_TIMEOUT_MS,
+};
+
 /** The bus checks of `groups` (default: all), in registration order. */
 export function listInvalidationBusChecks(
   groups: readonly BusCheckGroup[] = BUS_CHECK_GROUPS,
@@ -93,28 +97,7 @@ export function describeInvalidationBusConformance<B extends InvalidationBus>(
   const general = options as unknown as InvalidationBusConformanceOptions;
   describe(`${name}: invalidation bus conformance`, () => {
     for (const group of groups) {
-      const checks = busChecks[group].filter(
-        (check) => check.unsupportedReason?.(general) === undefined,
-      );
-      if (checks.length === 0) continue;
-      describe(group, () => {
-        let session: BusCheckSession | undefined;
-        afterEach(async () => {
-          const ending = session;
-          session = undefined;
-          await ending?.dispose();
-        });
-        for (const check of checks) {
-          it(
-            check.title,
-            async () => {
-              session = createBusCheckSession(general);
-              await check.run(session.context);
-            },
-            check.timeoutMs ?? DEFAULT_BUS_CHECK_TIMEOUT_MS,
-          );
-        }
-      });
+      describeCheckGroup(group, busChecks[group], busCheckSuite, general);
     }
   });
 }
@@ -127,16 +110,11 @@ export interface RunInvalidationBusChecksFilter {
   ids?: readonly string[];
 }
 
-/** The outcome of one bus check. */
-export interface BusCheckResult {
-  readonly id: string;
-  readonly group: BusCheckGroup;
-  readonly title: string;
-  /** `"skipped"` only when the options cannot run it (no `breakSubscriberConnection`). */
-  readonly status: "passed" | "failed" | "skipped";
-  readonly error?: unknown;
-  readonly skipReason?: string;
-}
+/**
+ * The outcome of one bus check: `"skipped"` only when the options cannot run it (no
+ * `breakSubscriberConnection`), with `skipReason`; `"failed"` with `error`.
+ */
+export interface BusCheckResult extends CheckResult<BusCheckGroup> {}
 
 /**
  * Run the bus checks one after another outside vitest; never rejects for a failing check.
@@ -146,50 +124,5 @@ export async function runInvalidationBusChecks(
   options: InvalidationBusConformanceOptions,
   filter: RunInvalidationBusChecksFilter = {},
 ): Promise<BusCheckResult[]> {
-  const ids = filter.ids === undefined ? undefined : new Set(filter.ids);
-  const results: BusCheckResult[] = [];
-  for (const check of listInvalidationBusChecks(filter.groups)) {
-    if (ids !== undefined && !ids.has(check.id)) continue;
-    results.push(await runOne(check, options));
-  }
-  return results;
-}
-
-async function runOne(
-  check: BusCheck,
-  options: InvalidationBusConformanceOptions,
-): Promise<BusCheckResult> {
-  const base = { id: check.id, group: check.group, title: check.title };
-  const skipReason = check.unsupportedReason?.(options);
-  if (skipReason !== undefined) return { ...base, status: "skipped", skipReason };
-  const session = createBusCheckSession(options);
-  const timeoutMs = check.timeoutMs ?? DEFAULT_BUS_CHECK_TIMEOUT_MS;
-  let timer: NodeJS.Timeout | undefined;
-  let error: unknown;
-  let failed = false;
-  try {
-    await Promise.race([
-      check.run(session.context),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`the check did not finish within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      }),
-    ]);
-  } catch (caught) {
-    failed = true;
-    error = caught;
-  } finally {
-    clearTimeout(timer);
-  }
-  try {
-    await session.dispose();
-  } catch (caught) {
-    if (!failed) {
-      failed = true;
-      error = caught;
-    }
-  }
-  return failed ? { ...base, status: "failed", error } : { ...base, status: "passed" };
+  return runChecks(listInvalidationBusChecks(filter.groups), busCheckSuite, options, filter.ids);
 }

@@ -4,15 +4,16 @@
  * and tolerates backends a check already closed.
  */
 import { type ApiKeyCacheBackend, isApiKeyCacheError } from "@apikey/core";
-import type { BackendCheckContext, ResolvedCapabilities } from "./backend-check.js";
+import {
+  type BackendCheckContext,
+  DEFAULT_CHECK_TIMEOUT_MS,
+  type ResolvedCapabilities,
+} from "./backend-check.js";
+import type { ConformanceSession, ConformanceSuite } from "./conformance-check.js";
 import type { BackendConformanceOptions, FakeClockBackend } from "./conformance-options.js";
 
-/** A context plus the teardown of what the check created. */
-export interface CheckSession {
-  readonly context: BackendCheckContext;
-  /** Dispose every backend still open; rejects with the first disposal error. */
-  dispose(): Promise<void>;
-}
+/** A context plus the teardown of every backend still open; rejects with the first disposal error. */
+export interface CheckSession extends ConformanceSession<BackendCheckContext> {}
 
 /** Capabilities with their documented defaults. */
 export function resolveCapabilities(options: BackendConformanceOptions): ResolvedCapabilities {
@@ -78,3 +79,9 @@ export function createCheckSession(options: BackendConformanceOptions): CheckSes
     },
   };
 }
+
+/** How the runners run a backend check: in a fresh session, by default for 20 s at most. */
+export const backendCheckSuite: ConformanceSuite<BackendConformanceOptions, BackendCheckContext> = {
+  startSession: createCheckSession,
+  defaultTimeoutMs: DEFAULT_CHECK_TIMEOUT_MS,
+};

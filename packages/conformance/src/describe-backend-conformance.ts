@@ -4,15 +4,12 @@
  * outside the capabilities the options declare (no peer, no fake clock) are not registered.
  */
 import type { ApiKeyCacheBackend } from "@apikey/core";
-import { afterEach, describe, it } from "vitest";
-import {
-  BACKEND_CHECK_GROUPS,
-  type BackendCheckGroup,
-  DEFAULT_CHECK_TIMEOUT_MS,
-} from "./backend-check.js";
+import { describe } from "vitest";
+import { BACKEND_CHECK_GROUPS, type BackendCheckGroup } from "./backend-check.js";
 import { backendChecks } from "./backend-checks.js";
-import { type CheckSession, createCheckSession } from "./check-session.js";
+import { backendCheckSuite } from "./check-session.js";
 import type { BackendConformanceOptions } from "./conformance-options.js";
+import { describeCheckGroup } from "./describe-check-group.js";
 
 /** Register the checks of `groups` for vitest under `describe(name)`. */
 export function describeConformanceGroups<B extends ApiKeyCacheBackend>(
@@ -20,35 +17,11 @@ export function describeConformanceGroups<B extends ApiKeyCacheBackend>(
   options: BackendConformanceOptions<B>,
   groups: readonly BackendCheckGroup[],
 ): void {
+  // Checks only use the protocol, so they take any backend type.
   const general = options as unknown as BackendConformanceOptions;
   describe(`${name}: backend conformance`, () => {
-    for (const group of groups) registerGroup(group, general);
-  });
-}
-
-function registerGroup(group: BackendCheckGroup, options: BackendConformanceOptions): void {
-  // A check the backend declares it cannot support (no peer, no fake clock) is not
-  // registered at all: it would only show up as a skipped test.
-  const supported = backendChecks[group].filter(
-    (check) => check.unsupportedReason?.(options) === undefined,
-  );
-  if (supported.length === 0) return;
-  describe(group, () => {
-    let session: CheckSession | undefined;
-    afterEach(async () => {
-      const ending = session;
-      session = undefined;
-      await ending?.dispose();
-    });
-    for (const check of supported) {
-      it(
-        check.title,
-        async () => {
-          session = createCheckSession(options);
-          await check.run(session.context);
-        },
-        check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
-      );
+    for (const group of groups) {
+      describeCheckGroup(group, backendChecks[group], backendCheckSuite, general);
     }
   });
 }
@@ -68,90 +41,36 @@ export function describeBackendConformance<B extends ApiKeyCacheBackend>(
   describeConformanceGroups(name, options, BACKEND_CHECK_GROUPS);
 }
 
+/** Registers one group's checks for vitest under `describe(name)`. */
+export type DescribeGroupConformance = <B extends ApiKeyCacheBackend>(
+  name: string,
+  options: BackendConformanceOptions<B>,
+) => void;
+
+function describeOnly(group: BackendCheckGroup): DescribeGroupConformance {
+  return (name, options) => describeConformanceGroups(name, options, [group]);
+}
+
 /** Register only the `basic` checks. */
-export function describeBasicConformance<B extends ApiKeyCacheBackend>(
-  name: string,
-  options: BackendConformanceOptions<B>,
-): void {
-  describeConformanceGroups(name, options, ["basic"]);
-}
-
+export const describeBasicConformance: DescribeGroupConformance = describeOnly("basic");
 /** Register only the `isolation` checks. */
-export function describeIsolationConformance<B extends ApiKeyCacheBackend>(
-  name: string,
-  options: BackendConformanceOptions<B>,
-): void {
-  describeConformanceGroups(name, options, ["isolation"]);
-}
-
+export const describeIsolationConformance: DescribeGroupConformance = describeOnly("isolation");
 /** Register only the `setIfAbsent` checks. */
-export function describeSetIfAbsentConformance<B extends ApiKeyCacheBackend>(
-  name: string,
-  options: BackendConformanceOptions<B>,
-): void {
-  describeConformanceGroups(name, options, ["setIfAbsent"]);
-}
-
+export const describeSetIfAbsentConformance: DescribeGroupConformance = describeOnly("setIfAbsent");
 /** Register only the `delete` checks. */
-export function describeDeleteConformance<B extends ApiKeyCacheBackend>(
-  name: string,
-  options: BackendConformanceOptions<B>,
-): void {
-  describeConformanceGroups(name, options, ["delete"]);
-}
-
+export const describeDeleteConformance: DescribeGroupConformance = describeOnly("delete");
 /** Register only the `clear` checks. */
-export function describeClearConformance<B extends ApiKeyCacheBackend>(
-  name: string,
-  options: BackendConformanceOptions<B>,
-): void {
-  describeConformanceGroups(name, options, ["clear"]);
-}
-
+export const describeClearConformance: DescribeGroupConformance = describeOnly("clear");
 /** Register only the `ttl` checks. */
-export function describeTtlConformance<B extends ApiKeyCacheBackend>(
-  name: string,
-  options: BackendConformanceOptions<B>,
-): void {
-  describeConformanceGroups(name, options, ["ttl"]);
-}
-
+export const describeTtlConformance: DescribeGroupConformance = describeOnly("ttl");
 /** Register only the `validation` checks. */
-export function describeValidationConformance<B extends ApiKeyCacheBackend>(
-  name: string,
-  options: BackendConformanceOptions<B>,
-): void {
-  describeConformanceGroups(name, options, ["validation"]);
-}
-
+export const describeValidationConformance: DescribeGroupConformance = describeOnly("validation");
 /** Register only the `close` checks. */
-export function describeCloseConformance<B extends ApiKeyCacheBackend>(
-  name: string,
-  options: BackendConformanceOptions<B>,
-): void {
-  describeConformanceGroups(name, options, ["close"]);
-}
-
+export const describeCloseConformance: DescribeGroupConformance = describeOnly("close");
 /** Register only the `concurrency` checks. */
-export function describeConcurrencyConformance<B extends ApiKeyCacheBackend>(
-  name: string,
-  options: BackendConformanceOptions<B>,
-): void {
-  describeConformanceGroups(name, options, ["concurrency"]);
-}
-
+export const describeConcurrencyConformance: DescribeGroupConformance = describeOnly("concurrency");
 /** Register only the property-based `model` check. */
-export function describeModelConformance<B extends ApiKeyCacheBackend>(
-  name: string,
-  options: BackendConformanceOptions<B>,
-): void {
-  describeConformanceGroups(name, options, ["model"]);
-}
-
+export const describeModelConformance: DescribeGroupConformance = describeOnly("model");
 /** Register only the `crossInstance` checks (they need `createPeer` and a shared store). */
-export function describeCrossInstanceConformance<B extends ApiKeyCacheBackend>(
-  name: string,
-  options: BackendConformanceOptions<B>,
-): void {
-  describeConformanceGroups(name, options, ["crossInstance"]);
-}
+export const describeCrossInstanceConformance: DescribeGroupConformance =
+  describeOnly("crossInstance");

@@ -12,6 +12,7 @@ import type { ApiKeyCacheBackend, CachedApiKey } from "@apikey/core";
 import {
   type BackendCheck,
   type BackendCheckContext,
+  type BackendCheckDefinition,
   defineChecks,
   type ResolvedCapabilities,
 } from "../backend-check.js";
@@ -37,11 +38,27 @@ function needsPeer(options: BackendConformanceOptions): string | undefined {
   return undefined;
 }
 
-async function pair(
-  context: BackendCheckContext,
-): Promise<{ writer: ApiKeyCacheBackend; reader: ApiKeyCacheBackend }> {
-  const writer = await context.createBackend();
-  return { writer, reader: await context.createPeer(writer) };
+/** The two instances of a `crossInstance` check: `reader` is a peer of `writer`. */
+interface Peers {
+  readonly writer: ApiKeyCacheBackend;
+  readonly reader: ApiKeyCacheBackend;
+}
+
+/** A check that runs on a backend and its peer, not registered when the options have none. */
+function peerCheck(
+  definition: Omit<BackendCheckDefinition, "run" | "unsupportedReason"> & {
+    run(peers: Peers, context: BackendCheckContext): Promise<void>;
+  },
+): BackendCheckDefinition {
+  const { run, ...rest } = definition;
+  return {
+    ...rest,
+    unsupportedReason: needsPeer,
+    async run(context) {
+      const writer = await context.createBackend();
+      await run({ writer, reader: await context.createPeer(writer) }, context);
+    },
+  };
 }
 
 /** Assert `reader` converges to `expected` for `key` within the budget. */
@@ -65,48 +82,40 @@ async function assertConverges(
 
 /** The `crossInstance` group. */
 export const crossInstanceChecks: readonly BackendCheck[] = defineChecks("crossInstance", [
-  {
+  peerCheck({
     name: "readsWrite",
     title: "a peer reads what another instance wrote",
-    unsupportedReason: needsPeer,
-    async run(context) {
-      const { writer, reader } = await pair(context);
+    async run({ writer, reader }, context) {
       await writer.set(sampleKey(1), sampleValue(1), 60);
       await assertConverges(context, reader, sampleKey(1), sampleValue(1), "the write");
       assert.equal(await reader.setIfAbsent(sampleKey(2), sampleValue(2), 60), true);
       await assertConverges(context, writer, sampleKey(2), sampleValue(2), "the peer's write");
     },
-  },
-  {
+  }),
+  peerCheck({
     name: "seesOverwrite",
     title: "a peer that has read a value sees it replaced",
-    unsupportedReason: needsPeer,
-    async run(context) {
-      const { writer, reader } = await pair(context);
+    async run({ writer, reader }, context) {
       await writer.set(sampleKey(1), sampleValue(1), 60);
       await assertConverges(context, reader, sampleKey(1), sampleValue(1), "the write");
       await writer.set(sampleKey(1), sampleValue(2, false), 60);
       await assertConverges(context, reader, sampleKey(1), sampleValue(2, false), "the overwrite");
     },
-  },
-  {
+  }),
+  peerCheck({
     name: "seesDelete",
     title: "a peer that has read a value sees it deleted",
-    unsupportedReason: needsPeer,
-    async run(context) {
-      const { writer, reader } = await pair(context);
+    async run({ writer, reader }, context) {
       await writer.set(sampleKey(1), sampleValue(1), 60);
       await assertConverges(context, reader, sampleKey(1), sampleValue(1), "the write");
       await writer.delete(sampleKey(1));
       await assertConverges(context, reader, sampleKey(1), undefined, "the delete");
     },
-  },
-  {
+  }),
+  peerCheck({
     name: "seesClear",
     title: "a peer that has read values sees them cleared",
-    unsupportedReason: needsPeer,
-    async run(context) {
-      const { writer, reader } = await pair(context);
+    async run({ writer, reader }, context) {
       await writer.set(sampleKey(1), sampleValue(1), 60);
       await writer.set(sampleKey(2), sampleValue(2), 60);
       await assertConverges(context, reader, sampleKey(1), sampleValue(1), "the first write");
@@ -115,13 +124,11 @@ export const crossInstanceChecks: readonly BackendCheck[] = defineChecks("crossI
       await assertConverges(context, reader, sampleKey(1), undefined, "the clear");
       await assertConverges(context, reader, sampleKey(2), undefined, "the clear");
     },
-  },
-  {
+  }),
+  peerCheck({
     name: "setIfAbsentShared",
     title: "setIfAbsent() is decided by the shared store: one winner across instances",
-    unsupportedReason: needsPeer,
-    async run(context) {
-      const { writer, reader } = await pair(context);
+    async run({ writer, reader }) {
       assert.equal(await writer.setIfAbsent(sampleKey(1), sampleValue(1), 60), true);
       assert.equal(
         await reader.setIfAbsent(sampleKey(1), sampleValue(2), 60),
@@ -136,14 +143,12 @@ export const crossInstanceChecks: readonly BackendCheck[] = defineChecks("crossI
       const winners = outcomes.filter(Boolean).length;
       assert.equal(winners, 1, `${winners} of 20 calls across two instances stored`);
     },
-  },
-  {
+  }),
+  peerCheck({
     name: "peerShortTtl",
     title: `a peer's entry with a short TTL (${SHORT_TTL_SECONDS} s), read through another instance (get, setIfAbsentGet), is gone there once the TTL has passed`,
-    unsupportedReason: needsPeer,
     timeoutMs: 30_000,
-    async run(context) {
-      const { writer, reader } = await pair(context);
+    async run({ writer, reader }, context) {
       const ttlMs = SHORT_TTL_SECONDS * 1000;
       const tolerance = context.capabilities.ttlToleranceMs;
       for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -186,5 +191,5 @@ export const crossInstanceChecks: readonly BackendCheck[] = defineChecks("crossI
       }
       assert.fail(`${ATTEMPTS} attempts were each too slow to judge a ${SHORT_TTL_SECONDS} s TTL`);
     },
-  },
+  }),
 ]);
