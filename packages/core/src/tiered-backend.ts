@@ -4,13 +4,15 @@
  * L2 no longer has: an L2 reply may fill L1 only if no write, bus message or disconnect touched
  * its key since the read was sent (generations), L1 is off while the bus may be missing
  * messages, and every fill expires `localTtlSeconds` after its read was sent, or sooner when L2
- * says (`getWithTtl`) its entry has less left.
+ * says (`getWithTtl`) its entry has less left. Concurrent misses of a key share one L2 read,
+ * but only while nothing has invalidated the key since that read was sent.
  */
 import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
 import { ApiKeyCacheError } from "./errors.js";
 import { GenerationTable } from "./generation-table.js";
 import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
+import { type RemoteRead, RemoteReadFlights } from "./remote-read-flights.js";
 import { ttlToMilliseconds } from "./validation.js";
 
 /** Options of {@link TieredApiKeyCacheBackend}. */
@@ -55,6 +57,10 @@ const SUBSCRIBE_RETRY_MAX_MS = 30_000;
  * Over an L2 without `getWithTtl` that TTL is unknown, so a copy read from L2 may outlive an
  * entry that expires in L2 (not one that is replaced or deleted through a tiered backend) by up
  * to `localTtlSeconds`.
+ *
+ * L1 misses of one key that overlap share one L2 read: a caller joins a read in flight only if
+ * no write, delete, clear, bus message or disconnect has touched the key since it was sent,
+ * and gets its own copy of the reply.
  */
 export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   implements ApiKeyCacheBackend<V>
@@ -70,6 +76,9 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #logger: ApiKeyCacheLogger;
   readonly #now: () => number;
   readonly #generations = new GenerationTable();
+  readonly #remoteReads = new RemoteReadFlights<CachedApiKeyWithTtl<V> | undefined>(
+    this.#generations,
+  );
   /** L2's `getWithTtl`, bound, when it has one. */
   readonly #remoteGetWithTtl:
     | ((cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>)
@@ -133,6 +142,11 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     return this.#l1Enabled;
   }
 
+  /** Keys with an L2 read in flight (diagnostics and tests); 0 once every read has settled. */
+  get remoteReadsInFlight(): number {
+    return this.#remoteReads.size;
+  }
+
   get(cacheKey: string): Promise<V | undefined> {
     if (this.#closed) return Promise.reject(closedError());
     if (!this.#l1Enabled) return this.#readThroughValue(cacheKey);
@@ -156,29 +170,48 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   }
 
   /**
-   * An L1 miss: ask L2, and fill L1 only if nothing changed the key meanwhile. The fill lives
+   * An L1 miss: share the L2 read of this key in flight if nothing invalidated the key since it
+   * was sent, else send one. A caller that joins is answered as if from the L1 copy that read
+   * fills: the read was sent less than `localTtlSeconds` before it arrived, and an entry whose
+   * L2 TTL (counted from the send time) may have run out before it arrived is read again.
+   */
+  #readThrough(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
+    const now = this.#now();
+    const flight = this.#remoteReads.joinable(cacheKey, now, this.#localTtlMs);
+    if (flight === undefined) return this.#sendRemoteRead(cacheKey, now);
+    return flight.reply.then((entry) => {
+      if (entry === undefined) return undefined;
+      if (now - flight.sentAt >= entry.ttlMs) return this.#sendRemoteRead(cacheKey, this.#now());
+      // Every caller gets its own object, as from any other read.
+      return { value: jsonCopy(entry.value), ttlMs: entry.ttlMs };
+    });
+  }
+
+  #sendRemoteRead(cacheKey: string, sentAt: number): Promise<CachedApiKeyWithTtl<V> | undefined> {
+    return this.#remoteReads.send(cacheKey, sentAt, (flight) => this.#readRemote(cacheKey, flight));
+  }
+
+  /**
+   * Ask L2, and fill L1 only if nothing changed the key since the read was sent. The fill lives
    * no longer than the entry's remaining L2 TTL, counted from the send time (L2 measured it
    * later, so the copy expires no later than the entry). An L2 without `getWithTtl` cannot tell
    * that TTL: its entries are given `localTtlSeconds`.
    */
-  async #readThrough(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
-    const mark = this.#generations.mark(cacheKey);
-    const sentAt = this.#now();
-    try {
-      let entry: CachedApiKeyWithTtl<V> | undefined;
-      if (this.#remoteGetWithTtl !== undefined) {
-        entry = await this.#remoteGetWithTtl(cacheKey);
-      } else {
-        const value = await this.#remote.get(cacheKey);
-        entry = value === undefined ? undefined : { value, ttlMs: this.#localTtlMs };
-      }
-      if (entry !== undefined && this.#generations.unchanged(mark)) {
-        this.#fill(cacheKey, entry.value, sentAt, entry.ttlMs);
-      }
-      return entry;
-    } finally {
-      this.#generations.release(mark);
+  async #readRemote(
+    cacheKey: string,
+    flight: RemoteRead<CachedApiKeyWithTtl<V> | undefined>,
+  ): Promise<CachedApiKeyWithTtl<V> | undefined> {
+    let entry: CachedApiKeyWithTtl<V> | undefined;
+    if (this.#remoteGetWithTtl !== undefined) {
+      entry = await this.#remoteGetWithTtl(cacheKey);
+    } else {
+      const value = await this.#remote.get(cacheKey);
+      entry = value === undefined ? undefined : { value, ttlMs: this.#localTtlMs };
     }
+    if (entry !== undefined && this.#generations.unchanged(flight.mark)) {
+      this.#fill(cacheKey, entry.value, flight.sentAt, entry.ttlMs);
+    }
+    return entry;
   }
 
   async set(cacheKey: string, value: V, ttlSeconds: number): Promise<void> {
@@ -397,6 +430,11 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       },
     );
   }
+}
+
+/** A deep copy of a value read from L2 (JSON-safe by construction: it was decoded from JSON). */
+function jsonCopy<V extends CachedApiKey>(value: V): V {
+  return JSON.parse(JSON.stringify(value)) as V;
 }
 
 function closedError(): ApiKeyCacheError {

@@ -25,6 +25,8 @@ export interface ObservedRemote extends ApiKeyCacheBackend {
   /** While set, `get` and `getWithTtl` read L2 at once but hold their reply until `releaseReads()`. */
   holdReads: boolean;
   releaseReads(): void;
+  /** While set, `get` and `getWithTtl` reject with it (after any hold). */
+  readError: Error | undefined;
   /** Number of `get` replies being held. */
   readonly heldReads: number;
 }
@@ -42,6 +44,7 @@ export function observeRemote(store: InMemoryApiKeyCacheBackend): ObservedRemote
   const remote: ObservedRemote = {
     calls: { get: 0, set: 0, setIfAbsent: 0, delete: 0, clear: 0 },
     holdReads: false,
+    readError: undefined,
     get heldReads(): number {
       return held.length;
     },
@@ -51,15 +54,19 @@ export function observeRemote(store: InMemoryApiKeyCacheBackend): ObservedRemote
     async get(key: string): Promise<CachedApiKey | undefined> {
       assertOpen();
       remote.calls.get++;
+      const error = remote.readError;
       const value = await store.get(key);
       if (remote.holdReads) await new Promise<void>((resolve) => held.push(resolve));
+      if (error !== undefined) throw error;
       return value;
     },
     async getWithTtl(key: string): Promise<CachedApiKeyWithTtl | undefined> {
       assertOpen();
       remote.calls.get++;
+      const error = remote.readError;
       const entry = await store.getWithTtl(key);
       if (remote.holdReads) await new Promise<void>((resolve) => held.push(resolve));
+      if (error !== undefined) throw error;
       return entry;
     },
     async set(key, value, ttl) {
