@@ -4,7 +4,7 @@
  */
 import type { ApiKeyCacheBackend } from "./backend.js";
 import { ApiKeyCacheError } from "./errors.js";
-import { invalidationChannel } from "./invalidation-bus.js";
+import { type InvalidationBus, invalidationChannel } from "./invalidation-bus.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
 import { InMemoryApiKeyCacheBackend } from "./memory-backend.js";
 import type { RedisDriver } from "./redis-driver.js";
@@ -31,6 +31,8 @@ export interface BuildApiKeyCacheBackendOptions {
   onMissingRedisUrl?: "fallback" | "throw";
   /** Deadline of every Redis call. @default 1000 */
   commandTimeoutMs?: number;
+  /** `redisUrl` is a seed node of a Redis Cluster. @default false */
+  cluster?: boolean;
   /** Entries kept by the memory backend (and by the tiered backend's L1). @default 10000 */
   maxEntries?: number;
   /** The tiered backend's L1 lifetime. @default 5 */
@@ -40,6 +42,12 @@ export interface BuildApiKeyCacheBackendOptions {
 
 /** Parse a backend name. @throws ApiKeyCacheError `E_CONFIG` for an unknown name. */
 export function parseBackendName(name: string | undefined): BackendName {
+  if (name !== undefined && typeof name !== "string") {
+    throw new ApiKeyCacheError(
+      "E_CONFIG",
+      `the API-key cache backend name must be a string; valid names: ${BACKEND_NAMES.join(", ")}`,
+    );
+  }
   const normalized = (name ?? "").trim().toLowerCase() || "memory";
   if ((BACKEND_NAMES as readonly string[]).includes(normalized)) return normalized as BackendName;
   throw new ApiKeyCacheError(
@@ -80,24 +88,22 @@ export function buildApiKeyCacheBackend(
     );
   }
   const redisKeyPrefix = options.redisKeyPrefix ?? DEFAULT_KEY_PREFIX;
-  const remote = driver.createBackend({
+  const connection = {
     url: redisUrl,
-    keyPrefix: redisKeyPrefix,
     logger,
     ...(options.commandTimeoutMs === undefined
       ? {}
       : { commandTimeoutMs: options.commandTimeoutMs }),
-  });
+    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+  };
+  const remote = driver.createBackend({ ...connection, keyPrefix: redisKeyPrefix });
   if (name === "redis") return remote;
-  const bus = driver.createInvalidationBus({
-    url: redisUrl,
-    channel: invalidationChannel(redisKeyPrefix),
-    logger,
-    ...(options.commandTimeoutMs === undefined
-      ? {}
-      : { commandTimeoutMs: options.commandTimeoutMs }),
-  });
+  let bus: InvalidationBus | undefined;
   try {
+    bus = driver.createInvalidationBus({
+      ...connection,
+      channel: invalidationChannel(redisKeyPrefix),
+    });
     return new TieredApiKeyCacheBackend({
       local: memory(),
       remote,
@@ -108,8 +114,9 @@ export function buildApiKeyCacheBackend(
         : { localTtlSeconds: options.localTtlSeconds }),
     });
   } catch (error) {
-    // A bad option: release the clients the driver just created before reporting it.
-    void Promise.allSettled([remote.close(), bus.close()]);
+    // A bad option or a bus that could not be built: release what the driver already
+    // created before reporting it.
+    void Promise.allSettled([remote.close(), bus?.close()]);
     throw error;
   }
 }

@@ -84,6 +84,16 @@ describe("buildApiKeyCacheBackend", () => {
     expect(parseBackendName(undefined)).toBe("memory");
   });
 
+  it.each([42, null, {}])(
+    "rejects the non-string name %j with E_CONFIG, not a TypeError",
+    (name) => {
+      const error = configError(() =>
+        buildApiKeyCacheBackend({ backend: name as unknown as string }),
+      );
+      for (const valid of BACKEND_NAMES) expect(error.message).toContain(valid);
+    },
+  );
+
   it.each(["memroy", "redis-cluster", "mem", "none"])(
     "rejects the unknown name %j with E_CONFIG listing the valid names",
     (name) => {

@@ -98,6 +98,40 @@ describe('buildApiKeyCacheBackend({ backend: "tiered" })', () => {
     await expect(remotes[0]?.get("k")).rejects.toMatchObject({ code: "E_CLOSED" });
   });
 
+  it("a bus the driver cannot build is reported and the driver's backend released", async () => {
+    const { driver, remotes } = recordingDriver();
+    const failing: RedisDriver = {
+      ...driver,
+      createInvalidationBus() {
+        throw new Error("no bus today");
+      },
+    };
+    expect(() =>
+      buildApiKeyCacheBackend({
+        backend: "tiered",
+        redisUrl: "redis://127.0.0.1:6390",
+        redis: failing,
+        logger: silentLogger,
+      }),
+    ).toThrow("no bus today");
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(remotes[0]?.get("k")).rejects.toMatchObject({ code: "E_CLOSED" });
+  });
+
+  it("passes cluster: true to the driver's backend and bus", async () => {
+    const { driver, backendOptions, busOptions } = recordingDriver();
+    const backend = buildApiKeyCacheBackend({
+      backend: "tiered",
+      redisUrl: "redis://127.0.0.1:6390",
+      redis: driver,
+      cluster: true,
+      logger: silentLogger,
+    });
+    expect(backendOptions[0]?.cluster).toBe(true);
+    expect(busOptions[0]?.cluster).toBe(true);
+    await backend.close();
+  });
+
   it("tiered with an empty redisUrl falls back to memory with a warning", () => {
     const warnings: string[] = [];
     const backend = buildApiKeyCacheBackend({
