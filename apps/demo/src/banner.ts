@@ -1,11 +1,23 @@
 /**
- * What `pnpm demo` prints once every worker listens. The `ready at` and `admin key` lines are
- * also what the tests and the revocation walkthrough read, so keep their shape.
+ * What `pnpm demo` prints: the admin key line as soon as the key exists, and the banner once
+ * every worker listens. The `ready at` and `admin key` lines are also what the tests and the
+ * revocation walkthrough read, so keep their shape.
  */
 import type { DemoConfig } from "./config.js";
 import { effectiveBackend } from "./config.js";
 
-/** The banner text. `adminKey` is set only on the first start. */
+/**
+ * The line with a newly created admin key. Printed before the workers start: the key's hash is
+ * already stored, so a start that fails later must not lose the only copy of the plaintext.
+ */
+export function renderAdminKeyLine(adminKey: string): string {
+  return `demo: admin key (shown once, store it now): ${adminKey}\n`;
+}
+
+/**
+ * The banner text. `adminKey` is set only on the start that created it (its line is already
+ * printed by then, see {@link renderAdminKeyLine}); it fills in the curl line.
+ */
 export function renderBanner(
   config: DemoConfig,
   url: string,
@@ -20,7 +32,7 @@ export function renderBanner(
   ];
   if (!config.auth) lines.push("demo: WARNING APIKEY_AUTH=off: /v1 routes answer without a key");
   if (adminKey !== undefined) {
-    lines.push(`demo: admin key (shown once, store it now): ${adminKey}`);
+    lines.push("demo: the new admin key is printed above; store it now, it is not kept.");
   } else {
     lines.push("demo: admin key was printed on the first start; set ADMIN_KEY to it.");
   }

@@ -19,6 +19,12 @@ export interface ApiKeyRecord {
   revokedAt: number | null;
 }
 
+/** What {@link KeyStore.revokeUnlessLastAdmin} did. */
+export type RevokeOutcome =
+  | { outcome: "revoked"; record: ApiKeyRecord }
+  | { outcome: "not_found" }
+  | { outcome: "last_admin" };
+
 /** What a listing shows: everything but the hash. */
 export type ApiKeySummary = Omit<ApiKeyRecord, "keyHash">;
 
@@ -61,6 +67,7 @@ export class KeyStore {
   readonly #insert: Database.Statement<[string, string, string, number, number]>;
   readonly #revoke: Database.Statement<[number, string]>;
   readonly #hasAdmin: Database.Statement<[], { found: number }>;
+  readonly #revokeUnlessLastAdmin: Database.Transaction<(id: string, now: number) => RevokeOutcome>;
   readonly #list: Database.Statement<[], ApiKeyRow>;
 
   private constructor(path: string, db: Database.Database) {
@@ -79,6 +86,17 @@ export class KeyStore {
       "SELECT COUNT(*) AS found FROM api_keys WHERE is_admin = 1 AND revoked_at IS NULL",
     );
     this.#list = db.prepare("SELECT * FROM api_keys ORDER BY created_at, id");
+    // The check and the write in one transaction, so two admins revoking each other's keys at
+    // the same time cannot leave none.
+    this.#revokeUnlessLastAdmin = db.transaction((id: string, now: number): RevokeOutcome => {
+      const current = this.findById(id);
+      if (current === undefined) return { outcome: "not_found" };
+      if (current.admin && current.revokedAt === null && this.#activeAdmins() <= 1) {
+        return { outcome: "last_admin" };
+      }
+      const record = this.revoke(id, now);
+      return record === undefined ? { outcome: "not_found" } : { outcome: "revoked", record };
+    });
   }
 
   /** Open (and with `migrate`, create) the database in `dataDir`. */
@@ -123,9 +141,25 @@ export class KeyStore {
     return this.findById(id);
   }
 
+  /**
+   * Revoke the key unless it is the last active admin key: with none left, no one could manage
+   * keys and the next start would silently mint a new admin key.
+   */
+  revokeUnlessLastAdmin(id: string, now: number = Date.now()): RevokeOutcome {
+    return this.#revokeUnlessLastAdmin.immediate(id, now);
+  }
+
   /** Whether an active admin key exists. */
   hasActiveAdmin(): boolean {
-    return (this.#hasAdmin.get()?.found ?? 0) > 0;
+    return this.#activeAdmins() > 0;
+  }
+
+  /**
+   * Run `fn` in a write transaction taken before its first read (`BEGIN IMMEDIATE`), so a
+   * check-then-write inside it cannot interleave with another connection's write.
+   */
+  immediateTransaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
   }
 
   /** Every key, oldest first, without hashes. */
@@ -139,6 +173,10 @@ export class KeyStore {
   /** A cheap liveness query. */
   ping(): boolean {
     return this.#db.prepare("SELECT 1 AS ok").get() !== undefined;
+  }
+
+  #activeAdmins(): number {
+    return this.#hasAdmin.get()?.found ?? 0;
   }
 
   /** Close the connection (idempotent). */

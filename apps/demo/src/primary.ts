@@ -1,11 +1,12 @@
 /**
- * The primary process: prepares the database (schema, first admin key), forks the workers
- * that share one port, prints the banner when all listen, and on SIGTERM/SIGINT forwards the
- * signal and exits once every worker has exited (0 if all exited cleanly), within a deadline.
+ * The primary process: prepares the database (schema, first admin key, printed at once), forks
+ * the workers that share one port, prints the banner when all listen, and on SIGTERM/SIGINT
+ * (at any time, start-up included) forwards the signal and exits once every worker has exited
+ * (0 if all exited cleanly or by that signal), within a deadline.
  */
 import cluster, { type Address, type Worker } from "node:cluster";
 import { ensureAdminKey } from "./admin-bootstrap.js";
-import { renderBanner } from "./banner.js";
+import { renderAdminKeyLine, renderBanner } from "./banner.js";
 import type { DemoConfig } from "./config.js";
 import { KeyStore } from "./key-store.js";
 
@@ -15,6 +16,19 @@ const RESTART_WINDOW_MS = 60_000;
 
 /** Run the primary until a signal or a fatal worker failure ends it. */
 export function runPrimary(config: DemoConfig): void {
+  const listening = new Map<number, Address>();
+  const restarts: number[] = [];
+  let ready = false;
+  let stopping = false;
+  let failed = false;
+  // Our own count of live workers: cluster.workers drops a worker only once both its exit and
+  // its IPC disconnect have been seen, which may come in either order.
+  const alive = new Map<number, Worker>();
+
+  // First, so a signal at any point of the start-up takes the graceful path.
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
   const store = KeyStore.open(config.dataDir, { migrate: true });
   let admin: { key: string } | undefined;
   try {
@@ -22,16 +36,10 @@ export function runPrimary(config: DemoConfig): void {
   } finally {
     store.close();
   }
+  // Now, not with the banner: only the hash is stored, so if the start fails from here on
+  // (a busy port, a signal) this is the only time the plaintext can be shown.
+  if (admin !== undefined) process.stdout.write(renderAdminKeyLine(admin.key));
 
-  const listening = new Map<number, Address>();
-  const restarts: number[] = [];
-  let ready = false;
-  let stopping = false;
-  let failed = false;
-
-  // Our own count of live workers: cluster.workers drops a worker only once both its exit and
-  // its IPC disconnect have been seen, which may come in either order.
-  const alive = new Map<number, Worker>();
   const fork = (): void => {
     const worker = cluster.fork();
     alive.set(worker.id, worker);
@@ -40,7 +48,7 @@ export function runPrimary(config: DemoConfig): void {
 
   cluster.on("listening", (worker, address) => {
     listening.set(worker.id, address);
-    if (ready || listening.size < config.workers) return;
+    if (ready || stopping || listening.size < config.workers) return;
     ready = true;
     const port = address.port;
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -53,7 +61,10 @@ export function runPrimary(config: DemoConfig): void {
     listening.delete(worker.id);
     alive.delete(worker.id);
     if (stopping) {
-      if (code !== 0) failed = true;
+      // A worker still loading when the signal came has no handler yet and dies of it: that
+      // is a clean stop too.
+      const stoppedBySignal = signal === "SIGTERM" || signal === "SIGINT";
+      if (code !== 0 && !stoppedBySignal) failed = true;
       if (alive.size === 0) process.exit(failed ? 1 : 0);
       return;
     }
@@ -94,7 +105,4 @@ export function runPrimary(config: DemoConfig): void {
       process.exit(1);
     }, config.shutdownTimeoutMs + 1_000).unref();
   }
-
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
 }

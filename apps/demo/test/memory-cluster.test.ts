@@ -85,21 +85,79 @@ describe("memory backend, two workers", () => {
     }
   });
 
-  it("keeps the admin routes for admin keys", async () => {
-    const { key } = await createKey(demo.url, adminKey, "not-admin");
-    const asUser = await sendRequest(`${demo.url}/admin/keys`, {
+  it("keeps the admin routes for admin keys, refusing others before the body is read and without writing", async () => {
+    const { id, key } = await createKey(demo.url, adminKey, "not-admin");
+    const probe = databaseWriteProbe(dataDir.path);
+    try {
+      const before = probe.snapshot();
+      const refusals: Array<[string, "POST" | "DELETE", Record<string, string>, unknown, number]> =
+        [
+          ["/admin/keys", "POST", { "x-api-key": key }, {}, 403],
+          ["/admin/keys", "POST", {}, {}, 401],
+          // A body the schema rejects: the caller still only learns that it needs a key.
+          ["/admin/keys", "POST", {}, { admin: "yes", extra: 1 }, 401],
+          ["/admin/keys", "POST", { "x-api-key": key }, { admin: "yes" }, 403],
+          [`/admin/keys/${id}`, "DELETE", { "x-api-key": key }, undefined, 403],
+          [`/admin/keys/${id}`, "DELETE", {}, undefined, 401],
+        ];
+      for (const [path, method, headers, body, status] of refusals) {
+        const response = await sendRequest(`${demo.url}${path}`, { method, headers, body });
+        expect(response.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(status);
+        expect(response.json).toMatchObject({
+          error: status === 403 ? "forbidden" : "missing_api_key",
+        });
+        expect(response.text).not.toContain("body/");
+      }
+      expect(probe.snapshot()).toEqual(before);
+    } finally {
+      probe.close();
+    }
+    expect((await whoami(demo.url, key)).status).toBe(200);
+    const invalid = await sendRequest(`${demo.url}/admin/keys`, {
       method: "POST",
-      headers: { "x-api-key": key },
-      body: {},
+      headers: { "x-api-key": adminKey },
+      body: { admin: "yes" },
     });
-    expect(asUser.status).toBe(403);
-    const anonymous = await sendRequest(`${demo.url}/admin/keys`, { method: "POST", body: {} });
-    expect(anonymous.status).toBe(401);
+    expect(invalid.status).toBe(400);
     const missing = await sendRequest(`${demo.url}/admin/keys/key_nothere`, {
       method: "DELETE",
       headers: { "x-api-key": adminKey },
     });
     expect(missing.status).toBe(404);
+  });
+
+  it("refuses to revoke the last active admin key with 409", async () => {
+    const listed = await sendRequest(`${demo.url}/admin/keys`, {
+      headers: { "x-api-key": adminKey },
+    });
+    const admins = (
+      listed.json as { keys: Array<{ id: string; admin: boolean; revokedAt: unknown }> }
+    ).keys.filter((summary) => summary.admin && summary.revokedAt === null);
+    expect(admins).toHaveLength(1);
+    const adminId = admins[0]?.id ?? "";
+    const refused = await sendRequest(`${demo.url}/admin/keys/${adminId}`, {
+      method: "DELETE",
+      headers: { "x-api-key": adminKey },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({ error: "last_admin_key" });
+    expect((await whoami(demo.url, adminKey)).status).toBe(200);
+
+    // With a second admin key, either may go, and then the other is the last one.
+    const second = await sendRequest(`${demo.url}/admin/keys`, {
+      method: "POST",
+      headers: { "x-api-key": adminKey },
+      body: { name: "second-admin", admin: true },
+    });
+    expect(second.status).toBe(201);
+    const secondAdmin = second.json as { id: string; key: string };
+    await revokeKey(demo.url, secondAdmin.key, adminId);
+    const lastRefused = await sendRequest(`${demo.url}/admin/keys/${secondAdmin.id}`, {
+      method: "DELETE",
+      headers: { "x-api-key": secondAdmin.key },
+    });
+    expect(lastRefused.status).toBe(409);
+    adminKey = secondAdmin.key;
   });
 
   it("reports health and Prometheus metrics", async () => {

@@ -30,18 +30,23 @@ const createKeySchema = {
 export function registerAdminRoutes(app: FastifyInstance, container: DemoContainer): void {
   const { resolver, store, config, logger } = container;
 
-  async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // An `onRequest` hook: it runs before the body is parsed and validated, so a caller without
+  // an admin key learns nothing about the body schema (and costs no parsing).
+  async function requireAdmin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> {
     const result = await authenticate(request.headers, resolver);
-    if (!result.ok) {
-      await reply.code(401).send(authErrorBody(result.reason));
-    } else if (result.record.admin !== true) {
-      await reply.code(403).send({ error: "forbidden", message: "This needs an admin key." });
+    if (!result.ok) return reply.code(401).send(authErrorBody(result.reason));
+    if (result.record.admin !== true) {
+      return reply.code(403).send({ error: "forbidden", message: "This needs an admin key." });
     }
+    return undefined;
   }
 
   app.post<{ Body: CreateKeyBody | null | undefined }>(
     "/admin/keys",
-    { preHandler: requireAdmin, schema: createKeySchema },
+    { onRequest: requireAdmin, schema: createKeySchema },
     async (request, reply) => {
       const key = generateApiKey();
       const keyHash = hashApiKey(key);
@@ -69,7 +74,7 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
     },
   );
 
-  app.get("/admin/keys", { preHandler: requireAdmin }, async () => ({
+  app.get("/admin/keys", { onRequest: requireAdmin }, async () => ({
     keys: store.list().map((summary) => ({
       ...summary,
       createdAt: new Date(summary.createdAt).toISOString(),
@@ -79,12 +84,20 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
 
   app.delete<{ Params: { id: string } }>(
     "/admin/keys/:id",
-    { preHandler: requireAdmin },
+    { onRequest: requireAdmin },
     async (request, reply) => {
-      const record = store.revoke(request.params.id);
-      if (record === undefined) {
+      const revoked = store.revokeUnlessLastAdmin(request.params.id);
+      if (revoked.outcome === "not_found") {
         return reply.code(404).send({ error: "not_found", message: "No key with this id." });
       }
+      if (revoked.outcome === "last_admin") {
+        return reply.code(409).send({
+          error: "last_admin_key",
+          message:
+            "This is the last active admin key; create another admin key before revoking it.",
+        });
+      }
+      const { record } = revoked;
       const wait = config.revokeWait;
       const started = performance.now();
       try {

@@ -1,0 +1,62 @@
+/** The first admin key: created once, even when another process writes at the same moment. */
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { type AdminBootstrapStore, ensureAdminKey } from "../src/admin-bootstrap.js";
+import { databasePath, KeyStore } from "../src/key-store.js";
+import { tempDataDir } from "./helpers.js";
+
+describe("ensureAdminKey", () => {
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+  });
+
+  function openStore(): { store: KeyStore; path: string } {
+    const dataDir = tempDataDir();
+    const store = KeyStore.open(dataDir.path, { migrate: true });
+    cleanups.push(dataDir.remove, () => store.close());
+    return { store, path: databasePath(dataDir.path) };
+  }
+
+  it("creates one admin key, then none while it is active", () => {
+    const { store } = openStore();
+    const first = ensureAdminKey(store);
+    expect(first?.key).toMatch(/^ak_[A-Za-z0-9_-]{43}$/);
+    expect(ensureAdminKey(store)).toBeUndefined();
+    expect(store.list().filter((summary) => summary.admin)).toHaveLength(1);
+  });
+
+  it("checks and inserts in one write transaction: a second process cannot add an admin in between", () => {
+    const { store, path } = openStore();
+    // The other process starting on the same folder: its own connection, failing at once when
+    // the database is locked instead of waiting.
+    const other = new Database(path);
+    other.pragma("busy_timeout = 0");
+    cleanups.push(() => other.close());
+    let otherWrite: string | undefined;
+    const racing: AdminBootstrapStore = {
+      hasActiveAdmin: () => {
+        const found = store.hasActiveAdmin();
+        // Between this check and the insert, the other process does the same check-then-insert.
+        try {
+          other
+            .prepare(
+              "INSERT INTO api_keys (id, key_hash, name, is_admin, created_at) VALUES ('key_other', 'hash_other', 'admin', 1, 0)",
+            )
+            .run();
+          otherWrite = "committed";
+        } catch (error) {
+          otherWrite = (error as { code?: string }).code;
+        }
+        return found;
+      },
+      insert: (record) => store.insert(record),
+      immediateTransaction: (fn) => store.immediateTransaction(fn),
+    };
+    expect(ensureAdminKey(racing)).toBeDefined();
+    expect(otherWrite).toBe("SQLITE_BUSY");
+    expect(
+      store.list().filter((summary) => summary.admin && summary.revokedAt === null),
+    ).toHaveLength(1);
+  });
+});
