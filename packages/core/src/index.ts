@@ -13,6 +13,7 @@ export type {
   InvalidationMessage,
 } from "./invalidation-bus.js";
 export {
+  assertInvalidationMessage,
   decodeInvalidationMessage,
   encodeInvalidationMessage,
   invalidationChannel,

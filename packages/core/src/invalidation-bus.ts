@@ -3,6 +3,7 @@
  * that an entry changed. Implemented over Redis pub/sub by the Redis packages; the wire
  * format below is shared by every implementation.
  */
+import { ApiKeyCacheError } from "./errors.js";
 
 /** One invalidation: a key was set or deleted, or the whole namespace was cleared. */
 export interface InvalidationMessage {
@@ -31,6 +32,38 @@ export interface InvalidationBus {
   subscribe(handlers: InvalidationHandlers): Promise<() => Promise<void>>;
   /** Close the connections the bus owns. Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * Check a message before it is published, the same way in every bus: what passes here is
+ * exactly what {@link decodeInvalidationMessage} accepts on the other side.
+ *
+ * @throws ApiKeyCacheError `E_INVALID_VALUE` if `message` is not an object or its `op` is not
+ * `"set"`, `"delete"` or `"clear"`; `E_INVALID_KEY` if a `"set"` or `"delete"` has no key, or
+ * a key that is not a non-empty string (`key` is ignored for `"clear"`).
+ */
+export function assertInvalidationMessage(
+  message: unknown,
+): asserts message is InvalidationMessage {
+  if (typeof message !== "object" || message === null) {
+    throw new ApiKeyCacheError(
+      "E_INVALID_VALUE",
+      `invalidation message must be an object like {op: "delete", key}, got ${message === null ? "null" : typeof message}`,
+    );
+  }
+  const { op, key } = message as Record<string, unknown>;
+  if (op !== "set" && op !== "delete" && op !== "clear") {
+    throw new ApiKeyCacheError(
+      "E_INVALID_VALUE",
+      `invalidation message op must be "set", "delete" or "clear", got ${typeof op === "string" ? JSON.stringify(op) : typeof op}`,
+    );
+  }
+  if (op !== "clear" && (typeof key !== "string" || key.length === 0)) {
+    throw new ApiKeyCacheError(
+      "E_INVALID_KEY",
+      `invalidation message key must be a non-empty string for op "${op}"`,
+    );
+  }
 }
 
 /** The channel of a key prefix: `<keyPrefix>__invalidate`. */

@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import {
   ApiKeyCacheError,
   type ApiKeyCacheLogger,
+  assertInvalidationMessage,
   DEFAULT_COMMAND_TIMEOUT_MS,
   decodeInvalidationMessage,
   defaultLogger,
@@ -146,18 +147,14 @@ export class IoredisInvalidationBus implements InvalidationBus {
 
   /**
    * Publish to every other subscriber of the channel.
-   * @throws ApiKeyCacheError `E_INVALID_VALUE` for a malformed message, `E_BACKEND_UNAVAILABLE`
-   * if Redis did not take it within the deadline, `E_CLOSED` after `close()`.
+   * @throws ApiKeyCacheError `E_INVALID_VALUE` / `E_INVALID_KEY` for a malformed message (see
+   * `assertInvalidationMessage`), `E_BACKEND_UNAVAILABLE` if Redis did not take it within the
+   * deadline, `E_CLOSED` after `close()`.
    */
   async publish(message: InvalidationMessage): Promise<void> {
     this.#assertOpen();
+    assertInvalidationMessage(message);
     const wire = encodeInvalidationMessage(this.instanceId, message);
-    if (decodeInvalidationMessage(wire) === undefined) {
-      throw new ApiKeyCacheError(
-        "E_INVALID_VALUE",
-        `${OWNER}: not a valid invalidation message; op must be "set", "delete" (both with a non-empty key) or "clear"`,
-      );
-    }
     await this.#publishRunner.run("PUBLISH", () => this.publisher.publish(this.channel, wire));
   }
 

@@ -149,6 +149,34 @@ describe("a server that is down from the start", () => {
     expect((backend as IoredisApiKeyCacheBackend).client.status).not.toBe("ready");
   });
 
+  it("a set() that missed its deadline while the server was down is never sent after it comes up", async () => {
+    const port = await findFreePort();
+    const backend = ioredisDriver.createBackend({
+      url: `redis://127.0.0.1:${port}`,
+      keyPrefix: testPrefix(),
+      commandTimeoutMs: 200,
+      logger: silentLogger,
+    }) as IoredisApiKeyCacheBackend;
+    const error = await backend
+      .set("k", { apiKey: "stale", active: true }, 60)
+      .catch((caught: unknown) => caught);
+    expect(isApiKeyCacheError(error, "E_BACKEND_UNAVAILABLE")).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const server = await startRedisServer({ port });
+    try {
+      // Wait on the client itself, not through the backend.
+      await expect
+        .poll(() => backend.client.status, { timeout: 15_000, interval: 50 })
+        .toBe("ready");
+      // Let anything released by the reconnect reach the server before looking.
+      expect(await backend.setIfAbsent("marker", VALUE, 60)).toBe(true);
+      expect(await backend.get("k")).toBeUndefined();
+      await backend.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("calls made before the first connection wait for it within their deadline", async () => {
     const server = await startRedisServer();
     try {

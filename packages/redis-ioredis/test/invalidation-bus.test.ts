@@ -232,18 +232,25 @@ describe("messages on the channel", () => {
     await raw.quit();
   });
 
-  it("rejects a malformed publish with E_INVALID_VALUE", async () => {
+  it("rejects a malformed publish with a typed error, before sending anything", async () => {
     const bus = ioredisDriver.createInvalidationBus({
       url: server.url,
       channel: invalidationChannel(testPrefix("bus")),
       logger: silentLogger,
     });
-    for (const message of [{ op: "set" }, { op: "delete", key: "" }, { op: "drop", key: "k" }]) {
+    const cases: Array<[unknown, string]> = [
+      [null, "E_INVALID_VALUE"],
+      [{ op: "set" }, "E_INVALID_KEY"],
+      [{ op: "delete", key: "" }, "E_INVALID_KEY"],
+      [{ op: "bogus", key: "k" }, "E_INVALID_VALUE"],
+    ];
+    for (const [message, code] of cases) {
       const error = await bus.publish(message as InvalidationMessage).then(
         () => undefined,
         (caught: unknown) => caught,
       );
-      expect(isApiKeyCacheError(error, "E_INVALID_VALUE")).toBe(true);
+      expect(isApiKeyCacheError(error), `${JSON.stringify(message)}: ${String(error)}`).toBe(true);
+      expect((error as { code: string }).code, JSON.stringify(message)).toBe(code);
     }
     await bus.close();
   });

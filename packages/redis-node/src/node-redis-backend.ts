@@ -3,7 +3,8 @@
  * bounded by a client-independent `DeadlineQueue` (node-redis's own per-command timeout is
  * turned off, it costs ~5-7x throughput and misses a hung socket), and an undecodable entry
  * is removed only if it is still the same bad value (or type), so a concurrent good write
- * is never lost.
+ * is never lost. Reads do not wait for that removal: it runs in the background, at most one
+ * at a time per key, so a hot bad key costs one cleanup, not one per reader.
  */
 import {
   type ApiKeyCacheBackend,
@@ -75,6 +76,8 @@ export class NodeRedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #connection: NodeRedisConnection;
   readonly #deadline: DeadlineQueue;
   readonly #scanPattern: string;
+  /** Undecodable entries being removed, by full key: one cleanup per key at a time. */
+  readonly #removing = new Map<string, Promise<void>>();
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -119,10 +122,10 @@ export class NodeRedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     try {
       raw = await this.#command(key, ["GET", key]);
     } catch (error) {
-      if (isWrongTypeError(error)) return this.#discardWrongType(key);
-      throw this.#failure("get", error);
+      if (!isWrongTypeError(error)) throw this.#failure("get", error);
+      raw = WRONG_TYPE;
     }
-    return raw === null || raw === undefined ? undefined : this.#decode(key, raw);
+    return this.#decodeRead(key, raw);
   }
 
   /**
@@ -149,9 +152,7 @@ export class NodeRedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     } catch (error) {
       throw this.#failure("getWithTtl", error);
     }
-    if (raw === WRONG_TYPE) return this.#discardWrongType(key);
-    if (raw === null || raw === undefined) return undefined;
-    const value = await this.#decode(key, raw);
+    const value = this.#decodeRead(key, raw);
     return value === undefined ? undefined : entryWithPttl(value, pttl);
   }
 
@@ -202,13 +203,14 @@ export class NodeRedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
         raw = await this.#command(key, args);
       } catch (error) {
         if (!isWrongTypeError(error)) throw this.#failure("setIfAbsentGet", error);
-        await this.#discardWrongType(key);
-        continue;
+        raw = WRONG_TYPE;
       }
       if (raw === null || raw === undefined) return undefined;
-      const existing = this.#decodeQuietly(raw);
+      const existing = raw === WRONG_TYPE ? undefined : this.#decodeQuietly(raw);
       if (existing !== undefined) return existing;
-      await this.#discardBadValue(key, String(raw));
+      // Here the write needs the entry gone before its second try, so it waits for the removal.
+      this.#reportUndecodable(key, raw);
+      await this.#removeUndecodable(key, raw);
     }
     return undefined;
   }
@@ -269,7 +271,9 @@ export class NodeRedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       cursor = String(reply[0]);
       const keys = reply[1];
       if (keys.length === 0) continue;
-      const batches = bySlot ? groupBySlot(keys) : [keys];
+      // SCAN may return more than COUNT keys (whole hash buckets): UNLINK at most
+      // CLEAR_BATCH_SIZE keys per command, so no single command grows with the keyspace.
+      const batches = (bySlot ? groupBySlot(keys) : [keys]).flatMap(inBatches);
       await Promise.all(
         batches.map((batch) =>
           this.#deadline.run(this.#connection.sendToNode(node, ["UNLINK", ...batch])),
@@ -278,47 +282,61 @@ export class NodeRedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     } while (cursor !== "0");
   }
 
-  #decode(key: string, raw: unknown): Promise<V | undefined> | V {
-    const value = this.#decodeQuietly(raw);
+  /**
+   * What a read returns for a GET reply: the entry, or a miss. An undecodable entry (or
+   * WRONGTYPE) is reported and removed in the background: the read does not wait for it.
+   */
+  #decodeRead(key: string, raw: unknown): V | undefined {
+    if (raw === null || raw === undefined) return undefined;
+    const value = raw === WRONG_TYPE ? undefined : this.#decodeQuietly(raw);
     if (value !== undefined) return value;
-    return this.#discardBadValue(key, String(raw)).then(() => undefined);
+    this.#reportUndecodable(key, raw);
+    void this.#removeUndecodable(key, raw);
+    return undefined;
   }
 
   #decodeQuietly(raw: unknown): V | undefined {
     return decodeCachedApiKey<V>(typeof raw === "string" ? raw : String(raw));
   }
 
-  /** Report an undecodable string entry and delete it if it still holds the same bytes. */
-  async #discardBadValue(key: string, raw: string): Promise<void> {
+  /** Warn about an undecodable entry, naming the key but never the value (it may hold a secret). */
+  #reportUndecodable(key: string, raw: unknown): void {
     this.#logger.warn(
-      `${OWNER}: entry ${JSON.stringify(key)} is not a cached API key (not JSON, or not {apiKey, active}); read as a miss and removed`,
+      raw === WRONG_TYPE
+        ? `${OWNER}: key ${JSON.stringify(key)} is not a Redis string (WRONGTYPE), not a cached API key; read as a miss and removed`
+        : `${OWNER}: entry ${JSON.stringify(key)} is not a cached API key (not JSON, or not {apiKey, active}); read as a miss and removed`,
     );
-    await this.#deleteIfUnchanged(key, raw, "string");
   }
 
-  /** Report a key of another Redis type and delete it if it still has that type. */
-  async #discardWrongType(key: string): Promise<undefined> {
-    let type: string;
-    try {
-      type = String(await this.#command(key, ["TYPE", key]));
-    } catch (error) {
-      this.#logger.warn(`${OWNER}: could not inspect ${JSON.stringify(key)}`, error);
-      return undefined;
-    }
-    if (type === "string" || type === "none") return undefined;
-    this.#logger.warn(
-      `${OWNER}: key ${JSON.stringify(key)} holds a Redis ${type}, not a cached API key; read as a miss and removed`,
-    );
-    await this.#deleteIfUnchanged(key, "", type);
-    return undefined;
+  /**
+   * Delete `key` if it still holds the same bad bytes (or, for WRONGTYPE, is still of the type
+   * TYPE reports), so a good value written since the read is kept. At most one removal per key
+   * runs at a time: a caller arriving meanwhile shares it. Never rejects.
+   */
+  #removeUndecodable(key: string, raw: unknown): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const running = this.#removing.get(key);
+    if (running !== undefined) return running;
+    const removal = this.#compareAndDelete(key, raw).finally(() => this.#removing.delete(key));
+    this.#removing.set(key, removal);
+    return removal;
   }
 
-  async #deleteIfUnchanged(key: string, expected: string, type: string): Promise<void> {
+  async #compareAndDelete(key: string, raw: unknown): Promise<void> {
     try {
+      let expected = "";
+      let type = "string";
+      if (raw === WRONG_TYPE) {
+        type = String(await this.#command(key, ["TYPE", key]));
+        // Already replaced by a string (maybe a good one) or gone: nothing to remove.
+        if (type === "string" || type === "none") return;
+      } else expected = String(raw);
       await this.#command(key, ["EVAL", DELETE_IF_UNCHANGED_SCRIPT, "1", key, expected, type]);
     } catch (error) {
       // The entry still reads as a miss; the next read tries again.
-      this.#logger.warn(`${OWNER}: could not remove undecodable ${JSON.stringify(key)}`, error);
+      if (!this.#closed) {
+        this.#logger.warn(`${OWNER}: could not remove undecodable ${JSON.stringify(key)}`, error);
+      }
     }
   }
 
@@ -354,6 +372,16 @@ const WRONG_TYPE: unique symbol = Symbol("WRONGTYPE");
 function wrongTypeAsMarker(error: unknown): typeof WRONG_TYPE {
   if (isWrongTypeError(error)) return WRONG_TYPE;
   throw error;
+}
+
+/** `keys` cut into slices of at most CLEAR_BATCH_SIZE. */
+function inBatches(keys: string[]): string[][] {
+  if (keys.length <= CLEAR_BATCH_SIZE) return [keys];
+  const batches: string[][] = [];
+  for (let start = 0; start < keys.length; start += CLEAR_BATCH_SIZE) {
+    batches.push(keys.slice(start, start + CLEAR_BATCH_SIZE));
+  }
+  return batches;
 }
 
 function groupBySlot(keys: string[]): string[][] {

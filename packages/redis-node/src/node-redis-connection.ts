@@ -2,7 +2,10 @@
  * One node-redis client or cluster as this package drives it: raw commands with node-redis's
  * own per-command timeout turned off (an AbortSignal per command costs ~5-7x throughput; the
  * caller's `DeadlineQueue` bounds every call instead), waiting for readiness within a
- * deadline, and, for a client the package owns, connecting in the background.
+ * deadline, and, for a client the package owns, connecting in the background. The tricky
+ * point is a call that waited for readiness: once its deadline has passed its caller was told
+ * the store is unavailable, so it is never sent (a late SET or UNLINK would land a write the
+ * caller believes failed).
  */
 import { ApiKeyCacheError, type ApiKeyCacheLogger } from "@apikey/core";
 import {
@@ -17,6 +20,9 @@ import { ReadinessGate } from "./readiness-gate.js";
 
 /** Per-command options for every raw command: node-redis's own timeout off. */
 const RAW_COMMAND_OPTIONS: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
+
+/** Rejects a call that became sendable only after its deadline (its caller has moved on). */
+const LATE_MESSAGE = "the connection became ready after the call's deadline; not sent";
 
 /** A client or cluster plus readiness tracking. */
 export class NodeRedisConnection {
@@ -55,17 +61,27 @@ export class NodeRedisConnection {
   }
 
   /**
-   * Send a raw command, waiting for readiness first (at most `timeoutMs`) if needed.
+   * Send a raw command, waiting for readiness first (at most `timeoutMs`) if needed; a call
+   * whose `timeoutMs` has passed by the time the connection is ready is not sent at all.
    * `firstKey` routes the command on a cluster; it is ignored by a standalone client.
    */
   send(firstKey: string | undefined, args: string[], timeoutMs: number): Promise<unknown> {
     if (this.target.isReady) return this.#send(firstKey, args);
-    return this.#gate.wait(timeoutMs).then(() => this.#send(firstKey, args));
+    const startedAt = performance.now();
+    return this.#gate.wait(timeoutMs).then(() => {
+      // The caller has already been told "unavailable": sending now could land a stale write.
+      if (performance.now() - startedAt >= timeoutMs) throw new Error(LATE_MESSAGE);
+      return this.#send(firstKey, args);
+    });
   }
 
   /** The clients to SCAN: the client itself, or one client per cluster master. */
   async scanClients(timeoutMs: number): Promise<NodeRedisClient[]> {
-    if (!this.target.isReady) await this.#gate.wait(timeoutMs);
+    if (!this.target.isReady) {
+      const startedAt = performance.now();
+      await this.#gate.wait(timeoutMs);
+      if (performance.now() - startedAt >= timeoutMs) throw new Error(LATE_MESSAGE);
+    }
     const cluster = this.#cluster;
     if (cluster === undefined) return [this.#client as NodeRedisClient];
     return Promise.all(cluster.masters.map((master) => cluster.nodeClient(master)));

@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import {
   ApiKeyCacheError,
   type ApiKeyCacheLogger,
+  assertInvalidationMessage,
   DEFAULT_COMMAND_TIMEOUT_MS,
   DeadlineQueue,
   decodeInvalidationMessage,
@@ -161,9 +162,15 @@ export class NodeRedisInvalidationBus implements InvalidationBus {
     return this.#live;
   }
 
+  /**
+   * Publish to every other subscriber of the channel.
+   * @throws ApiKeyCacheError `E_INVALID_VALUE` / `E_INVALID_KEY` for a malformed message (see
+   * `assertInvalidationMessage`), `E_BACKEND_UNAVAILABLE` if Redis did not take it within the
+   * deadline, `E_CLOSED` after `close()`.
+   */
   async publish(message: InvalidationMessage): Promise<void> {
     this.#assertOpen();
-    assertMessage(message);
+    assertInvalidationMessage(message);
     const payload = encodeInvalidationMessage(this.instanceId, message);
     try {
       await this.#deadline.run(
@@ -253,8 +260,12 @@ export class NodeRedisInvalidationBus implements InvalidationBus {
       },
       (error: unknown) => {
         this.#subscribing = false;
-        // The next "ready" event tries again.
-        this.#logger.debug(`${OWNER}: SUBSCRIBE failed`, error);
+        if (this.#closed) return;
+        // The next ping tick (or "ready" event) tries again: the connection may stay up.
+        this.#logger.warn(
+          `${OWNER}: SUBSCRIBE ${JSON.stringify(this.channel)} failed; invalidations are missed until it succeeds`,
+          error,
+        );
       },
     );
   }
@@ -313,10 +324,13 @@ export class NodeRedisInvalidationBus implements InvalidationBus {
    * PING the subscriber within the deadline. A late or missing PONG means a hung server or a
    * half-open link: report `disconnected()`; the next ping waits for that PONG, so the socket
    * goes quiet and node-redis's socket timeout replaces the connection (then `ready()`).
+   * On a ready connection that is not subscribed (a SUBSCRIBE failed while the connection
+   * stayed up, so no "ready" event will come), the tick subscribes again instead.
    */
   #ping(): void {
     if (this.#closed || this.#handlers.size === 0) return;
     if (!this.subscriber.isReady || !this.#subscribed) {
+      if (this.subscriber.isReady) this.#startSubscribing();
       this.#schedulePing();
       return;
     }
@@ -359,22 +373,6 @@ export class NodeRedisInvalidationBus implements InvalidationBus {
 
   #assertOpen(): void {
     if (this.#closed) throw new ApiKeyCacheError("E_CLOSED", `${OWNER} is closed`);
-  }
-}
-
-function assertMessage(message: InvalidationMessage): void {
-  const op = (message as Partial<InvalidationMessage> | null)?.op;
-  if (op !== "set" && op !== "delete" && op !== "clear") {
-    throw new ApiKeyCacheError(
-      "E_INVALID_VALUE",
-      `${OWNER}: message.op must be "set", "delete" or "clear"`,
-    );
-  }
-  if (op !== "clear" && (typeof message.key !== "string" || message.key.length === 0)) {
-    throw new ApiKeyCacheError(
-      "E_INVALID_KEY",
-      `${OWNER}: message.key must be a non-empty string for "${op}"`,
-    );
   }
 }
 

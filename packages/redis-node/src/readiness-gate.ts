@@ -1,8 +1,10 @@
 /**
- * Lets calls wait for a connection to become ready, each for at most its own deadline. The
- * tricky point is memory while Redis stays down: a waiter whose deadline has passed has
- * already been rejected by the caller's `DeadlineQueue`, so it is dropped (never settled)
- * the next time anyone waits, and the list stays bounded by call rate × timeout.
+ * Lets calls wait for a connection to become ready, each for at most its own deadline. A
+ * waiter whose deadline has passed has already been rejected by the caller's `DeadlineQueue`,
+ * so it is dropped, never settled: `open()` releases only waiters still within their
+ * deadline (a late release would send a command its caller was told had failed), and each
+ * `wait()` drops the expired ones at the head, so the list stays bounded by call rate ×
+ * timeout while Redis stays down.
  */
 
 interface Waiter {
@@ -17,7 +19,10 @@ export class ReadinessGate {
   #head = 0;
   #failure: Error | undefined;
 
-  /** Resolve at the next `open()`; the waiter is forgotten once `timeoutMs` have passed. */
+  /**
+   * Resolve at the next `open()` that comes within `timeoutMs`; after that the promise never
+   * settles (the caller's own deadline has rejected it already).
+   */
   wait(timeoutMs: number): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const now = performance.now();
@@ -27,13 +32,17 @@ export class ReadinessGate {
     });
   }
 
-  /** The connection is ready: release every waiter. */
+  /** The connection is ready: release every waiter still within its deadline, drop the rest. */
   open(): void {
+    const now = performance.now();
     const waiters = this.#waiters;
     const head = this.#head;
     this.#waiters = [];
     this.#head = 0;
-    for (let i = head; i < waiters.length; i++) waiters[i]?.resolve();
+    for (let i = head; i < waiters.length; i++) {
+      const waiter = waiters[i];
+      if (waiter !== undefined && waiter.deadline > now) waiter.resolve();
+    }
   }
 
   /** The connection is gone for good: reject every waiter, now and later. */

@@ -109,6 +109,33 @@ describe("faults on a spawned server", () => {
     }
   });
 
+  it("a set() that missed its deadline while the server was down is never sent after it comes up", async () => {
+    const port = await findFreePort();
+    const backend = nodeRedisDriver.createBackend({
+      url: `redis://127.0.0.1:${port}`,
+      keyPrefix: randomPrefix("f"),
+      logger: silentLogger,
+      commandTimeoutMs: 200,
+    }) as NodeRedisApiKeyCacheBackend;
+    open.push(backend);
+    const error = await backend
+      .set("k", { apiKey: "stale", active: true }, 60)
+      .catch((caught: unknown) => caught);
+    expect(isApiKeyCacheError(error, "E_BACKEND_UNAVAILABLE")).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const server = await startRedisServer({ port });
+    try {
+      // Wait on the client itself: any backend call made meanwhile would prune the late waiter.
+      await expect.poll(() => backend.client.isReady, { timeout: 15_000, interval: 50 }).toBe(true);
+      // Let anything released by the reconnect reach the server before looking.
+      expect(await backend.setIfAbsent("marker", value, 60)).toBe(true);
+      expect(await backend.get("k")).toBeUndefined();
+      await backend.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("a driver bus reports disconnected() while the server is paused and ready() after resume()", async () => {
     const bus = nodeRedisDriver.createInvalidationBus({
       url: redis.url,
