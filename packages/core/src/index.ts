@@ -3,6 +3,10 @@ export { isApiKeyCacheBackend } from "./backend.js";
 export type { BackendName, BuildApiKeyCacheBackendOptions } from "./build-backend.js";
 export { BACKEND_NAMES, buildApiKeyCacheBackend, parseBackendName } from "./build-backend.js";
 export type { CircuitState } from "./circuit-breaker.js";
+export {
+  CONNECTION_ERROR_LOG_INTERVAL_MS,
+  createConnectionErrorLog,
+} from "./connection-error-log.js";
 export { DeadlineQueue } from "./deadline-queue.js";
 export type { ApiKeyCacheErrorCode } from "./errors.js";
 export { ApiKeyCacheError, isApiKeyCacheError } from "./errors.js";
@@ -37,6 +41,7 @@ export {
   entryWithPttl,
   escapeRedisGlob,
   prefixScanPattern,
+  unlinkBatches,
 } from "./redis-keyspace.js";
 export type {
   ApiKeyResolver,

@@ -87,3 +87,30 @@ export function clusterKeySlot(key: string): number {
   }
   return crc % 16384;
 }
+
+/**
+ * The UNLINK commands `clear()` sends for one SCAN reply: at most {@link CLEAR_BATCH_SIZE} keys
+ * each (SCAN may return more than COUNT: whole hash buckets), and on a cluster grouped by slot
+ * so no command spans two slots (CROSSSLOT).
+ */
+export function unlinkBatches(keys: readonly string[], cluster: boolean): string[][] {
+  const groups = cluster ? groupBySlot(keys) : [keys];
+  const batches: string[][] = [];
+  for (const group of groups) {
+    for (let start = 0; start < group.length; start += CLEAR_BATCH_SIZE) {
+      batches.push(group.slice(start, start + CLEAR_BATCH_SIZE));
+    }
+  }
+  return batches;
+}
+
+function groupBySlot(keys: readonly string[]): string[][] {
+  const groups = new Map<number, string[]>();
+  for (const key of keys) {
+    const slot = clusterKeySlot(key);
+    const group = groups.get(slot);
+    if (group === undefined) groups.set(slot, [key]);
+    else group.push(key);
+  }
+  return [...groups.values()];
+}

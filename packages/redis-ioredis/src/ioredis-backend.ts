@@ -14,7 +14,6 @@ import {
   type CachedApiKey,
   type CachedApiKeyWithTtl,
   CLEAR_BATCH_SIZE,
-  clusterKeySlot,
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
   DELETE_IF_UNCHANGED_SCRIPT,
@@ -24,6 +23,7 @@ import {
   entryWithPttl,
   prefixScanPattern,
   ttlToMilliseconds,
+  unlinkBatches,
 } from "@apikey/core";
 import type { Redis } from "ioredis";
 import { closeClientWithin } from "./close-client.js";
@@ -210,10 +210,17 @@ export class IoredisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#assertOpen();
     const pattern = prefixScanPattern(this.keyPrefix);
     const client = this.client;
-    if (!isIoredisCluster(client)) {
-      await this.#clearNode(client, pattern, (keys) =>
-        this.#runner.run("UNLINK", () => client.unlink(...keys)),
+    const cluster = isIoredisCluster(client);
+    // Bounded batches, one slot each on a cluster; auto-pipelining sends them together.
+    const unlink = async (keys: string[]): Promise<void> => {
+      await Promise.all(
+        unlinkBatches(keys, cluster).map((batch) =>
+          this.#runner.run("UNLINK", () => client.unlink(...batch)),
+        ),
       );
+    };
+    if (!isIoredisCluster(client)) {
+      await this.#clearNode(client, pattern, unlink);
       return;
     }
     // The master list is known only once the cluster is ready.
@@ -222,22 +229,7 @@ export class IoredisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     if (masters.length === 0) {
       throw new ApiKeyCacheError("E_BACKEND_UNAVAILABLE", `${OWNER}: the cluster has no master`);
     }
-    const unlinkBySlot = async (keys: string[]): Promise<void> => {
-      const bySlot = new Map<number, string[]>();
-      for (const key of keys) {
-        const slot = clusterKeySlot(key);
-        const group = bySlot.get(slot);
-        if (group === undefined) bySlot.set(slot, [key]);
-        else group.push(key);
-      }
-      // One UNLINK per slot (never CROSSSLOT); auto-pipelining sends them together.
-      await Promise.all(
-        [...bySlot.values()].map((group) =>
-          this.#runner.run("UNLINK", () => client.unlink(...group)),
-        ),
-      );
-    };
-    await Promise.all(masters.map((node) => this.#clearNode(node, pattern, unlinkBySlot)));
+    await Promise.all(masters.map((node) => this.#clearNode(node, pattern, unlink)));
   }
 
   /** Idempotent. Quits the client only if the backend owns it; later calls reject `E_CLOSED`. */
@@ -261,9 +253,7 @@ export class IoredisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       const [next, keys] = await this.#runner.run("SCAN", () =>
         node.scan(current, "MATCH", pattern, "COUNT", CLEAR_BATCH_SIZE),
       );
-      for (let start = 0; start < keys.length; start += CLEAR_BATCH_SIZE) {
-        await unlink(keys.slice(start, start + CLEAR_BATCH_SIZE));
-      }
+      if (keys.length > 0) await unlink(keys);
       cursor = next;
     } while (cursor !== "0");
   }

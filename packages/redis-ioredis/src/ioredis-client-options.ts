@@ -5,9 +5,8 @@
  * queued offline (calls wait for "ready" within their deadline instead), nothing is resent, and
  * reconnects back off to a cap.
  */
-import { ApiKeyCacheError, type ApiKeyCacheLogger } from "@apikey/core";
+import { ApiKeyCacheError, type ApiKeyCacheLogger, createConnectionErrorLog } from "@apikey/core";
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
-import { attachClientErrorLog } from "./client-error-log.js";
 import type { IoredisClient } from "./ioredis-client.js";
 
 /** Longest wait between two reconnect attempts, in milliseconds. */
@@ -108,7 +107,7 @@ export function createOwnedIoredisClient(options: OwnedIoredisClientOptions): Io
       retryStrategy: reconnectDelayMs,
     });
   }
-  attachClientErrorLog(client, options.logger, options.label);
+  client.on("error", createConnectionErrorLog(options.logger, options.label));
   return client;
 }
 
@@ -129,6 +128,6 @@ export function createOwnedIoredisSubscriber(
     autoResubscribe: false,
     retryStrategy: reconnectDelayMs,
   });
-  attachClientErrorLog(client, options.logger, options.label);
+  client.on("error", createConnectionErrorLog(options.logger, options.label));
   return client;
 }

@@ -15,7 +15,6 @@ import {
   type CachedApiKey,
   type CachedApiKeyWithTtl,
   CLEAR_BATCH_SIZE,
-  clusterKeySlot,
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
   DELETE_IF_UNCHANGED_SCRIPT,
@@ -26,6 +25,7 @@ import {
   entryWithPttl,
   prefixScanPattern,
   ttlToMilliseconds,
+  unlinkBatches,
 } from "@apikey/core";
 import {
   isNodeRedisClientLike,
@@ -271,11 +271,8 @@ export class NodeRedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       cursor = String(reply[0]);
       const keys = reply[1];
       if (keys.length === 0) continue;
-      // SCAN may return more than COUNT keys (whole hash buckets): UNLINK at most
-      // CLEAR_BATCH_SIZE keys per command, so no single command grows with the keyspace.
-      const batches = (bySlot ? groupBySlot(keys) : [keys]).flatMap(inBatches);
       await Promise.all(
-        batches.map((batch) =>
+        unlinkBatches(keys, bySlot).map((batch) =>
           this.#deadline.run(this.#connection.sendToNode(node, ["UNLINK", ...batch])),
         ),
       );
@@ -372,25 +369,4 @@ const WRONG_TYPE: unique symbol = Symbol("WRONGTYPE");
 function wrongTypeAsMarker(error: unknown): typeof WRONG_TYPE {
   if (isWrongTypeError(error)) return WRONG_TYPE;
   throw error;
-}
-
-/** `keys` cut into slices of at most CLEAR_BATCH_SIZE. */
-function inBatches(keys: string[]): string[][] {
-  if (keys.length <= CLEAR_BATCH_SIZE) return [keys];
-  const batches: string[][] = [];
-  for (let start = 0; start < keys.length; start += CLEAR_BATCH_SIZE) {
-    batches.push(keys.slice(start, start + CLEAR_BATCH_SIZE));
-  }
-  return batches;
-}
-
-function groupBySlot(keys: string[]): string[][] {
-  const groups = new Map<number, string[]>();
-  for (const key of keys) {
-    const slot = clusterKeySlot(key);
-    const group = groups.get(slot);
-    if (group === undefined) groups.set(slot, [key]);
-    else group.push(key);
-  }
-  return [...groups.values()];
 }

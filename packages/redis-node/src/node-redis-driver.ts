@@ -7,6 +7,7 @@
 import {
   type ApiKeyCacheBackend,
   type ApiKeyCacheLogger,
+  createConnectionErrorLog,
   DEFAULT_COMMAND_TIMEOUT_MS,
   defaultLogger,
   type InvalidationBus,
@@ -15,7 +16,6 @@ import {
   type RedisDriverBusOptions,
 } from "@apikey/core";
 import { createClient, createCluster } from "redis";
-import { logConnectionErrors } from "./connection-error-log.js";
 import { NodeRedisApiKeyCacheBackend } from "./node-redis-backend.js";
 import type { NodeRedisClient, NodeRedisClientOrCluster } from "./node-redis-client.js";
 import {
@@ -60,14 +60,10 @@ function createOwnedClient(
     : (createClient(
         nodeRedisClientOptions(options.url, safe),
       ) as unknown as NodeRedisClientOrCluster);
-  logConnectionErrors(client, options.logger, label);
+  client.on("error", createConnectionErrorLog(options.logger, label));
   if (options.cluster) {
     // Per-node errors are re-emitted as "node-error" and need the same rate-limited report.
-    logConnectionErrors(
-      { on: (_event, listener) => client.on("node-error", listener), off: () => undefined },
-      options.logger,
-      `${label} (cluster node)`,
-    );
+    client.on("node-error", createConnectionErrorLog(options.logger, `${label} (cluster node)`));
   }
   return client;
 }
