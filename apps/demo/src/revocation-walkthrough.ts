@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RedisServerHandle, startRedisServer } from "@apikey/conformance/redis";
+import { type RedisServerHandle, startRedisServer } from "@apikey/redis-test-server";
 import { type DemoProcess, startDemoProcess } from "./demo-process.js";
 import { sendRequest } from "./http-client.js";
 import {

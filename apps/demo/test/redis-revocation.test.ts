@@ -2,7 +2,7 @@
  * Revocation across worker processes with a shared Redis keyspace, over both clients: the redis
  * backend rejects on every worker's next request; the tiered backend once the bus delivered.
  */
-import { type RedisServerHandle, startRedisServer } from "@apikey/conformance/redis";
+import { type RedisServerHandle, startRedisServer } from "@apikey/redis-test-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoProcess } from "../src/demo-process.js";
 import { sendRequest } from "../src/http-client.js";

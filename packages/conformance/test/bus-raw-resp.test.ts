@@ -13,13 +13,9 @@ import {
   type InvalidationMessage,
   invalidationChannel,
 } from "@apikey/core";
+import { killRedisClients, type RedisTarget, RespConnection } from "@apikey/redis-test-server";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { describeInvalidationBusConformance } from "../src/bus-conformance.js";
-import {
-  killRedisClients,
-  type RedisTarget,
-  RespConnection,
-  useRedisServer,
-} from "../src/redis/index.js";
 
 class RawRespInvalidationBus implements InvalidationBus {
   readonly instanceId: string = randomUUID();

@@ -3,8 +3,8 @@
  * defaults) and on a 3-master cluster through the driver (its own clients, safe defaults).
  */
 import { describeBackendConformance } from "@apikey/conformance";
-import { useRedisCluster, useRedisServer } from "@apikey/conformance/redis";
 import { silentLogger } from "@apikey/core";
+import { useRedisCluster, useRedisServer } from "@apikey/redis-test-server/vitest";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe } from "vitest";
 import { IoredisApiKeyCacheBackend, ioredisDriver } from "../src/index.js";

@@ -3,7 +3,7 @@
  * reported without their content, and are removed, but only if still the same bad value (or
  * still of the same wrong type), so a good write that lands in between survives.
  */
-import { useRedisServer } from "@apikey/conformance/redis";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IoredisApiKeyCacheBackend } from "../src/index.js";

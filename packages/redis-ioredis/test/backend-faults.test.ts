@@ -3,8 +3,10 @@
  * socket stays open, nothing answers). Every call settles with E_BACKEND_UNAVAILABLE within its
  * deadline plus a generous second, and the same backend instance recovers on its own.
  */
-import { findFreePort, startRedisServer, useRedisServer } from "@apikey/conformance/redis";
+
 import { type ApiKeyCacheBackend, isApiKeyCacheError, silentLogger } from "@apikey/core";
+import { findFreePort, startRedisServer } from "@apikey/redis-test-server";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IoredisApiKeyCacheBackend, ioredisDriver } from "../src/index.js";

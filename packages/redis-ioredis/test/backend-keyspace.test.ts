@@ -3,8 +3,9 @@
  * format, `PX ceil(ttl * 1000)`, and a `clear()` that stays inside its prefix even when the
  * prefix holds glob characters, on one server and on every master of a cluster.
  */
-import { useRedisCluster, useRedisServer } from "@apikey/conformance/redis";
+
 import { type CachedApiKey, clusterKeySlot, silentLogger } from "@apikey/core";
+import { useRedisCluster, useRedisServer } from "@apikey/redis-test-server/vitest";
 import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IoredisApiKeyCacheBackend } from "../src/index.js";

@@ -2,7 +2,7 @@
  * `ioredisDriver` and client ownership: what the driver builds owns (and closes) its client, a
  * caller's client stays open, bad options fail with E_CONFIG before any connection exists.
  */
-import { useRedisCluster, useRedisServer } from "@apikey/conformance/redis";
+
 import {
   type ApiKeyCacheBackend,
   buildApiKeyCacheBackend,
@@ -10,6 +10,7 @@ import {
   isApiKeyCacheError,
   silentLogger,
 } from "@apikey/core";
+import { useRedisCluster, useRedisServer } from "@apikey/redis-test-server/vitest";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

@@ -3,8 +3,9 @@
  * conformance checks cannot plant: a key without expiry, undecodable entries and keys of
  * another type (handled exactly as by `get`), and a paused server (one deadline for the pair).
  */
-import { useRedisServer } from "@apikey/conformance/redis";
+
 import { isApiKeyCacheError, silentLogger } from "@apikey/core";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IoredisApiKeyCacheBackend } from "../src/index.js";

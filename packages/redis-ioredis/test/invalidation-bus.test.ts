@@ -4,7 +4,6 @@
  * see: a paused server noticed by the pings, publish under faults, malformed messages.
  */
 import { describeInvalidationBusConformance } from "@apikey/conformance";
-import { useRedisCluster, useRedisServer } from "@apikey/conformance/redis";
 import {
   type InvalidationBus,
   type InvalidationHandlers,
@@ -13,6 +12,7 @@ import {
   isApiKeyCacheError,
   silentLogger,
 } from "@apikey/core";
+import { useRedisCluster, useRedisServer } from "@apikey/redis-test-server/vitest";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IoredisInvalidationBus, ioredisDriver } from "../src/index.js";

@@ -2,8 +2,8 @@
  * The shared resolver outage scenario over ioredis: Redis hangs (SIGSTOP) under the resolver.
  */
 import { describeResolverOutage } from "@apikey/conformance";
-import { useRedisServer } from "@apikey/conformance/redis";
 import { silentLogger } from "@apikey/core";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { ioredisDriver } from "../src/index.js";
 import { testPrefix } from "./support/test-prefix.js";
 

@@ -4,7 +4,8 @@
  * one server and prefix.
  */
 import { describeTieredRevocationRace } from "@apikey/conformance";
-import { createRedisTieredPair, useRedisServer } from "@apikey/conformance/redis";
+import { createRedisTieredPair } from "@apikey/conformance/redis";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { ioredisDriver } from "../src/index.js";
 
 const redis = useRedisServer({ spawn: true });

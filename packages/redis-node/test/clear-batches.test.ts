@@ -5,8 +5,10 @@
  * not grow its hash table until it holds 5 keys per bucket. The UNLINKs are read back from
  * SLOWLOG, which records every command once the threshold is 0.
  */
-import { redisCommand, useRedisServer } from "@apikey/conformance/redis";
+
 import { CLEAR_BATCH_SIZE, silentLogger } from "@apikey/core";
+import { redisCommand } from "@apikey/redis-test-server";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { describe, expect, it } from "vitest";
 import { NodeRedisApiKeyCacheBackend } from "../src/index.js";
 import { connectedClient, randomPrefix } from "./test-clients.js";

@@ -1,6 +1,7 @@
 import { describeBackendConformance } from "@apikey/conformance";
-import { redisCommand, useRedisCluster } from "@apikey/conformance/redis";
 import { clusterKeySlot, silentLogger } from "@apikey/core";
+import { redisCommand } from "@apikey/redis-test-server";
+import { useRedisCluster } from "@apikey/redis-test-server/vitest";
 import type { RedisClusterType } from "redis";
 import { beforeAll, describe, expect, it } from "vitest";
 import { NodeRedisApiKeyCacheBackend, nodeRedisDriver } from "../src/index.js";

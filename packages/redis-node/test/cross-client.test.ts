@@ -1,6 +1,6 @@
-import { useRedisServer } from "@apikey/conformance/redis";
 import { type ApiKeyCacheBackend, silentLogger } from "@apikey/core";
 import { IoredisApiKeyCacheBackend } from "@apikey/redis-ioredis";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { Redis } from "ioredis";
 import type { RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

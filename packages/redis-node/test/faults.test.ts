@@ -1,5 +1,6 @@
-import { findFreePort, startRedisServer, useRedisServer } from "@apikey/conformance/redis";
 import { type ApiKeyCacheBackend, isApiKeyCacheError, silentLogger } from "@apikey/core";
+import { findFreePort, startRedisServer } from "@apikey/redis-test-server";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { afterAll, describe, expect, it } from "vitest";
 import { type NodeRedisApiKeyCacheBackend, nodeRedisDriver } from "../src/index.js";
 import { randomPrefix } from "./test-clients.js";

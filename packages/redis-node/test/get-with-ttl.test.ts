@@ -3,8 +3,10 @@
  * shared conformance checks cannot plant: a key without expiry, undecodable entries and keys of
  * another type (handled exactly as by `get`), and a paused server (one deadline for the pair).
  */
-import { redisCommand, useRedisServer } from "@apikey/conformance/redis";
+
 import { type ApiKeyCacheLogger, isApiKeyCacheError, silentLogger } from "@apikey/core";
+import { redisCommand } from "@apikey/redis-test-server";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { createClient, type RedisClientType } from "redis";
 import { beforeAll, describe, expect, it } from "vitest";
 import { NodeRedisApiKeyCacheBackend } from "../src/index.js";

@@ -1,11 +1,12 @@
 import { describeInvalidationBusConformance } from "@apikey/conformance";
-import { redisCommand, useRedisServer } from "@apikey/conformance/redis";
 import {
   type InvalidationMessage,
   invalidationChannel,
   isApiKeyCacheError,
   silentLogger,
 } from "@apikey/core";
+import { redisCommand } from "@apikey/redis-test-server";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { createClient } from "redis";
 import { describe, expect, it } from "vitest";
 import { NodeRedisInvalidationBus, nodeRedisDriver } from "../src/index.js";

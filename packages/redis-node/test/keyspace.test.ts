@@ -1,5 +1,6 @@
-import { redisCommand, useRedisServer } from "@apikey/conformance/redis";
 import { type ApiKeyCacheLogger, silentLogger } from "@apikey/core";
+import { redisCommand } from "@apikey/redis-test-server";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import type { RedisClientType } from "redis";
 import { beforeAll, describe, expect, it } from "vitest";
 import { NodeRedisApiKeyCacheBackend } from "../src/index.js";

@@ -1,5 +1,5 @@
-import { useRedisServer } from "@apikey/conformance/redis";
 import { buildApiKeyCacheBackend, silentLogger } from "@apikey/core";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { createClient } from "redis";
 import { describe, expect, it } from "vitest";
 import { NodeRedisApiKeyCacheBackend, nodeRedisDriver } from "../src/index.js";

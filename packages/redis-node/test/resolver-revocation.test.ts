@@ -4,8 +4,9 @@
  * backends and connections on one server and prefix.
  */
 import { describeResolverRevocationRace, describeResolverTombstone } from "@apikey/conformance";
-import { redisCommand, useRedisServer } from "@apikey/conformance/redis";
 import { type ApiKeyCacheBackend, silentLogger } from "@apikey/core";
+import { redisCommand } from "@apikey/redis-test-server";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { nodeRedisDriver } from "../src/index.js";
 import { randomPrefix } from "./test-clients.js";
 

@@ -1,6 +1,6 @@
 import { describeBackendConformance } from "@apikey/conformance";
-import { useRedisServer } from "@apikey/conformance/redis";
 import { silentLogger } from "@apikey/core";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import type { RedisClientType } from "redis";
 import { beforeAll } from "vitest";
 import { NodeRedisApiKeyCacheBackend } from "../src/index.js";

@@ -6,7 +6,7 @@
  * resubscribes, so a change made behind the bus's back is seen at once, and afterwards L1
  * serves again.
  */
-import { redisCommand, useRedisServer } from "@apikey/conformance/redis";
+
 import {
   type CachedApiKey,
   encodeCachedApiKey,
@@ -16,6 +16,8 @@ import {
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
 import { ioredisDriver } from "@apikey/redis-ioredis";
+import { redisCommand } from "@apikey/redis-test-server";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NodeRedisInvalidationBus, nodeRedisDriver } from "../src/index.js";
 import { randomPrefix } from "./test-clients.js";

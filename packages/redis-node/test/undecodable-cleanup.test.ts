@@ -4,8 +4,10 @@
  * cleanup is held back with CLIENT PAUSE WRITE (EVAL waits, reads go on), on a server of this
  * file's own, since the pause is server-wide.
  */
-import { redisCommand, useRedisServer } from "@apikey/conformance/redis";
+
 import { silentLogger } from "@apikey/core";
+import { redisCommand } from "@apikey/redis-test-server";
+import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import type { RedisClientType } from "redis";
 import { beforeAll, describe, expect, it } from "vitest";
 import { NodeRedisApiKeyCacheBackend } from "../src/index.js";

@@ -3,7 +3,7 @@
  * it tells whether a tiered backend's L1 answers (a few commands per thousand requests) or every
  * request reaches Redis (about one each).
  */
-import { redisCommand } from "@apikey/conformance/redis";
+import { redisCommand } from "@apikey/redis-test-server";
 
 /** Commands left out: the count's own `INFO`, and the bus's health pings, which follow the clock. */
 const NOT_COUNTED = new Set(["info", "ping"]);

@@ -15,9 +15,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RedisServerHandle, startRedisServer } from "@apikey/conformance/redis";
 import type { DemoProcess } from "@apikey/demo";
 import { startDemoProcess } from "@apikey/demo";
+import { type RedisServerHandle, startRedisServer } from "@apikey/redis-test-server";
 import { median } from "../harness/compare-contenders.js";
 import { formatMs, formatRatio } from "../harness/goals.js";
 import { type HttpLoadResult, runHttpLoad } from "../harness/http-load.js";

@@ -7,11 +7,11 @@
  * timeout, are context.
  */
 
-import { startRedisServer } from "@apikey/conformance/redis";
 import type { CachedApiKey } from "@apikey/core";
 import { encodeCachedApiKey } from "@apikey/core";
 import { IoredisApiKeyCacheBackend } from "@apikey/redis-ioredis";
 import { NodeRedisApiKeyCacheBackend } from "@apikey/redis-node";
+import { startRedisServer } from "@apikey/redis-test-server";
 import { createKeyv } from "@keyv/redis";
 import { BentoCache, bentostore } from "bentocache";
 import { redisDriver } from "bentocache/drivers/redis";

@@ -8,7 +8,6 @@
  *   L1-cached on B is deleted through A, and B's `get` is polled until it misses (goal p99 < 50 ms).
  */
 
-import { startRedisServer } from "@apikey/conformance/redis";
 import {
   type ApiKeyCacheBackend,
   type CachedApiKey,
@@ -23,6 +22,7 @@ import {
 } from "@apikey/core";
 import { ioredisDriver } from "@apikey/redis-ioredis";
 import { nodeRedisDriver } from "@apikey/redis-node";
+import { startRedisServer } from "@apikey/redis-test-server";
 import { Redis } from "ioredis";
 import { type Contender, compareContenders } from "../harness/compare-contenders.js";
 import { reportComparison } from "../harness/comparison-report.js";

@@ -8,10 +8,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { type RedisDriver, silentLogger, type TieredApiKeyCacheBackend } from "@apikey/core";
+import { redisCommand } from "@apikey/redis-test-server";
 import { describe, expect, it } from "vitest";
 import { describeBackendConformance } from "../describe-backend-conformance.js";
 import { createRedisTieredBackend } from "./redis-tiered-backend.js";
-import { redisCommand } from "./resp-connection.js";
 
 /** Options of {@link describeRedisTieredConformance}. */
 export interface RedisTieredConformanceOptions {

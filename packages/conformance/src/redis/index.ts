@@ -1,23 +1,4 @@
-export { killTrackedChildren } from "./child-reaper.js";
 export type { RedisTieredConformanceOptions } from "./describe-redis-tiered-conformance.js";
 export { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
-export { findFreePort } from "./free-port.js";
-export { REDIS_SERVER_BIN_ENV, resolveRedisServerBinary } from "./redis-binary.js";
-export type { RedisClientInfo } from "./redis-clients.js";
-export { killRedisClients, listRedisClients, parseClientList } from "./redis-clients.js";
-export type {
-  RedisClusterHandle,
-  RedisClusterNode,
-  StartRedisClusterOptions,
-} from "./redis-cluster.js";
-export { CLUSTER_SLOT_COUNT, clusterInfo, splitSlots, startRedisCluster } from "./redis-cluster.js";
-export type { RedisServerHandle, StartRedisServerOptions } from "./redis-server.js";
-export { externalRedisServer, startRedisServer } from "./redis-server.js";
 export type { RedisTieredBackendOptions, RedisTieredPairOptions } from "./redis-tiered-backend.js";
 export { createRedisTieredBackend, createRedisTieredPair } from "./redis-tiered-backend.js";
-export type { RespArgument, RespReply } from "./resp-codec.js";
-export { encodeRespCommand, RedisReplyError, RespParser } from "./resp-codec.js";
-export type { RedisEndpoint, RedisTarget, RespConnectionOptions } from "./resp-connection.js";
-export { RespConnection, redisCommand, redisCommandWithOptions } from "./resp-connection.js";
-export type { UseRedisServerOptions } from "./use-redis.js";
-export { REDIS_URL_ENV, useRedisCluster, useRedisServer } from "./use-redis.js";

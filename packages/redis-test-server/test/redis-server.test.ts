@@ -9,9 +9,8 @@ import {
   redisCommand,
   redisCommandWithOptions,
   startRedisServer,
-  useRedisCluster,
-  useRedisServer,
-} from "../src/redis/index.js";
+} from "../src/index.js";
+import { useRedisCluster, useRedisServer } from "../src/vitest/index.js";
 
 describe("startRedisServer()", () => {
   const started: RedisServerHandle[] = [];

@@ -10,14 +10,14 @@ import {
   type RedisClusterNode,
   type StartRedisClusterOptions,
   startRedisCluster,
-} from "./redis-cluster.js";
+} from "../redis-cluster.js";
 import {
   externalRedisServer,
   type RedisServerHandle,
   type StartRedisServerOptions,
   startRedisServer,
-} from "./redis-server.js";
-import type { RedisEndpoint } from "./resp-connection.js";
+} from "../redis-server.js";
+import type { RedisEndpoint } from "../resp-connection.js";
 
 /** The environment variable naming an existing server for `useRedisServer()`. */
 export const REDIS_URL_ENV = "REDIS_URL";
