@@ -8,7 +8,7 @@ import { type InvalidationBus, invalidationChannel } from "./invalidation-bus.js
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
 import { InMemoryApiKeyCacheBackend } from "./memory-backend.js";
 import type { RedisDriver } from "./redis-driver.js";
-import { DEFAULT_KEY_PREFIX } from "./redis-keyspace.js";
+import { DEFAULT_KEY_PREFIX } from "./redis-driver.js";
 import { TieredApiKeyCacheBackend } from "./tiered-backend.js";
 
 /** The backend names {@link buildApiKeyCacheBackend} accepts. */

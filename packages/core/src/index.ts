@@ -3,11 +3,6 @@ export { isApiKeyCacheBackend } from "./backend.js";
 export type { BackendName, BuildApiKeyCacheBackendOptions } from "./build-backend.js";
 export { BACKEND_NAMES, buildApiKeyCacheBackend, parseBackendName } from "./build-backend.js";
 export type { CircuitState } from "./circuit-breaker.js";
-export {
-  CONNECTION_ERROR_LOG_INTERVAL_MS,
-  createConnectionErrorLog,
-} from "./connection-error-log.js";
-export { DeadlineQueue } from "./deadline-queue.js";
 export type { ApiKeyCacheErrorCode } from "./errors.js";
 export { ApiKeyCacheError, isApiKeyCacheError } from "./errors.js";
 export { hashApiKey } from "./hash.js";
@@ -31,18 +26,7 @@ export type {
   RedisDriverBackendOptions,
   RedisDriverBusOptions,
 } from "./redis-driver.js";
-export {
-  assertKeyPrefix,
-  CLEAR_BATCH_SIZE,
-  clusterKeySlot,
-  DEFAULT_COMMAND_TIMEOUT_MS,
-  DEFAULT_KEY_PREFIX,
-  DELETE_IF_UNCHANGED_SCRIPT,
-  entryWithPttl,
-  escapeRedisGlob,
-  prefixScanPattern,
-  unlinkBatches,
-} from "./redis-keyspace.js";
+export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX } from "./redis-driver.js";
 export type {
   ApiKeyResolver,
   ApiKeyResolverStats,

@@ -6,6 +6,12 @@ import type { ApiKeyCacheBackend } from "./backend.js";
 import type { InvalidationBus } from "./invalidation-bus.js";
 import type { ApiKeyCacheLogger } from "./logger.js";
 
+/** The default key prefix of a Redis backend (the Python reference used `game:apikey:`). */
+export const DEFAULT_KEY_PREFIX = "apikey:";
+
+/** The default deadline of a Redis call, in milliseconds. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+
 /** Options for {@link RedisDriver.createBackend}. */
 export interface RedisDriverBackendOptions {
   /** `redis://` or `rediss://` URL of one node (for a cluster: any seed node). */

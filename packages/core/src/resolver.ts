@@ -13,8 +13,8 @@ import {
   type CircuitState,
   type CircuitTicket,
 } from "./circuit-breaker.js";
-import { DeadlineQueue } from "./deadline-queue.js";
 import { ApiKeyCacheError, isApiKeyCacheError } from "./errors.js";
+import { DeadlineQueue } from "./redis/deadline-queue.js";
 import {
   type ApiKeyResolverOptions,
   type ResolvedResolverOptions,

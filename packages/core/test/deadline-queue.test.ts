@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DeadlineQueue } from "../src/deadline-queue.js";
+import { DeadlineQueue } from "../src/redis/deadline-queue.js";
 
 class LateError extends Error {}
 

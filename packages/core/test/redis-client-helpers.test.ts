@@ -1,10 +1,10 @@
+import { silentLogger } from "@apikey/core";
 import {
   CLEAR_BATCH_SIZE,
   clusterKeySlot,
   createConnectionErrorLog,
-  silentLogger,
   unlinkBatches,
-} from "@apikey/core";
+} from "@apikey/core/redis";
 import { describe, expect, it } from "vitest";
 
 describe("unlinkBatches", () => {

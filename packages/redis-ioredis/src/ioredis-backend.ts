@@ -10,21 +10,23 @@ import {
   ApiKeyCacheError,
   type ApiKeyCacheLogger,
   assertCacheKey,
-  assertKeyPrefix,
   type CachedApiKey,
   type CachedApiKeyWithTtl,
-  CLEAR_BATCH_SIZE,
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
-  DELETE_IF_UNCHANGED_SCRIPT,
   decodeCachedApiKey,
   defaultLogger,
   encodeCachedApiKey,
+  ttlToMilliseconds,
+} from "@apikey/core";
+import {
+  assertKeyPrefix,
+  CLEAR_BATCH_SIZE,
+  DELETE_IF_UNCHANGED_SCRIPT,
   entryWithPttl,
   prefixScanPattern,
-  ttlToMilliseconds,
   unlinkBatches,
-} from "@apikey/core";
+} from "@apikey/core/redis";
 import type { Redis } from "ioredis";
 import { closeClientWithin } from "./close-client.js";
 import { type IoredisClient, isIoredisCluster, looksLikeIoredisClient } from "./ioredis-client.js";

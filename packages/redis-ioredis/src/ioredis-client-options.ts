@@ -5,7 +5,8 @@
  * queued offline (calls wait for "ready" within their deadline instead), nothing is resent, and
  * reconnects back off to a cap.
  */
-import { ApiKeyCacheError, type ApiKeyCacheLogger, createConnectionErrorLog } from "@apikey/core";
+import { ApiKeyCacheError, type ApiKeyCacheLogger } from "@apikey/core";
+import { createConnectionErrorLog } from "@apikey/core/redis";
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import type { IoredisClient } from "./ioredis-client.js";
 

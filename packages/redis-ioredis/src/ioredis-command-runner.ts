@@ -5,7 +5,8 @@
  * after its caller gave up), so a call made while the client is not ready waits for "ready"
  * inside its own deadline, and is never sent at all if that deadline has already passed.
  */
-import { ApiKeyCacheError, DeadlineQueue } from "@apikey/core";
+import { ApiKeyCacheError } from "@apikey/core";
+import { DeadlineQueue } from "@apikey/core/redis";
 import type { IoredisClient } from "./ioredis-client.js";
 
 /** Thrown by the deadline queue; mapped to a message naming the command and connection state. */

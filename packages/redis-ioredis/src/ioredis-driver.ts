@@ -5,7 +5,6 @@
  */
 import {
   type ApiKeyCacheBackend,
-  assertKeyPrefix,
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
   defaultLogger,
@@ -14,6 +13,7 @@ import {
   type RedisDriverBackendOptions,
   type RedisDriverBusOptions,
 } from "@apikey/core";
+import { assertKeyPrefix } from "@apikey/core/redis";
 import { IoredisApiKeyCacheBackend } from "./ioredis-backend.js";
 import type { IoredisClient } from "./ioredis-client.js";
 import {

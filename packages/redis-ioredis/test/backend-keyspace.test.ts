@@ -4,7 +4,8 @@
  * prefix holds glob characters, on one server and on every master of a cluster.
  */
 
-import { type CachedApiKey, clusterKeySlot, silentLogger } from "@apikey/core";
+import { type CachedApiKey, silentLogger } from "@apikey/core";
+import { clusterKeySlot } from "@apikey/core/redis";
 import { useRedisCluster, useRedisServer } from "@apikey/redis-test-server/vitest";
 import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

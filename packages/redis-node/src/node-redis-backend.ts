@@ -11,22 +11,24 @@ import {
   ApiKeyCacheError,
   type ApiKeyCacheLogger,
   assertCacheKey,
-  assertKeyPrefix,
   type CachedApiKey,
   type CachedApiKeyWithTtl,
-  CLEAR_BATCH_SIZE,
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
-  DELETE_IF_UNCHANGED_SCRIPT,
-  DeadlineQueue,
   decodeCachedApiKey,
   defaultLogger,
   encodeCachedApiKey,
+  ttlToMilliseconds,
+} from "@apikey/core";
+import {
+  assertKeyPrefix,
+  CLEAR_BATCH_SIZE,
+  DELETE_IF_UNCHANGED_SCRIPT,
+  DeadlineQueue,
   entryWithPttl,
   prefixScanPattern,
-  ttlToMilliseconds,
   unlinkBatches,
-} from "@apikey/core";
+} from "@apikey/core/redis";
 import {
   isNodeRedisClientLike,
   type NodeRedisClient,

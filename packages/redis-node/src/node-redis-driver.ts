@@ -7,7 +7,6 @@
 import {
   type ApiKeyCacheBackend,
   type ApiKeyCacheLogger,
-  createConnectionErrorLog,
   DEFAULT_COMMAND_TIMEOUT_MS,
   defaultLogger,
   type InvalidationBus,
@@ -15,6 +14,7 @@ import {
   type RedisDriverBackendOptions,
   type RedisDriverBusOptions,
 } from "@apikey/core";
+import { createConnectionErrorLog } from "@apikey/core/redis";
 import { createClient, createCluster } from "redis";
 import { NodeRedisApiKeyCacheBackend } from "./node-redis-backend.js";
 import type { NodeRedisClient, NodeRedisClientOrCluster } from "./node-redis-client.js";

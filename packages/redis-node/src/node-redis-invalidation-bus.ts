@@ -12,7 +12,6 @@ import {
   type ApiKeyCacheLogger,
   assertInvalidationMessage,
   DEFAULT_COMMAND_TIMEOUT_MS,
-  DeadlineQueue,
   decodeInvalidationMessage,
   defaultLogger,
   encodeInvalidationMessage,
@@ -20,6 +19,7 @@ import {
   type InvalidationHandlers,
   type InvalidationMessage,
 } from "@apikey/core";
+import { DeadlineQueue } from "@apikey/core/redis";
 import {
   isNodeRedisClientLike,
   isNodeRedisCluster,

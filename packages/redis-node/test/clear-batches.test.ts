@@ -6,7 +6,8 @@
  * SLOWLOG, which records every command once the threshold is 0.
  */
 
-import { CLEAR_BATCH_SIZE, silentLogger } from "@apikey/core";
+import { silentLogger } from "@apikey/core";
+import { CLEAR_BATCH_SIZE } from "@apikey/core/redis";
 import { redisCommand } from "@apikey/redis-test-server";
 import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { describe, expect, it } from "vitest";

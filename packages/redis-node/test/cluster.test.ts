@@ -1,5 +1,6 @@
 import { describeBackendConformance } from "@apikey/conformance";
-import { clusterKeySlot, silentLogger } from "@apikey/core";
+import { silentLogger } from "@apikey/core";
+import { clusterKeySlot } from "@apikey/core/redis";
 import { redisCommand } from "@apikey/redis-test-server";
 import { useRedisCluster } from "@apikey/redis-test-server/vitest";
 import type { RedisClusterType } from "redis";

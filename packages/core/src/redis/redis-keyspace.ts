@@ -2,14 +2,8 @@
  * Pure helpers that both Redis packages share so their keyspace and scripts are identical.
  * No client is imported here.
  */
-import type { CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
-import { ApiKeyCacheError } from "./errors.js";
-
-/** The default key prefix (the Python reference used `game:apikey:`). */
-export const DEFAULT_KEY_PREFIX = "apikey:";
-
-/** The default deadline of a Redis call, in milliseconds. */
-export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+import type { CachedApiKey, CachedApiKeyWithTtl } from "../backend.js";
+import { ApiKeyCacheError } from "../errors.js";
 
 /** Keys deleted per UNLINK (and counted per SCAN page) by `clear()`. */
 export const CLEAR_BATCH_SIZE = 500;

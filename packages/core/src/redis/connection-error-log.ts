@@ -4,7 +4,7 @@
  * own; so the listener must exist, and must not flood the log while Redis is down: it logs the
  * first error at once, then at most one line per interval, counting what it held back.
  */
-import type { ApiKeyCacheLogger } from "./logger.js";
+import type { ApiKeyCacheLogger } from "../logger.js";
 
 /** The shortest gap between two logged connection errors of one client. */
 export const CONNECTION_ERROR_LOG_INTERVAL_MS = 10_000;
