@@ -1,5 +1,5 @@
 /**
- * `@apikey/core/redis`: the client-independent Redis engine and its helpers, for authors of
+ * `@apikey/core/redis`: client-independent Redis helpers (keyspace, scripts, deadlines, backoff) for authors of
  * Redis client adapters. Applications use `@apikey/redis-ioredis` or `@apikey/redis-node`.
  */
 
