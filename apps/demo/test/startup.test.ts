@@ -27,13 +27,13 @@ describe("start-up configuration", () => {
     expect(result.output).toContain("memory, redis, tiered");
   });
 
-  it("falls back to memory with the reference's warning when redis has no REDIS_URL", async () => {
+  it("falls back to memory with core's warning when redis has no REDIS_URL", async () => {
     const demo = await startDemoProcess({
       env: { DATA_DIR: dataDir.path, WORKERS: "1", APIKEY_CACHE_BACKEND: "redis" },
     });
     try {
       expect(demo.output()).toContain(
-        "APIKEY_CACHE_BACKEND=redis but REDIS_URL is empty; falling back to the in-process API key cache.",
+        'backend "redis" needs redisUrl, but redisUrl is empty; falling back to the in-process API key cache',
       );
       const health = await sendRequest(`${demo.url}/healthz`);
       expect(health.json).toMatchObject({ cache: { backend: "memory", configured: "redis" } });

@@ -29,11 +29,6 @@ export async function assertFailsWithCode(
   assert.equal(failure.code, code, `${what}: wrong error code`);
 }
 
-/** Assert that two reads of a value are deep-equal (key order ignored, types strict). */
-export function assertSameValue(actual: unknown, expected: unknown, message: string): void {
-  assert.deepStrictEqual(actual, expected, message);
-}
-
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);

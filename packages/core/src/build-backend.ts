@@ -73,11 +73,18 @@ export function buildApiKeyCacheBackend(
 
   const redisUrl = (options.redisUrl ?? "").trim();
   if (redisUrl === "") {
-    const message = `APIKEY_CACHE_BACKEND=${name} but REDIS_URL is empty`;
+    // Worded in terms of this function's options: core reads no environment variable (an
+    // application that maps env vars onto these options can add its own wording).
+    const message = `buildApiKeyCacheBackend: backend "${name}" needs redisUrl, but redisUrl is empty`;
     if (options.onMissingRedisUrl === "throw") {
-      throw new ApiKeyCacheError("E_CONFIG", `${message}; set REDIS_URL or choose "memory"`);
+      throw new ApiKeyCacheError(
+        "E_CONFIG",
+        `${message}; pass redisUrl, or backend: "memory" for the in-process cache`,
+      );
     }
-    logger.warn(`${message}; falling back to the in-process API key cache.`);
+    logger.warn(
+      `${message}; falling back to the in-process API key cache (backend "memory"). Pass redisUrl, or onMissingRedisUrl: "throw" to fail instead.`,
+    );
     return memory();
   }
   const driver = options.redis;

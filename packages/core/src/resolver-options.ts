@@ -1,11 +1,16 @@
 /**
  * Options of `createApiKeyResolver`, their defaults, and the one-time check that turns them into
  * a settled configuration (so a bad option fails at construction with `E_CONFIG`, not later).
+ * The tricky point is limits that bite only later: every TTL the resolver will write (records,
+ * not-found markers, tombstones) must fit the stores' limit (`ttlToMilliseconds`), and every
+ * deadline must fit a Node timer ({@link MAX_TIMER_MS}); otherwise every write, or every
+ * deadline, would fail.
  */
 import { type ApiKeyCacheBackend, type CachedApiKey, isApiKeyCacheBackend } from "./backend.js";
 import { ApiKeyCacheError } from "./errors.js";
 import { hashApiKey } from "./hash.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
+import { ttlToMilliseconds } from "./validation.js";
 
 /** Loads a key's record from the source of truth; `undefined` when the key does not exist. */
 export type ApiKeyLoader<V extends CachedApiKey = CachedApiKey> = (
@@ -68,6 +73,12 @@ export const RESOLVER_DEFAULTS: {
   circuitOpenMs: 5000,
 });
 
+/**
+ * The longest deadline a Node timer can wait, in ms (2^31 - 1, about 24.8 days); a longer one
+ * would fire after 1 ms.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** {@link ApiKeyResolverOptions} checked, with every default filled in. */
 export interface ResolvedResolverOptions<V extends CachedApiKey = CachedApiKey> {
   readonly backend: ApiKeyCacheBackend<V>;
@@ -106,23 +117,32 @@ export function resolveResolverOptions<V extends CachedApiKey>(
   if (options.hash !== undefined && typeof options.hash !== "function") {
     throw config("hash must be a function (plaintextKey) => string");
   }
-  const ttlSeconds = positive("ttlSeconds", options.ttlSeconds, RESOLVER_DEFAULTS.ttlSeconds);
-  const negativeTtlSeconds = nonNegative(
+  const ttlSeconds = storable(
+    "ttlSeconds",
+    positive("ttlSeconds", options.ttlSeconds, RESOLVER_DEFAULTS.ttlSeconds),
+  );
+  const negativeTtlSeconds = storable(
     "negativeTtlSeconds",
-    options.negativeTtlSeconds,
-    RESOLVER_DEFAULTS.negativeTtlSeconds,
+    nonNegative(
+      "negativeTtlSeconds",
+      options.negativeTtlSeconds,
+      RESOLVER_DEFAULTS.negativeTtlSeconds,
+    ),
   );
-  const timeoutMs = positive("timeoutMs", options.timeoutMs, RESOLVER_DEFAULTS.timeoutMs);
-  const loadTimeoutMs = positive(
+  const timeoutMs = timer(
+    "timeoutMs",
+    positive("timeoutMs", options.timeoutMs, RESOLVER_DEFAULTS.timeoutMs),
+  );
+  const loadTimeoutMs = timer(
     "loadTimeoutMs",
-    options.loadTimeoutMs,
-    RESOLVER_DEFAULTS.loadTimeoutMs,
+    positive("loadTimeoutMs", options.loadTimeoutMs, RESOLVER_DEFAULTS.loadTimeoutMs),
   );
-  const writeTimeoutMs = positive(
+  const writeTimeoutMs = timer(
     "writeTimeoutMs",
-    options.writeTimeoutMs,
-    RESOLVER_DEFAULTS.writeTimeoutMs,
+    positive("writeTimeoutMs", options.writeTimeoutMs, RESOLVER_DEFAULTS.writeTimeoutMs),
   );
+  // Storable too: ttlSeconds is, and 2 × loadTimeoutMs (a timer's range) is far below the limit.
+  const tombstoneTtlSeconds = Math.max(ttlSeconds, (2 * loadTimeoutMs) / 1000);
   const maxKeyLength = positiveInteger(
     "maxKeyLength",
     options.maxKeyLength,
@@ -156,7 +176,7 @@ export function resolveResolverOptions<V extends CachedApiKey>(
     circuitFailureThreshold,
     circuitOpenMs,
     logger: options.logger ?? defaultLogger,
-    tombstoneTtlSeconds: Math.max(ttlSeconds, (2 * loadTimeoutMs) / 1000),
+    tombstoneTtlSeconds,
   };
 }
 
@@ -166,6 +186,26 @@ function positive(name: string, value: number | undefined, fallback: number): nu
     throw config(`${name} must be a finite number > 0, got ${String(checked)}`);
   }
   return checked;
+}
+
+/** A TTL every backend can store: its milliseconds fit `ttlToMilliseconds`'s limit. */
+function storable(name: string, seconds: number): number {
+  try {
+    ttlToMilliseconds(seconds);
+  } catch {
+    throw config(
+      `${name} is too large for a cache TTL (at most ${Math.floor(Number.MAX_SAFE_INTEGER / 1000)} seconds), got ${String(seconds)}`,
+    );
+  }
+  return seconds;
+}
+
+/** A deadline a Node timer can wait for. */
+function timer(name: string, ms: number): number {
+  if (ms > MAX_TIMER_MS) {
+    throw config(`${name} must be at most ${MAX_TIMER_MS} ms (2^31 - 1), got ${String(ms)}`);
+  }
+  return ms;
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

@@ -14,6 +14,7 @@ import {
   type CircuitTicket,
 } from "./circuit-breaker.js";
 import { ApiKeyCacheError, isApiKeyCacheError } from "./errors.js";
+import { checkLoadedRecord } from "./loaded-record.js";
 import { DeadlineQueue } from "./redis/deadline-queue.js";
 import {
   type ApiKeyResolverOptions,
@@ -27,8 +28,7 @@ import {
   REVOKED_MARKER,
   type StoredMarker,
 } from "./stored-markers.js";
-import { assertCacheKey } from "./validation.js";
-import { encodeCachedApiKey } from "./value-codec.js";
+import { assertCacheKey, isWellFormedString } from "./validation.js";
 
 /** Counters of one resolver since it was created. */
 export interface ApiKeyResolverStats {
@@ -64,8 +64,8 @@ export interface RevokeOptions {
 /** Resolves API keys through a cache; see `createApiKeyResolver`. */
 export interface ApiKeyResolver<V extends CachedApiKey = CachedApiKey> {
   /**
-   * The record of a plaintext key, or `undefined` if the key is unknown (or empty, or longer
-   * than `maxKeyLength`). Accept a request only if `result?.active === true`: a revoked key
+   * The record of a plaintext key, or `undefined` if the key is unknown (or empty, longer than
+   * `maxKeyLength`, or not well-formed UTF-16). Accept a request only if `result?.active === true`: a revoked key
    * gives the inactive tombstone, and a record past its `expiresAt` is returned inactive.
    * Rejects only when the loader must be asked and fails (its error) or misses
    * `loadTimeoutMs` (`E_LOAD_TIMEOUT`); the cache being down never fails a lookup.
@@ -175,13 +175,17 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     if (
       typeof plaintextKey !== "string" ||
       plaintextKey.length === 0 ||
-      plaintextKey.length > this.#options.maxKeyLength
+      plaintextKey.length > this.#options.maxKeyLength ||
+      !isWellFormedString(plaintextKey)
     ) {
       return undefined;
     }
     const keyHash = this.#options.hash(plaintextKey);
-    if (typeof keyHash !== "string" || keyHash.length === 0) {
-      throw new ApiKeyCacheError("E_CONFIG", "createApiKeyResolver: hash returned an empty value");
+    if (typeof keyHash !== "string" || keyHash.length === 0 || !isWellFormedString(keyHash)) {
+      throw new ApiKeyCacheError(
+        "E_CONFIG",
+        "createApiKeyResolver: hash must return a non-empty, well-formed string",
+      );
     }
     const cached = await this.#read(keyHash);
     if (cached !== BYPASSED) {
@@ -264,7 +268,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     try {
       // `null` is how many database clients say "no row": treat it as unknown.
       loaded = (await this.#loadDeadline.run(Promise.resolve(options.load(keyHash)))) ?? undefined;
-      if (loaded !== undefined) encodeCachedApiKey(loaded);
+      if (loaded !== undefined) loaded = checkLoadedRecord(loaded);
     } catch (error) {
       this.#stats.loadErrors++;
       options.logger.debug(`API-key load failed for ${hashTag(keyHash)}`, error);

@@ -1,6 +1,8 @@
 /**
  * Input checks shared by every backend, so each rejects bad input with the same typed error.
- * TTLs are seconds (fractional allowed) and become whole milliseconds, rounded up.
+ * TTLs are seconds (fractional allowed) and become whole milliseconds, rounded up. Keys must be
+ * well-formed UTF-16: a lone surrogate becomes U+FFFD in UTF-8, so two different strings would
+ * name one Redis key (or hash alike).
  */
 import { ApiKeyCacheError } from "./errors.js";
 
@@ -33,7 +35,8 @@ export function ttlToMilliseconds(ttlSeconds: number): number {
 
 /**
  * Check a cache key.
- * @throws ApiKeyCacheError `E_INVALID_KEY` unless `cacheKey` is a non-empty string.
+ * @throws ApiKeyCacheError `E_INVALID_KEY` unless `cacheKey` is a non-empty, well-formed
+ * string (no lone surrogate, see {@link isWellFormedString}).
  */
 export function assertCacheKey(cacheKey: unknown): asserts cacheKey is string {
   if (typeof cacheKey !== "string" || cacheKey.length === 0) {
@@ -42,6 +45,21 @@ export function assertCacheKey(cacheKey: unknown): asserts cacheKey is string {
       `cache key must be a non-empty string, got ${describe(cacheKey)}`,
     );
   }
+  if (!isWellFormedString(cacheKey)) {
+    throw new ApiKeyCacheError(
+      "E_INVALID_KEY",
+      "cache key must be well-formed UTF-16, got a string with a lone surrogate",
+    );
+  }
+}
+
+/**
+ * True unless `text` holds a lone surrogate (`String.prototype.isWellFormed`, Node 20+). Such a
+ * string cannot be encoded as UTF-8: the encoder replaces each lone surrogate with U+FFFD, so
+ * `"sk_\uD800"` and `"sk_\uDFFF"` would hash alike and name the same Redis key.
+ */
+export function isWellFormedString(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** A short, safe description of a bad input for an error message (never the whole value). */

@@ -1,24 +1,47 @@
 /**
  * The wire format: compact JSON of a {@link CachedApiKey}. Every backend (memory included)
  * stores this encoded form, so a read never returns the caller's object and both Redis
- * clients, and the Python reference, read each other's entries.
+ * clients, and the original Python module, read each other's entries (docs/architecture.md,
+ * "The wire format").
+ *
+ * The tricky point is validating what is actually encoded: a getter or a proxy may answer
+ * differently on each read. So one pass reads every field exactly once, checks it and copies it
+ * into plain data, bounded in depth ({@link MAX_VALUE_DEPTH}); the copy is what gets encoded.
  */
 import type { CachedApiKey } from "./backend.js";
 import { ApiKeyCacheError } from "./errors.js";
 
 /**
+ * The deepest nesting a cached value may have, counting the record itself as level 1 and each
+ * object or array inside it as one more level. Deeper values are refused with
+ * `E_INVALID_VALUE` (they would otherwise overflow the stack of the JSON encoder).
+ */
+export const MAX_VALUE_DEPTH = 64;
+
+/**
  * Encode a value for storage.
  * @throws ApiKeyCacheError `E_INVALID_VALUE` unless it is a JSON-safe object with
- * `apiKey: string` and `active: boolean` that round-trips through JSON unchanged.
+ * `apiKey: string` and `active: boolean`, nested at most {@link MAX_VALUE_DEPTH} levels, that
+ * round-trips through JSON unchanged.
  */
 export function encodeCachedApiKey(value: CachedApiKey): string {
+  return JSON.stringify(copyCachedApiKey(value));
+}
+
+/**
+ * Check a value the way {@link encodeCachedApiKey} does and return a plain-data copy of it:
+ * every field read exactly once, so the copy is what was checked (a getter cannot answer
+ * differently later). Encoding the copy gives the same JSON as encoding `value` once.
+ * @throws ApiKeyCacheError `E_INVALID_VALUE`, as {@link encodeCachedApiKey}.
+ */
+export function copyCachedApiKey<V extends CachedApiKey>(value: V): V {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw invalid("a value must be an object with apiKey: string and active: boolean");
   }
-  if (typeof value.apiKey !== "string") throw invalid("value.apiKey must be a string");
-  if (typeof value.active !== "boolean") throw invalid("value.active must be a boolean");
-  assertJsonSafe(value, "value", new Set());
-  return JSON.stringify(value);
+  const copy = copyJson(value, "value", 1, new Set()) as V;
+  if (typeof copy.apiKey !== "string") throw invalid("value.apiKey must be a string");
+  if (typeof copy.active !== "boolean") throw invalid("value.active must be a boolean");
+  return copy;
 }
 
 /** Decode a stored entry; `undefined` if it is not JSON or not the {@link CachedApiKey} shape. */
@@ -41,44 +64,80 @@ export function isCachedApiKeyShape(candidate: unknown): candidate is CachedApiK
   return typeof record.apiKey === "string" && typeof record.active === "boolean";
 }
 
-function assertJsonSafe(node: unknown, path: string, ancestors: Set<object>): void {
+/**
+ * Copy one JSON-safe node, reading each field once. Recursion is bounded by
+ * {@link MAX_VALUE_DEPTH}, so it cannot overflow the stack whatever the input.
+ */
+function copyJson(node: unknown, path: string, depth: number, ancestors: Set<object>): unknown {
   switch (typeof node) {
     case "string":
     case "boolean":
-      return;
+      return node;
     case "number":
       if (!Number.isFinite(node)) throw invalid(`${path} is ${node}, which JSON cannot hold`);
-      return;
+      return node;
     case "object": {
-      if (node === null) return;
+      if (node === null) return null;
       if (ancestors.has(node)) throw invalid(`${path} is a cycle`);
-      const isArray = Array.isArray(node);
-      if (!isArray) {
-        const proto = Object.getPrototypeOf(node);
-        if (proto !== Object.prototype && proto !== null) {
-          throw invalid(
-            `${path} is a ${proto?.constructor?.name ?? "class instance"}, not plain JSON`,
-          );
-        }
+      if (depth > MAX_VALUE_DEPTH) {
+        throw invalid(
+          `value nests objects and arrays deeper than ${MAX_VALUE_DEPTH} levels (at ${path.slice(0, 80)}…)`,
+        );
       }
       ancestors.add(node);
-      if (isArray) {
-        for (let index = 0; index < node.length; index++) {
-          assertJsonSafe(node[index], `${path}[${index}]`, ancestors);
-        }
-      } else {
-        for (const [field, child] of Object.entries(node)) {
-          assertJsonSafe(child, `${path}.${field}`, ancestors);
-        }
-      }
+      const copy = Array.isArray(node)
+        ? copyArray(node, path, depth, ancestors)
+        : copyObject(node, path, depth, ancestors);
       ancestors.delete(node);
-      return;
+      return copy;
     }
     default:
       throw invalid(
         `${path} is ${typeof node === "undefined" ? "undefined" : `a ${typeof node}`}, which JSON cannot hold`,
       );
   }
+}
+
+function copyArray(
+  node: readonly unknown[],
+  path: string,
+  depth: number,
+  ancestors: Set<object>,
+): unknown[] {
+  const length = node.length;
+  const copy = new Array<unknown>(length);
+  for (let index = 0; index < length; index++) {
+    copy[index] = copyJson(node[index], `${path}[${index}]`, depth + 1, ancestors);
+  }
+  return copy;
+}
+
+function copyObject(
+  node: object,
+  path: string,
+  depth: number,
+  ancestors: Set<object>,
+): Record<string, unknown> {
+  const proto = Object.getPrototypeOf(node);
+  if (proto !== Object.prototype && proto !== null) {
+    throw invalid(`${path} is a ${proto?.constructor?.name ?? "class instance"}, not plain JSON`);
+  }
+  const copy: Record<string, unknown> = {};
+  for (const [field, child] of Object.entries(node)) {
+    const copied = copyJson(child, `${path}.${field}`, depth + 1, ancestors);
+    if (field === "__proto__") {
+      // Plain assignment would set the copy's prototype instead of a field named "__proto__".
+      Object.defineProperty(copy, field, {
+        value: copied,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      copy[field] = copied;
+    }
+  }
+  return copy;
 }
 
 function invalid(message: string): ApiKeyCacheError {

@@ -111,7 +111,11 @@ describe("buildApiKeyCacheBackend", () => {
         const backend = buildApiKeyCacheBackend({ backend: name, redisUrl, logger });
         expect(backend).toBeInstanceOf(InMemoryApiKeyCacheBackend);
         expect(logger.warn).toHaveBeenCalledTimes(1);
-        expect(logger.warn.mock.calls[0]?.[0]).toMatch(/REDIS_URL is empty.*falling back/);
+        const warning = String(logger.warn.mock.calls[0]?.[0]);
+        expect(warning).toMatch(/redisUrl is empty.*falling back to the in-process/);
+        expect(warning).toContain(`backend "${name.trim().toLowerCase()}"`);
+        // Core reads no environment variable, so its words name options, not env vars.
+        expect(warning).not.toMatch(/APIKEY_CACHE_BACKEND|REDIS_URL/);
       }
     },
   );
@@ -127,7 +131,9 @@ describe("buildApiKeyCacheBackend", () => {
           logger,
         }),
       );
-      expect(error.message).toContain("REDIS_URL");
+      expect(error.message).toContain("redisUrl");
+      expect(error.message).toContain(`backend "${name}"`);
+      expect(error.message).not.toMatch(/APIKEY_CACHE_BACKEND|REDIS_URL/);
     }
     expect(logger.warn).not.toHaveBeenCalled();
   });
