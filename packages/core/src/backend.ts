@@ -1,6 +1,6 @@
 /**
  * The backend protocol every cache store implements. Semantics shared by all backends are
- * pinned by `@apikey/conformance`; see DESIGN.md "The protocol".
+ * pinned by `@apikey/conformance`; see docs/architecture.md, "The backend protocol".
  */
 
 /** What the cache holds for one API-key hash. Extra JSON-safe fields round-trip unchanged. */

@@ -1,5 +1,6 @@
 /**
- * Backend selection from configuration (the reference's `build_apikey_cache_backend`), with
+ * Backend selection from configuration (the original Python module's
+ * `build_apikey_cache_backend`, see docs/architecture.md, "The original Python module"), with
  * the stricter handling of unknown names: a typo is a configuration error, not silently memory.
  */
 import type { ApiKeyCacheBackend } from "./backend.js";

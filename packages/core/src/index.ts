@@ -45,4 +45,9 @@ export {
 export type { TieredApiKeyCacheBackendOptions } from "./tiered-backend.js";
 export { TieredApiKeyCacheBackend } from "./tiered-backend.js";
 export { assertCacheKey, ttlToMilliseconds } from "./validation.js";
-export { decodeCachedApiKey, encodeCachedApiKey, isCachedApiKeyShape } from "./value-codec.js";
+export {
+  decodeCachedApiKey,
+  encodeCachedApiKey,
+  isCachedApiKeyShape,
+  MAX_VALUE_DEPTH,
+} from "./value-codec.js";

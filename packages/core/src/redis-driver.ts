@@ -6,7 +6,10 @@ import type { ApiKeyCacheBackend } from "./backend.js";
 import type { InvalidationBus } from "./invalidation-bus.js";
 import type { ApiKeyCacheLogger } from "./logger.js";
 
-/** The default key prefix of a Redis backend (the Python reference used `game:apikey:`). */
+/**
+ * The default key prefix of a Redis backend (the original Python module used `game:apikey:`; see
+ * docs/architecture.md, "The original Python module").
+ */
 export const DEFAULT_KEY_PREFIX = "apikey:";
 
 /** The default deadline of a Redis call, in milliseconds. */

@@ -1,7 +1,8 @@
 /**
  * The two marker records the resolver stores beside real keys. Both are valid
- * {@link CachedApiKey} values (`active: false`), so every backend, and the Python reference,
- * stores them like any entry and reads them as inactive keys.
+ * {@link CachedApiKey} values (`active: false`), so every backend, and the original Python
+ * module, stores them like any entry and reads them as inactive keys (docs/architecture.md,
+ * "The stored markers").
  */
 import type { CachedApiKey } from "./backend.js";
 
