@@ -111,6 +111,16 @@ export function resolveResolverOptions<V extends CachedApiKey>(
   if (!isApiKeyCacheBackend(options.backend)) {
     throw config("backend must implement ApiKeyCacheBackend (get, set, setIfAbsent, ...)");
   }
+  const stalenessMs = options.backend.maxStalenessMs;
+  if (
+    stalenessMs !== undefined &&
+    !(typeof stalenessMs === "number" && stalenessMs <= MAX_TIMER_MS)
+  ) {
+    // revoke(h, { wait: true }) sleeps this long: a timer cannot (it would fire every 1 ms).
+    throw config(
+      `backend.maxStalenessMs (the tiered backend's localTtlSeconds × 1000) must be a number of at most ${MAX_TIMER_MS} ms (2^31 - 1), got ${String(stalenessMs)}`,
+    );
+  }
   if (typeof options.load !== "function") {
     throw config("load must be a function (keyHash) => Promise<CachedApiKey | undefined>");
   }

@@ -205,6 +205,25 @@ describe("TTL options the store cannot hold fail at construction", () => {
     },
   );
 
+  it("a backend whose maxStalenessMs a timer cannot wait (tiered localTtlSeconds: 1e13)", async () => {
+    const backend = open(
+      () =>
+        new TieredApiKeyCacheBackend({
+          local: new InMemoryApiKeyCacheBackend(),
+          remote: new InMemoryApiKeyCacheBackend(),
+          bus: createInProcessBusNetwork().createBus(),
+          localTtlSeconds: 1e13,
+          logger: silentLogger,
+        }),
+    );
+    // Accepted, revoke(h, { wait: true }) would re-arm a 1 ms timer forever.
+    const error = await expectCode(
+      () => createApiKeyResolver({ backend, load: async () => undefined }),
+      "E_CONFIG",
+    );
+    expect(error.message).toContain("localTtlSeconds");
+  });
+
   it("the longest accepted ttlSeconds can still be written and revoked", async () => {
     const options = base();
     const ttlSeconds = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
