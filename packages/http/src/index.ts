@@ -1,0 +1,29 @@
+export type {
+  ApiKeyRecordResolver,
+  RequestAuthOptions,
+  ResolvedRequestAuthOptions,
+} from "./auth-options.js";
+export { REQUEST_AUTH_DEFAULTS, resolveRequestAuthOptions } from "./auth-options.js";
+export type {
+  AuthErrorBody,
+  AuthErrorCode,
+  AuthOutcome,
+  AuthRefusal,
+  AuthSuccess,
+} from "./auth-outcome.js";
+export { AUTH_ERROR_MESSAGES, authRefusal } from "./auth-outcome.js";
+export type { Credential } from "./credential.js";
+export { readCredential } from "./credential.js";
+export type {
+  CredentialOptions,
+  CredentialSource,
+  ResolvedCredentialOptions,
+} from "./credential-options.js";
+export { CREDENTIAL_DEFAULTS, resolveCredentialOptions } from "./credential-options.js";
+export type { RequestAuthenticator } from "./request-authenticator.js";
+export { authenticateRequest, createRequestAuthenticator } from "./request-authenticator.js";
+export type {
+  FetchRequestHeaders,
+  NodeRequestHeaders,
+  RequestHeaders,
+} from "./request-headers.js";
