@@ -128,6 +128,56 @@ describe("@apikey/fastify plugin (inject)", () => {
     }
   });
 
+  it("works when registered without await, routes declared right after (a synchronous app builder)", async () => {
+    const app = Fastify();
+    apps.push(app);
+    app.register(apiKeyAuth, { resolver: await createTestResolver() });
+    app.get("/whoami", async (request) => ({ tenant: request.apiKey?.tenant }));
+    expect((await app.inject({ url: "/whoami" })).statusCode).toBe(401);
+    const allowed = await app.inject({ url: "/whoami", headers: { "x-api-key": ACTIVE_KEY } });
+    expect(allowed.json()).toEqual({ tenant: "acme" });
+  });
+
+  it("composes with a later onRequest hook that checks the record (an admin flag)", async () => {
+    const app = Fastify();
+    apps.push(app);
+    await app.register(apiKeyAuth, {
+      resolver: await createTestResolver(),
+      protectByDefault: false,
+    });
+    let adminChecks = 0;
+    app.get(
+      "/admin",
+      {
+        onRequest: [
+          app.requireApiKey,
+          async (request, reply) => {
+            adminChecks++;
+            if (request.apiKey?.tenant !== "root") {
+              return reply
+                .code(403)
+                .send({ error: "forbidden", message: "This needs an admin key." });
+            }
+          },
+        ],
+      },
+      async () => ({ admin: true }),
+    );
+    const refused = await app.inject({ url: "/admin" });
+    expect(refused.statusCode).toBe(401);
+    expect(adminChecks).toBe(0);
+    const forbidden = await app.inject({ url: "/admin", headers: { "x-api-key": ACTIVE_KEY } });
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json()).toMatchObject({ error: "forbidden" });
+    expect(adminChecks).toBe(1);
+  });
+
+  it("keeps a route's opt-out on its automatic HEAD route", async () => {
+    const app = await buildApp();
+    expect((await app.inject({ method: "HEAD", url: "/health" })).statusCode).toBe(200);
+    expect((await app.inject({ method: "HEAD", url: "/whoami" })).statusCode).toBe(401);
+  });
+
   it("resolves a key once when both the scope hook and a route's hook require it", async () => {
     const resolver = await createTestResolver();
     let calls = 0;

@@ -3,7 +3,7 @@ export type {
   RequestAuthOptions,
   ResolvedRequestAuthOptions,
 } from "./auth-options.js";
-export { REQUEST_AUTH_DEFAULTS, resolveRequestAuthOptions } from "./auth-options.js";
+export { REQUEST_AUTH_DEFAULTS } from "./auth-options.js";
 export type {
   AuthErrorBody,
   AuthErrorCode,
@@ -19,7 +19,7 @@ export type {
   CredentialSource,
   ResolvedCredentialOptions,
 } from "./credential-options.js";
-export { CREDENTIAL_DEFAULTS, resolveCredentialOptions } from "./credential-options.js";
+export { CREDENTIAL_DEFAULTS } from "./credential-options.js";
 export type { RequestAuthenticator } from "./request-authenticator.js";
 export { authenticateRequest, createRequestAuthenticator } from "./request-authenticator.js";
 export type {
