@@ -1,7 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { Writable } from "node:stream";
-import Fastify, { type FastifyInstance } from "fastify";
-import { afterEach, describe, expect, it } from "vitest";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { type ApiKeyFastifyOptions, apiKeyAuth } from "../src/index.js";
 import {
   ACTIVE_KEY,
@@ -44,6 +44,13 @@ async function buildApp(
 }
 
 describe("@apikey/fastify plugin (inject)", () => {
+  it("types request.apiKey as the declared record, and the resolver option with it", () => {
+    expectTypeOf<FastifyRequest["apiKey"]>().toEqualTypeOf<TestKeyRecord | undefined>();
+    expectTypeOf<ApiKeyFastifyOptions<TestKeyRecord>["resolver"]["resolve"]>()
+      .returns.resolves.extract<TestKeyRecord>()
+      .toEqualTypeOf<TestKeyRecord>();
+  });
+
   it("protects every route by default and decorates request.apiKey with the record", async () => {
     const app = await buildApp();
     const response = await app.inject({ url: "/whoami", headers: { "x-api-key": ACTIVE_KEY } });

@@ -1,10 +1,16 @@
 import { createServer } from "node:http";
-import express from "express";
-import { describe, expect, it } from "vitest";
+import express, { type Request } from "express";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { apiKeyAuth } from "../src/express/index.js";
 import { describeServerAuth } from "./support/describe-server-auth.js";
 import { listenOnLoopback } from "./support/listen.js";
-import { ACTIVE_KEY, createTestResolver } from "./support/test-keys.js";
+import { ACTIVE_KEY, createTestResolver, type TestKeyRecord } from "./support/test-keys.js";
+
+declare module "../src/express/index.js" {
+  interface ApiKeyRecordTypes {
+    record: TestKeyRecord;
+  }
+}
 
 describeServerAuth("express 5", async (options) => {
   const app = express();
@@ -38,6 +44,10 @@ describeServerAuth("node:http (Connect-style, no Express)", async (options) => {
 });
 
 describe("express 5: mounting", () => {
+  it("types req.apiKey as the record declared in ApiKeyRecordTypes", () => {
+    expectTypeOf<Request["apiKey"]>().toEqualTypeOf<TestKeyRecord | undefined>();
+  });
+
   it("protects every route after app.use and sets req.apiKey for each", async () => {
     const app = express();
     app.get("/health", (_req, res) => {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { type ApiKeyEnv, apiKeyAuth } from "../src/hono/index.js";
 import { type AuthTestServer, describeServerAuth } from "./support/describe-server-auth.js";
 import { ACTIVE_KEY, createTestResolver, type TestKeyRecord } from "./support/test-keys.js";
@@ -36,7 +36,10 @@ describe("hono: mounting", () => {
     // app.use does not change the type of `app`: declare the environment on it.
     const app = new Hono<ApiKeyEnv<TestKeyRecord>>();
     app.use("/v1/*", apiKeyAuth({ resolver: await createTestResolver() }));
-    app.get("/v1/tenant", (c) => c.json({ tenant: c.get("apiKey").tenant }));
+    app.get("/v1/tenant", (c) => {
+      expectTypeOf(c.get("apiKey")).toEqualTypeOf<TestKeyRecord>();
+      return c.json({ tenant: c.get("apiKey").tenant });
+    });
     app.get("/health", (c) => c.json({ ok: true }));
     const server = await serveOnLoopback(app);
     try {
