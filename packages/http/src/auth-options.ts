@@ -9,8 +9,10 @@ import {
   type CachedApiKey,
   defaultLogger,
 } from "@apikey/core";
+import { AUTH_ERROR_MESSAGES, type RefusalSettings } from "./auth-outcome.js";
 import {
   type CredentialOptions,
+  type CredentialSource,
   type ResolvedCredentialOptions,
   resolveCredentialOptions,
 } from "./credential-options.js";
@@ -40,10 +42,9 @@ export interface RequestAuthOptions<V extends CachedApiKey = CachedApiKey>
 
 /** {@link RequestAuthOptions} with defaults applied and checked. */
 export interface ResolvedRequestAuthOptions<V extends CachedApiKey = CachedApiKey>
-  extends ResolvedCredentialOptions {
+  extends ResolvedCredentialOptions,
+    RefusalSettings {
   readonly resolver: ApiKeyRecordResolver<V>;
-  readonly realm: string;
-  readonly inactiveKeyStatus: 401 | 403;
   readonly logger: ApiKeyCacheLogger;
 }
 
@@ -56,6 +57,16 @@ const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 function configError(option: string, message: string): ApiKeyCacheError {
   return new ApiKeyCacheError("E_CONFIG", `@apikey/http: option ${option} ${message}`);
+}
+
+/** "Send an API key in the X-Key header or as Authorization: Bearer <key>." for the sources given. */
+function missingKeyMessage(sources: readonly CredentialSource[]): string {
+  const places = sources.map((source) =>
+    source.toLowerCase() === "authorization-bearer"
+      ? "as Authorization: Bearer <key>"
+      : `in the ${source} header`,
+  );
+  return `Send an API key ${places.join(" or ")}.`;
 }
 
 /** Apply the defaults and check every field. @throws ApiKeyCacheError `E_CONFIG` */
@@ -84,8 +95,13 @@ export function resolveRequestAuthOptions<V extends CachedApiKey>(
   if (typeof logger !== "object" || logger === null || typeof logger.error !== "function") {
     throw configError("logger", "must have an error(message, ...details) method");
   }
+  const credentialOptions = resolveCredentialOptions(options);
   return Object.freeze({
-    ...resolveCredentialOptions(options),
+    ...credentialOptions,
+    missingKeyMessage:
+      options.sources === undefined
+        ? AUTH_ERROR_MESSAGES.missing_api_key
+        : missingKeyMessage(options.sources),
     resolver,
     realm,
     inactiveKeyStatus,

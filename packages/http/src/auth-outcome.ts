@@ -52,7 +52,7 @@ const MESSAGES: Record<AuthErrorCode, string> = {
   auth_unavailable: "Authentication is temporarily unavailable; retry later.",
 };
 
-/** The message of each refusal's body. */
+/** The message of each refusal's body (`missing_api_key`: with the default sources). */
 export const AUTH_ERROR_MESSAGES: Readonly<Record<AuthErrorCode, string>> = Object.freeze(MESSAGES);
 
 /**
@@ -65,23 +65,26 @@ function bearerChallenge(realm: string, credentialSent: boolean): string {
     : `Bearer realm="${realm}"`;
 }
 
-/** The refusal for `error`; `realm` must already be checked (no quote or backslash). */
-export function authRefusal(
-  error: AuthErrorCode,
-  realm: string,
-  inactiveKeyStatus: 401 | 403 = 403,
-): AuthRefusal {
-  const body = { error, message: MESSAGES[error] };
+/** What a refusal depends on besides its code (settled options of the authenticator). */
+export interface RefusalSettings {
+  readonly realm: string;
+  readonly inactiveKeyStatus: 401 | 403;
+  /** The `missing_api_key` message, naming the sources actually read. */
+  readonly missingKeyMessage: string;
+}
+
+/** The refusal for `error`; `settings.realm` must already be checked (no quote or backslash). */
+export function authRefusal(error: AuthErrorCode, settings: RefusalSettings): AuthRefusal {
+  if (error === "inactive_api_key" && settings.inactiveKeyStatus === 401) {
+    // 401 for inactive keys: nothing tells them apart from unknown ones.
+    return authRefusal("invalid_api_key", settings);
+  }
+  const message = error === "missing_api_key" ? settings.missingKeyMessage : MESSAGES[error];
+  const body = { error, message };
   if (error === "auth_unavailable") {
     return { ok: false, status: 503, headers: { "cache-control": "no-store" }, body };
   }
-  if (error === "inactive_api_key" && inactiveKeyStatus === 403) {
-    return { ok: false, status: 403, headers: {}, body };
-  }
-  if (error === "inactive_api_key") {
-    // 401 for inactive keys: nothing tells them apart from unknown ones.
-    return authRefusal("invalid_api_key", realm);
-  }
-  const challenge = bearerChallenge(realm, error !== "missing_api_key");
+  if (error === "inactive_api_key") return { ok: false, status: 403, headers: {}, body };
+  const challenge = bearerChallenge(settings.realm, error !== "missing_api_key");
   return { ok: false, status: 401, headers: { "www-authenticate": challenge }, body };
 }

@@ -10,8 +10,9 @@ export type {
   AuthOutcome,
   AuthRefusal,
   AuthSuccess,
+  RefusalSettings,
 } from "./auth-outcome.js";
-export { AUTH_ERROR_MESSAGES, authRefusal } from "./auth-outcome.js";
+export { AUTH_ERROR_MESSAGES } from "./auth-outcome.js";
 export type { Credential } from "./credential.js";
 export { readCredential } from "./credential.js";
 export type {

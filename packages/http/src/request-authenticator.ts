@@ -10,7 +10,7 @@ import {
   type ResolvedRequestAuthOptions,
   resolveRequestAuthOptions,
 } from "./auth-options.js";
-import { type AuthOutcome, type AuthRefusal, authRefusal } from "./auth-outcome.js";
+import { type AuthOutcome, authRefusal } from "./auth-outcome.js";
 import { readCredentialWith } from "./credential.js";
 import type { RequestHeaders } from "./request-headers.js";
 
@@ -26,16 +26,14 @@ async function authenticateWith<V extends CachedApiKey>(
   headers: RequestHeaders,
   options: ResolvedRequestAuthOptions<V>,
 ): Promise<AuthOutcome<V>> {
-  const refuse = (error: Parameters<typeof authRefusal>[0]): AuthRefusal =>
-    authRefusal(error, options.realm, options.inactiveKeyStatus);
   const credential = readCredentialWith(headers, options);
   switch (credential.kind) {
     case "missing":
-      return refuse("missing_api_key");
+      return authRefusal("missing_api_key", options);
     case "malformed":
-      return refuse("malformed_api_key");
+      return authRefusal("malformed_api_key", options);
     case "oversized":
-      return refuse("oversized_api_key");
+      return authRefusal("oversized_api_key", options);
     case "key":
       break;
   }
@@ -47,10 +45,10 @@ async function authenticateWith<V extends CachedApiKey>(
       "API-key authentication unavailable: the resolver rejected; answering 503",
       error,
     );
-    return refuse("auth_unavailable");
+    return authRefusal("auth_unavailable", options);
   }
-  if (record === undefined || record === null) return refuse("invalid_api_key");
-  if (record.active !== true) return refuse("inactive_api_key");
+  if (record === undefined || record === null) return authRefusal("invalid_api_key", options);
+  if (record.active !== true) return authRefusal("inactive_api_key", options);
   return { ok: true, record: record as V, source: credential.source };
 }
 

@@ -64,6 +64,20 @@ describe("createRequestAuthenticator", () => {
     });
   });
 
+  it("names the configured sources in the missing_api_key message", async () => {
+    const resolver = await createTestResolver();
+    const message = async (sources: string[]) => {
+      const outcome = await createRequestAuthenticator({ resolver, sources }).authenticate({});
+      return outcome.ok ? undefined : outcome.body.message;
+    };
+    expect(await message(["authorization-bearer"])).toBe(
+      "Send an API key as Authorization: Bearer <key>.",
+    );
+    expect(await message(["X-Service-Key", "authorization-bearer"])).toBe(
+      "Send an API key in the X-Service-Key header or as Authorization: Bearer <key>.",
+    );
+  });
+
   it("refuses a revoked key (the tombstone) and a disabled one with 403, or 401 if asked", async () => {
     const resolver = await createTestResolver();
     const strict = createRequestAuthenticator({ resolver });

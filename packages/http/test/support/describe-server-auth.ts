@@ -188,7 +188,10 @@ export function describeServerAuth(framework: string, start: StartAuthServer): v
       await withServer(start, { resolver, sources: ["authorization-bearer"] }, async (url) => {
         const viaHeader = await fetch(`${url}/whoami`, { headers: { "x-api-key": ACTIVE_KEY } });
         expect(viaHeader.status).toBe(401);
-        expect(await viaHeader.json()).toMatchObject({ error: "missing_api_key" });
+        expect(await viaHeader.json()).toEqual({
+          error: "missing_api_key",
+          message: "Send an API key as Authorization: Bearer <key>.",
+        });
         const viaBearer = await fetch(`${url}/whoami`, {
           headers: { authorization: `bearer ${ACTIVE_KEY}` },
         });
