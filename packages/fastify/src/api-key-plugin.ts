@@ -18,8 +18,8 @@ const plugin: FastifyPluginAsync<ApiKeyFastifyOptions<FastifyApiKeyRecord>> = as
   const protectByDefault = resolveProtectByDefault(options);
   const { protectByDefault: _policy, ...authOptions } = options;
   const authenticator = createRequestAuthenticator({
-    logger: fastifyLogger(fastify.log),
     ...authOptions,
+    logger: authOptions.logger ?? fastifyLogger(fastify.log),
   });
 
   async function requireApiKey(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -32,6 +32,8 @@ const plugin: FastifyPluginAsync<ApiKeyFastifyOptions<FastifyApiKeyRecord>> = as
       request.apiKey = outcome.record;
       return;
     }
+    // Awaited (what Fastify's "return reply" does): with an async onSend hook the reply is
+    // not yet ended when send() returns, and resolving earlier would let the route run.
     await reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
   }
 

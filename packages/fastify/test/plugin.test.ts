@@ -179,6 +179,25 @@ describe("@apikey/fastify plugin (inject)", () => {
     expect(adminChecks).toBe(1);
   });
 
+  it("never runs the route of a refused request, even behind a slow async onSend hook", async () => {
+    const app = Fastify();
+    apps.push(app);
+    app.addHook("onSend", async (_request, _reply, payload) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return payload;
+    });
+    await app.register(apiKeyAuth, { resolver: await createTestResolver() });
+    let handled = 0;
+    app.get("/guarded", async () => {
+      handled++;
+      return { handled };
+    });
+    const refused = await app.inject({ url: "/guarded" });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toMatchObject({ error: "missing_api_key" });
+    expect(handled).toBe(0);
+  });
+
   it("keeps a route's opt-out on its automatic HEAD route", async () => {
     const app = await buildApp();
     expect((await app.inject({ method: "HEAD", url: "/health" })).statusCode).toBe(200);
