@@ -1,0 +1,35 @@
+/**
+ * An HTTP request with repeated header lines, which `fetch` cannot send (its `Headers` joins
+ * them into one line). Bounded by a timeout so nothing hangs.
+ */
+import { request } from "node:http";
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** GET `url` with `headers` (an array value sends one header line per entry). */
+export function rawGet(
+  url: string,
+  headers: Record<string, string | string[]>,
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "GET", headers, timeout: 5000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
