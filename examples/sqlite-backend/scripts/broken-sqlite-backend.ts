@@ -3,6 +3,8 @@
  * like: it rounds TTLs up to whole seconds, and its `setIfAbsent` is a read followed by a
  * separate write, so two concurrent callers can both "win".
  */
+import { randomUUID } from "node:crypto";
+import type { BackendConformanceOptions } from "@apikey/conformance";
 import type { CachedApiKey } from "@apikey/core";
 import { SqliteApiKeyCacheBackend } from "../src/index.js";
 
@@ -36,3 +38,21 @@ export const EXPECTED_FAILURES: Readonly<Record<string, string>> = {
   "concurrency.mixedOperations": "several concurrent setIfAbsent() calls win on one key",
   "concurrency.setIfAbsentRace": "read-then-write lets every concurrent caller store",
 };
+
+/** Conformance options for the broken variant on `filename`, with a fake clock. */
+export function brokenBackendOptions(
+  filename: string,
+): BackendConformanceOptions<BrokenSqliteBackend> {
+  const namespace = (): string => `t:${randomUUID()}:`;
+  return {
+    createBackend: () => new BrokenSqliteBackend({ filename, namespace: namespace() }),
+    createWithFakeClock: () => {
+      let now = Date.now();
+      const backend = new BrokenSqliteBackend({ filename, namespace: namespace(), now: () => now });
+      const advance = (ms: number): void => {
+        now += ms;
+      };
+      return { backend, advance };
+    },
+  };
+}
