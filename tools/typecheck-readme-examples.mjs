@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 // Type-checks every ```ts block of a package's README.md, so documented examples cannot rot.
-// Each block must be a complete module (its own imports). Run from a package folder.
+// Each block must be a complete module (its own imports). Run from a package folder; extra
+// Markdown files (e.g. a guide under docs/) can be named as arguments, relative to it, and are
+// checked against the same package's dependencies.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 
 const packageDir = process.cwd();
-const readmePath = join(packageDir, "README.md");
-if (!existsSync(readmePath)) process.exit(0);
+const markdownPaths = ["README.md", ...process.argv.slice(2)]
+  .map((file) => join(packageDir, file))
+  .filter((path) => existsSync(path));
 
-const blocks = [...readFileSync(readmePath, "utf8").matchAll(/^```ts\n([\s\S]*?)^```/gm)].map(
-  (match) => match[1],
+const blocks = markdownPaths.flatMap((path) =>
+  [...readFileSync(path, "utf8").matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((match) => match[1]),
 );
 const outDir = join(packageDir, ".readme-examples");
 rmSync(outDir, { recursive: true, force: true });
@@ -36,10 +39,12 @@ writeFileSync(
 const tsc = createRequire(join(packageDir, "package.json")).resolve("typescript/bin/tsc");
 try {
   execFileSync(process.execPath, [tsc, "-p", join(outDir, "tsconfig.json")], { stdio: "inherit" });
-  console.log(`README.md: ${blocks.length} TypeScript example(s) type-check`);
+  console.log(
+    `${markdownPaths.map((path) => relative(packageDir, path)).join(", ")}: ${blocks.length} TypeScript example(s) type-check`,
+  );
 } catch {
   console.error(
-    `README.md examples in ${packageDir} do not type-check (files in .readme-examples/)`,
+    `Markdown examples in ${packageDir} do not type-check (files in .readme-examples/)`,
   );
   process.exit(1);
 }
