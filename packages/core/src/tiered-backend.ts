@@ -127,6 +127,11 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       this.#remoteGetWithTtl = remote.getWithTtl.bind(remote);
       this.getWithTtl = (cacheKey) => this.#getWithTtl(cacheKey);
     }
+    if (typeof remote.replaceIfUnchanged === "function") {
+      const replace = remote.replaceIfUnchanged.bind(remote);
+      this.replaceIfUnchanged = (cacheKey, expected, value, ttlSeconds) =>
+        this.#replaceIfUnchanged(replace, cacheKey, expected, value, ttlSeconds);
+    }
     this.#subscribe(0);
   }
 
@@ -136,6 +141,19 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
    * `getWithTtl` (otherwise the remaining TTL of an entry read from L2 is unknown).
    */
   declare readonly getWithTtl?: (cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>;
+
+  /**
+   * Compare-and-set, decided by L2 alone (L1 copies may be stale). Present only when L2 has
+   * `replaceIfUnchanged`. A replacement fills L1 under the usual generation rule and is
+   * published like a `set`; a refusal drops this process's L1 copy, which may be the outdated
+   * `expected`.
+   */
+  declare readonly replaceIfUnchanged?: (
+    cacheKey: string,
+    expected: V,
+    value: V,
+    ttlSeconds: number,
+  ) => Promise<boolean>;
 
   /** True while L1 is in use (the bus subscription is confirmed and not lost since). */
   get l1Enabled(): boolean {
@@ -257,6 +275,32 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     // Other processes may hold an L1 copy of an entry that expired in L2 meanwhile.
     if (stored) await this.#publish({ op: "set", key: cacheKey });
     return stored;
+  }
+
+  async #replaceIfUnchanged(
+    replace: NonNullable<ApiKeyCacheBackend<V>["replaceIfUnchanged"]>,
+    cacheKey: string,
+    expected: V,
+    value: V,
+    ttlSeconds: number,
+  ): Promise<boolean> {
+    if (this.#closed) throw closedError();
+    const mark = this.#generations.mark(cacheKey);
+    const sentAt = this.#now();
+    let replaced: boolean;
+    try {
+      replaced = await replace(cacheKey, expected, value, ttlSeconds);
+      if (replaced && this.#generations.unchanged(mark)) {
+        this.#fill(cacheKey, value, sentAt, ttlToMilliseconds(ttlSeconds));
+      } else {
+        this.#local.delete(cacheKey).catch(this.#onLocalError);
+      }
+      if (replaced) this.#generations.bumpKey(cacheKey);
+    } finally {
+      this.#generations.release(mark);
+    }
+    if (replaced) await this.#publish({ op: "set", key: cacheKey });
+    return replaced;
   }
 
   /**
