@@ -13,6 +13,14 @@ import {
   type CircuitState,
   type CircuitTicket,
 } from "./circuit-breaker.js";
+import {
+  backendErrorChannel,
+  circuitChannel,
+  loadChannel,
+  type ResolveOutcome,
+  resolveChannel,
+  revokeChannel,
+} from "./diagnostics.js";
 import { ApiKeyCacheError, isApiKeyCacheError } from "./errors.js";
 import { freshUntilOf, withFreshUntil, withoutFreshUntil } from "./freshness.js";
 import { IntervalWarning } from "./interval-warning.js";
@@ -121,6 +129,12 @@ async function sleepAtLeast(ms: number): Promise<void> {
   }
 }
 
+/** What a `resolve` call observed, filled in only while someone listens to its channel. */
+interface ResolveObservation {
+  keyHash: string | undefined;
+  outcome: ResolveOutcome;
+}
+
 /** How often the "served stale" warning may be logged, in ms. */
 const STALE_WARNING_INTERVAL_MS = 10_000;
 
@@ -156,6 +170,8 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     refreshes: 0,
   };
   #lastBackendError: unknown;
+  /** Stale answers handed out, so an observed `resolve` can report them as such. */
+  readonly #staleAnswers = new WeakSet<object>();
 
   constructor(options: ResolvedResolverOptions<V>) {
     this.#options = options;
@@ -175,6 +191,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
       failureThreshold: options.circuitFailureThreshold,
       openDurationMs: options.circuitOpenMs,
       onStateChange: (state) => {
+        if (circuitChannel.hasSubscribers) circuitChannel.publish({ state });
         if (state === "open") {
           logger.warn(
             `API-key cache circuit open: the cache is skipped for ${options.circuitOpenMs} ms and keys are loaded directly`,
@@ -199,7 +216,41 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     );
   }
 
-  async resolve(plaintextKey: string): Promise<V | StoredMarker | undefined> {
+  resolve(plaintextKey: string): Promise<V | StoredMarker | undefined> {
+    return resolveChannel.hasSubscribers
+      ? this.#observedResolve(plaintextKey)
+      : this.#resolve(plaintextKey, undefined);
+  }
+
+  /** `resolve` while someone listens: the same call, then one `apikey-cache:resolve` event. */
+  async #observedResolve(plaintextKey: string): Promise<V | StoredMarker | undefined> {
+    const startedAt = performance.now();
+    const observation: ResolveObservation = { keyHash: undefined, outcome: "skipped" };
+    const publish = (outcome: ResolveOutcome, active: boolean): void => {
+      resolveChannel.publish({
+        ...(observation.keyHash === undefined ? {} : { keyHash: observation.keyHash }),
+        outcome,
+        active,
+        startedAt,
+        durationMs: performance.now() - startedAt,
+      });
+    };
+    let result: V | StoredMarker | undefined;
+    try {
+      result = await this.#resolve(plaintextKey, observation);
+    } catch (error) {
+      publish("error", false);
+      throw error;
+    }
+    const stale = typeof result === "object" && this.#staleAnswers.has(result);
+    publish(stale ? "stale" : observation.outcome, result?.active === true);
+    return result;
+  }
+
+  async #resolve(
+    plaintextKey: string,
+    observation: ResolveObservation | undefined,
+  ): Promise<V | StoredMarker | undefined> {
     if (
       typeof plaintextKey !== "string" ||
       plaintextKey.length === 0 ||
@@ -211,6 +262,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     if (typeof keyHash !== "string" || keyHash.length === 0) {
       throw new ApiKeyCacheError("E_CONFIG", "createApiKeyResolver: hash returned an empty value");
     }
+    if (observation !== undefined) observation.keyHash = keyHash;
     const cached = await this.#read(keyHash);
     /** A logically expired record: reloaded, and answered only if the reload fails. */
     let stale: V | undefined;
@@ -218,6 +270,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
       if (cached !== undefined) {
         if (isNotFoundMarker(cached)) {
           this.#stats.negativeHits++;
+          if (observation !== undefined) observation.outcome = "negative";
           return undefined;
         }
         // A record past its expiresAt is treated as expired: reload it.
@@ -225,11 +278,13 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
           const freshUntil = freshUntilOf(cached);
           if (freshUntil === undefined) {
             this.#stats.hits++;
+            if (observation !== undefined) observation.outcome = "hit";
             return cached;
           }
           const now = Date.now();
           if (freshUntil > now) {
             this.#stats.hits++;
+            if (observation !== undefined) observation.outcome = "hit";
             if (freshUntil - now < this.#refreshAheadMs) this.#startRefresh(keyHash, cached);
             return withoutFreshUntil(cached);
           }
@@ -241,6 +296,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
       this.#stats.bypasses++;
     }
     const bypassed = cached === BYPASSED;
+    if (observation !== undefined) observation.outcome = bypassed ? "bypass" : "miss";
     return this.#flights.run(keyHash, (token) =>
       this.#loadAndStore(keyHash, token, bypassed, stale),
     );
@@ -306,7 +362,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   ): Promise<V | StoredMarker | undefined> {
     let loaded: V | undefined;
     try {
-      loaded = await this.#load(keyHash);
+      loaded = await this.#load(keyHash, false);
     } catch (error) {
       const served = this.#staleAnswer(stale, token);
       if (served !== undefined) return served;
@@ -344,17 +400,39 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   }
 
   /** Ask the loader within `loadTimeoutMs`; the record is checked before anything uses it. */
-  async #load(keyHash: string): Promise<V | undefined> {
+  async #load(keyHash: string, refresh: boolean): Promise<V | undefined> {
     this.#stats.loads++;
+    const startedAt = loadChannel.hasSubscribers ? performance.now() : 0;
     try {
       // `null` is how many database clients say "no row": treat it as unknown.
       const loaded =
         (await this.#loadDeadline.run(Promise.resolve(this.#options.load(keyHash)))) ?? undefined;
       if (loaded !== undefined) encodeCachedApiKey(loaded);
+      if (loadChannel.hasSubscribers) {
+        const outcome = loaded === undefined ? "unknown" : "found";
+        loadChannel.publish({
+          keyHash,
+          outcome,
+          refresh,
+          startedAt,
+          durationMs: performance.now() - startedAt,
+        });
+      }
       return loaded;
     } catch (error) {
       this.#stats.loadErrors++;
       this.#options.logger.debug(`API-key load failed for ${hashTag(keyHash)}`, error);
+      if (loadChannel.hasSubscribers) {
+        const outcome = isApiKeyCacheError(error, "E_LOAD_TIMEOUT") ? "timeout" : "error";
+        loadChannel.publish({
+          keyHash,
+          outcome,
+          refresh,
+          startedAt,
+          durationMs: performance.now() - startedAt,
+          error,
+        });
+      }
       throw error;
     }
   }
@@ -395,7 +473,9 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     }
     this.#stats.staleServed++;
     this.#staleWarning.note();
-    return withoutFreshUntil(stale);
+    const answer = withoutFreshUntil(stale);
+    this.#staleAnswers.add(answer);
+    return answer;
   }
 
   /**
@@ -433,7 +513,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   async #refresh(keyHash: string, expected: V): Promise<void> {
     let loaded: V | undefined;
     try {
-      loaded = await this.#load(keyHash);
+      loaded = await this.#load(keyHash, true);
     } catch {
       return;
     }
@@ -464,12 +544,36 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   }
 
   /** `revoke` and `invalidate`: never bypassed, bounded by `writeTimeoutMs`, typed errors. */
-  async #write(operation: string, keyHash: string, work: () => Promise<void>): Promise<void> {
+  async #write(
+    operation: "revoke" | "invalidate",
+    keyHash: string,
+    work: () => Promise<void>,
+  ): Promise<void> {
+    const startedAt = revokeChannel.hasSubscribers ? performance.now() : 0;
     try {
       await this.#writeDeadline.run(work());
+      if (revokeChannel.hasSubscribers) {
+        const durationMs = performance.now() - startedAt;
+        revokeChannel.publish({ keyHash, operation, outcome: "ok", startedAt, durationMs });
+      }
     } catch (error) {
-      if (error instanceof CacheTimeoutError) this.#stats.timeouts++;
+      const timeout = error instanceof CacheTimeoutError;
+      if (timeout) this.#stats.timeouts++;
       else this.#stats.backendErrors++;
+      if (backendErrorChannel.hasSubscribers) {
+        backendErrorChannel.publish({ operation, keyHash, timeout, error });
+      }
+      if (revokeChannel.hasSubscribers) {
+        const durationMs = performance.now() - startedAt;
+        revokeChannel.publish({
+          keyHash,
+          operation,
+          outcome: "error",
+          startedAt,
+          durationMs,
+          error,
+        });
+      }
       this.#options.logger.error(
         `API-key ${operation} of ${hashTag(keyHash)} was not acknowledged by the cache`,
         error,
@@ -484,8 +588,12 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   }
 
   #cacheFailed(ticket: CircuitTicket, error: unknown, operation: string, keyHash: string): void {
-    if (error instanceof CacheTimeoutError) this.#stats.timeouts++;
+    const timeout = error instanceof CacheTimeoutError;
+    if (timeout) this.#stats.timeouts++;
     else this.#stats.backendErrors++;
+    if (backendErrorChannel.hasSubscribers) {
+      backendErrorChannel.publish({ operation, keyHash, timeout, error });
+    }
     this.#lastBackendError = error;
     this.#options.logger.debug(
       `API-key cache ${operation} failed for ${hashTag(keyHash)}; bypassing the cache`,

@@ -8,6 +8,7 @@
  * but only while nothing has invalidated the key since that read was sent.
  */
 import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
+import { busChannel } from "./diagnostics.js";
 import { ApiKeyCacheError } from "./errors.js";
 import { GenerationTable } from "./generation-table.js";
 import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.js";
@@ -431,6 +432,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#generations.bumpAll();
     this.#local.clear().catch(this.#onLocalError);
     this.#l1Enabled = true;
+    if (busChannel.hasSubscribers) busChannel.publish({ state: "ready" });
   }
 
   #onDisconnected(): void {
@@ -438,6 +440,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#l1Enabled = false;
     this.#generations.bumpAll();
     this.#local.clear().catch(this.#onLocalError);
+    if (busChannel.hasSubscribers) busChannel.publish({ state: "disconnected" });
     this.#logger.warn(
       "TieredApiKeyCacheBackend: invalidation bus disconnected; L1 is off until it resubscribes",
     );
