@@ -12,6 +12,7 @@ export const BACKEND_CHECK_GROUPS = [
   "basic",
   "isolation",
   "setIfAbsent",
+  "replaceIfUnchanged",
   "delete",
   "clear",
   "ttl",

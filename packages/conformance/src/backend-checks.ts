@@ -9,6 +9,7 @@ import { crossInstanceChecks } from "./checks/cross-instance-checks.js";
 import { deleteChecks } from "./checks/delete-checks.js";
 import { isolationChecks } from "./checks/isolation-checks.js";
 import { modelChecks } from "./checks/model-checks.js";
+import { replaceIfUnchangedChecks } from "./checks/replace-if-unchanged-checks.js";
 import { setIfAbsentChecks } from "./checks/set-if-absent-checks.js";
 import { ttlChecks } from "./checks/ttl-checks.js";
 import { validationChecks } from "./checks/validation-checks.js";
@@ -18,6 +19,7 @@ export const backendChecks: Readonly<Record<BackendCheckGroup, readonly BackendC
   basic: basicChecks,
   isolation: isolationChecks,
   setIfAbsent: setIfAbsentChecks,
+  replaceIfUnchanged: replaceIfUnchangedChecks,
   delete: deleteChecks,
   clear: clearChecks,
   ttl: ttlChecks,

@@ -57,6 +57,9 @@ export const describeBasicConformance: DescribeGroupConformance = describeOnly("
 export const describeIsolationConformance: DescribeGroupConformance = describeOnly("isolation");
 /** Register only the `setIfAbsent` checks. */
 export const describeSetIfAbsentConformance: DescribeGroupConformance = describeOnly("setIfAbsent");
+/** Register only the `replaceIfUnchanged` checks (they pass trivially without the method). */
+export const describeReplaceIfUnchangedConformance: DescribeGroupConformance =
+  describeOnly("replaceIfUnchanged");
 /** Register only the `delete` checks. */
 export const describeDeleteConformance: DescribeGroupConformance = describeOnly("delete");
 /** Register only the `clear` checks. */

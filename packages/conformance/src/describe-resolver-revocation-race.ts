@@ -63,9 +63,12 @@ export function describeResolverRevocationRace<B extends ApiKeyCacheBackend>(
   const rounds = options.rounds ?? REVOCATION_RACE_DEFAULTS.rounds;
   const resolvesAfter = options.resolvesAfter ?? REVOCATION_RACE_DEFAULTS.resolvesAfter;
   const maxElapsedMs = options.maxElapsedMs ?? 30_000;
+  const refreshAhead = options.refreshAhead === true;
   const title =
     options.title ??
-    `${rounds.toLocaleString("en-US")} rounds, revoke from the loading resolver or the other: nothing started after revoke() is active`;
+    (refreshAhead
+      ? `${rounds.toLocaleString("en-US")} rounds, revoke during a refresh-ahead load: no refresh brings the key back, nothing started after revoke() is active`
+      : `${rounds.toLocaleString("en-US")} rounds, revoke from the loading resolver or the other: nothing started after revoke() is active`);
   describe(name, () => {
     let open: RevocationRaceBackends<B> | undefined;
     afterEach(async () => {
@@ -88,10 +91,12 @@ export function describeResolverRevocationRace<B extends ApiKeyCacheBackend>(
           parallel: options.parallel,
           maxLoadDelayMs: options.maxLoadDelayMs,
           revokeOptions: options.revokeOptions,
+          refreshAhead,
         });
         expect(report.violationSamples).toEqual([]);
         expect(report.violations).toBe(0);
-        expect(report.checkedAfterRevoke).toBe(rounds * backends.length * (resolvesAfter + 1));
+        const looksPerResolver = resolvesAfter + 1 + (refreshAhead ? 3 : 0);
+        expect(report.checkedAfterRevoke).toBe(rounds * backends.length * looksPerResolver);
         // The revoker alternates: every resolver revoked its share of the rounds.
         expect(report.revokedBy).toEqual(
           backends.map((_, index) => Math.ceil((rounds - index) / backends.length)),

@@ -49,6 +49,7 @@ export { crossInstanceChecks } from "./checks/cross-instance-checks.js";
 export { deleteChecks } from "./checks/delete-checks.js";
 export { isolationChecks } from "./checks/isolation-checks.js";
 export { modelChecks } from "./checks/model-checks.js";
+export { replaceIfUnchangedChecks } from "./checks/replace-if-unchanged-checks.js";
 export { setIfAbsentChecks } from "./checks/set-if-absent-checks.js";
 export { ttlChecks } from "./checks/ttl-checks.js";
 export { validationChecks } from "./checks/validation-checks.js";
@@ -68,6 +69,7 @@ export {
   describeDeleteConformance,
   describeIsolationConformance,
   describeModelConformance,
+  describeReplaceIfUnchangedConformance,
   describeSetIfAbsentConformance,
   describeTtlConformance,
   describeValidationConformance,

@@ -40,6 +40,13 @@ export interface ResolverRevocationRaceOptions {
   revokeOptions?: RevokeOptions;
   /** Resolves started on each resolver right after `revoke` resolved. @default 3 */
   resolvesAfter?: number;
+  /**
+   * Race `revoke` against refresh-ahead instead of a miss: each round first caches the key,
+   * then hits it inside the refresh window, so the load in flight at revoke time is a
+   * background refresh (`refreshAheadSeconds`). Needs a backend with `replaceIfUnchanged`.
+   * @default false
+   */
+  refreshAhead?: boolean;
 }
 
 /** What the race saw. */
@@ -49,7 +56,7 @@ export interface ResolverRevocationRaceReport {
   violations: number;
   /** The first few violations, for the failure message. */
   violationSamples: string[];
-  /** Resolves checked after `revoke` resolved: `rounds × resolvers × (resolvesAfter + 1)`. */
+  /** Resolves checked after `revoke` resolved: `rounds × resolvers × (resolvesAfter + 1)`, plus 3 per resolver and round with `refreshAhead`. */
   checkedAfterRevoke: number;
   /** Rounds revoked by each resolver (index = resolver). */
   revokedBy: number[];
@@ -90,6 +97,8 @@ export async function runResolverRevocationRace(
   const revokeCalledAt = new Map<string, number>();
   const revokeResolvedAt = new Map<string, number>();
   const loadStarted = new Map<string, () => void>();
+  const loadsInFlight = new Map<string, number>();
+  const refreshAhead = options.refreshAhead === true;
   const report: ResolverRevocationRaceReport = {
     rounds,
     violations: 0,
@@ -107,8 +116,10 @@ export async function runResolverRevocationRace(
     report.loads++;
     const active = !revoked.has(keyHash);
     loadStarted.get(keyHash)?.();
+    loadsInFlight.set(keyHash, (loadsInFlight.get(keyHash) ?? 0) + 1);
     // Read, then stall: the answer may land after the revoke.
     await sleep(Math.random() * (maxLoadDelayMs + 1));
+    loadsInFlight.set(keyHash, (loadsInFlight.get(keyHash) ?? 1) - 1);
     if (active) {
       const now = performance.now();
       const calledAt = revokeCalledAt.get(keyHash);
@@ -118,7 +129,7 @@ export async function runResolverRevocationRace(
     }
     return { apiKey: keyHash.slice(0, 12), active };
   };
-  const resolvers = options.backends.map((backend) => resolverOn(backend, load));
+  const resolvers = options.backends.map((backend) => resolverOn(backend, load, refreshAhead));
 
   const check = (
     resolverIndex: number,
@@ -146,8 +157,14 @@ export async function runResolverRevocationRace(
   const round = async (index: number): Promise<void> => {
     const plaintext = `ak_race_${randomUUID()}`;
     const keyHash = hashApiKey(plaintext);
+    if (refreshAhead) {
+      // Cached first, so the resolves below are hits that start background refreshes.
+      for (const resolver of resolvers) await resolver.resolve(plaintext);
+      await sleep(2);
+    }
     const firstLoad = new Promise<void>((resolve) => loadStarted.set(keyHash, resolve));
-    // Every resolver misses and starts a load (two resolves each share it).
+    // Every resolver misses and starts a load (two resolves each share it); with
+    // refreshAhead, every resolver hits and starts one refresh.
     const early = resolvers.flatMap((resolver) => [
       resolver.resolve(plaintext),
       resolver.resolve(plaintext),
@@ -176,6 +193,21 @@ export async function runResolverRevocationRace(
     for (const result of await Promise.all(early)) {
       if (result?.active === true) report.overlappingActiveResolves++;
     }
+    if (refreshAhead) {
+      // Refreshes run in the background: wait for their loads, then look a few times while
+      // their writes land.
+      for (let waited = 0; (loadsInFlight.get(keyHash) ?? 0) > 0 && waited < 2_000; waited += 2) {
+        await sleep(2);
+      }
+      for (let look = 0; look < 3; look++) {
+        await sleep(5);
+        for (const [resolverIndex, resolver] of resolvers.entries()) {
+          const startedAt = performance.now();
+          const result = await resolver.resolve(plaintext);
+          check(resolverIndex, revokerIndex, result, "while refreshes land", startedAt);
+        }
+      }
+    }
     // And once every early load has written (or not) its answer.
     for (const [resolverIndex, resolver] of resolvers.entries()) {
       const startedAt = performance.now();
@@ -183,6 +215,7 @@ export async function runResolverRevocationRace(
       check(resolverIndex, revokerIndex, result, "after the loads", startedAt);
     }
     loadStarted.delete(keyHash);
+    loadsInFlight.delete(keyHash);
   };
 
   for (let done = 0; done < rounds; done += parallel) {
@@ -196,11 +229,17 @@ export async function runResolverRevocationRace(
 function resolverOn(
   backend: ApiKeyCacheBackend,
   load: (keyHash: string) => Promise<CachedApiKey>,
+  refreshAhead: boolean,
 ): ApiKeyResolver {
   return createApiKeyResolver({
     backend,
     load,
     logger: silentLogger,
+    // Every hit after the first millisecond is inside the refresh window, and no round's
+    // refresh is skipped for want of a slot.
+    ...(refreshAhead
+      ? { ttlSeconds: 1, refreshAheadSeconds: 0.999, refreshAheadConcurrency: 1_000 }
+      : {}),
     // Generous deadlines: the race is about ordering, not about a slow machine. (A bypassed
     // read would be safe too: the loader already says revoked.)
     timeoutMs: 2_000,

@@ -44,6 +44,20 @@ export interface ApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey> {
    * `undefined` means nothing live was there (and `value` was stored, unless `ttlSeconds <= 0`).
    */
   setIfAbsentGet?(cacheKey: string, value: V, ttlSeconds: number): Promise<V | undefined>;
+  /**
+   * Optional: compare-and-set. Replace the entry with `value` for `ttlSeconds` only if a live
+   * entry is there and it is still exactly `expected` (it encodes as `encodeCachedApiKey(expected)`
+   * does); `true` if replaced. An absent or expired entry, or any other value (a tombstone, a
+   * newer write), is left alone and gives `false`, as does `ttlSeconds <= 0`. Inputs are checked
+   * in the order closed, key, TTL, `expected`, `value`. The resolver's refresh-ahead and
+   * stale-if-error write with it, so a background load can never overwrite a revocation.
+   */
+  replaceIfUnchanged?(
+    cacheKey: string,
+    expected: V,
+    value: V,
+    ttlSeconds: number,
+  ): Promise<boolean>;
   /** Remove the entry; a no-op for an absent key. */
   delete(cacheKey: string): Promise<void>;
   /** Remove every entry of this backend's own namespace, and nothing else. Idempotent. */

@@ -3,6 +3,16 @@ export { isApiKeyCacheBackend } from "./backend.js";
 export type { BackendName, BuildApiKeyCacheBackendOptions } from "./build-backend.js";
 export { BACKEND_NAMES, buildApiKeyCacheBackend, parseBackendName } from "./build-backend.js";
 export type { CircuitState } from "./circuit-breaker.js";
+export type {
+  BackendErrorEvent,
+  BusEvent,
+  CircuitEvent,
+  LoadEvent,
+  ResolveEvent,
+  ResolveOutcome,
+  RevokeEvent,
+} from "./diagnostics.js";
+export { DIAGNOSTICS_CHANNELS } from "./diagnostics.js";
 export type { ApiKeyCacheErrorCode } from "./errors.js";
 export { ApiKeyCacheError, isApiKeyCacheError } from "./errors.js";
 export { hashApiKey } from "./hash.js";

@@ -106,6 +106,24 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     return existing;
   }
 
+  async replaceIfUnchanged(
+    cacheKey: string,
+    expected: V,
+    value: V,
+    ttlSeconds: number,
+  ): Promise<boolean> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const expectedEncoded = encodeCachedApiKey(expected);
+    const encoded = encodeCachedApiKey(value);
+    const now = this.#now();
+    const entry = this.#lookup(cacheKey, now);
+    if (ttlMs === 0 || entry === undefined || entry.encoded !== expectedEncoded) return false;
+    this.#write(cacheKey, encoded, now + ttlMs);
+    return true;
+  }
+
   async delete(cacheKey: string): Promise<void> {
     this.#assertOpen();
     assertCacheKey(cacheKey);

@@ -46,6 +46,23 @@ export interface ApiKeyResolverOptions<V extends CachedApiKey = CachedApiKey> {
   circuitFailureThreshold?: number;
   /** How long an open circuit skips the cache before one probe, in ms. @default 5000 */
   circuitOpenMs?: number;
+  /**
+   * Serve the last good record for up to this long after it expired, in seconds, when a fresh
+   * load fails or misses `loadTimeoutMs`; `0` turns it off. Entries are then kept in the store
+   * for `ttlSeconds + staleIfErrorSeconds`, with their logical expiry in the record's reserved
+   * `_freshUntil` field. Tombstones and not-found entries are never served stale. Needs a
+   * backend with `replaceIfUnchanged`. @default 0
+   */
+  staleIfErrorSeconds?: number;
+  /**
+   * Reload a key in the background when a hit finds less than this left of its logical TTL, in
+   * seconds; the caller gets the cached record at once. `0` turns it off; must be less than
+   * `ttlSeconds`. The reload is written only if the entry is still exactly what was read
+   * (`replaceIfUnchanged`), so it never overwrites a revocation. @default 0
+   */
+  refreshAheadSeconds?: number;
+  /** Most background refreshes running at once (one per key). @default 8 */
+  refreshAheadConcurrency?: number;
   /** @default defaultLogger (warnings and errors to the console) */
   logger?: ApiKeyCacheLogger;
 }
@@ -61,6 +78,9 @@ export const RESOLVER_DEFAULTS: {
   readonly ttlJitter: 0;
   readonly circuitFailureThreshold: 5;
   readonly circuitOpenMs: 5000;
+  readonly staleIfErrorSeconds: 0;
+  readonly refreshAheadSeconds: 0;
+  readonly refreshAheadConcurrency: 8;
 } = Object.freeze({
   ttlSeconds: 60,
   negativeTtlSeconds: 30,
@@ -71,6 +91,9 @@ export const RESOLVER_DEFAULTS: {
   ttlJitter: 0,
   circuitFailureThreshold: 5,
   circuitOpenMs: 5000,
+  staleIfErrorSeconds: 0,
+  refreshAheadSeconds: 0,
+  refreshAheadConcurrency: 8,
 });
 
 /**
@@ -93,6 +116,9 @@ export interface ResolvedResolverOptions<V extends CachedApiKey = CachedApiKey> 
   readonly ttlJitter: number;
   readonly circuitFailureThreshold: number;
   readonly circuitOpenMs: number;
+  readonly staleIfErrorSeconds: number;
+  readonly refreshAheadSeconds: number;
+  readonly refreshAheadConcurrency: number;
   readonly logger: ApiKeyCacheLogger;
   /** `max(ttlSeconds, 2 × loadTimeoutMs / 1000)`: outlives any load in flight at revoke time. */
   readonly tombstoneTtlSeconds: number;
@@ -172,6 +198,34 @@ export function resolveResolverOptions<V extends CachedApiKey>(
     options.circuitOpenMs,
     RESOLVER_DEFAULTS.circuitOpenMs,
   );
+  const staleIfErrorSeconds = nonNegative(
+    "staleIfErrorSeconds",
+    options.staleIfErrorSeconds,
+    RESOLVER_DEFAULTS.staleIfErrorSeconds,
+  );
+  const refreshAheadSeconds = nonNegative(
+    "refreshAheadSeconds",
+    options.refreshAheadSeconds,
+    RESOLVER_DEFAULTS.refreshAheadSeconds,
+  );
+  if (refreshAheadSeconds >= ttlSeconds) {
+    throw config(
+      `refreshAheadSeconds must be less than ttlSeconds (${ttlSeconds}), got ${refreshAheadSeconds}`,
+    );
+  }
+  const refreshAheadConcurrency = positiveInteger(
+    "refreshAheadConcurrency",
+    options.refreshAheadConcurrency,
+    RESOLVER_DEFAULTS.refreshAheadConcurrency,
+  );
+  if (
+    (staleIfErrorSeconds > 0 || refreshAheadSeconds > 0) &&
+    typeof options.backend.replaceIfUnchanged !== "function"
+  ) {
+    throw config(
+      "staleIfErrorSeconds and refreshAheadSeconds need a backend with replaceIfUnchanged (compare-and-set), which this backend lacks",
+    );
+  }
   return {
     backend: options.backend,
     load: options.load,
@@ -185,6 +239,9 @@ export function resolveResolverOptions<V extends CachedApiKey>(
     ttlJitter,
     circuitFailureThreshold,
     circuitOpenMs,
+    staleIfErrorSeconds,
+    refreshAheadSeconds,
+    refreshAheadConcurrency,
     logger: options.logger ?? defaultLogger,
     tombstoneTtlSeconds,
   };

@@ -13,9 +13,20 @@ import {
   type CircuitState,
   type CircuitTicket,
 } from "./circuit-breaker.js";
+import {
+  backendErrorChannel,
+  circuitChannel,
+  loadChannel,
+  type ResolveOutcome,
+  resolveChannel,
+  revokeChannel,
+} from "./diagnostics.js";
 import { ApiKeyCacheError, isApiKeyCacheError } from "./errors.js";
+import { freshUntilOf, withFreshUntil, withoutFreshUntil } from "./freshness.js";
+import { IntervalWarning } from "./interval-warning.js";
 import { checkLoadedRecord } from "./loaded-record.js";
 import { DeadlineQueue } from "./redis/deadline-queue.js";
+import { RefreshAhead } from "./refresh-ahead.js";
 import {
   type ApiKeyResolverOptions,
   type ResolvedResolverOptions,
@@ -48,6 +59,10 @@ export interface ApiKeyResolverStats {
   backendErrors: number;
   /** Cache reads and load write-backs abandoned at `timeoutMs`, and revoke/invalidate writes at `writeTimeoutMs`. */
   timeouts: number;
+  /** Lookups answered with a logically expired record because its reload failed (`staleIfErrorSeconds`). */
+  staleServed: number;
+  /** Background reloads started by `refreshAheadSeconds`. */
+  refreshes: number;
   /** The circuit breaker in front of the cache. */
   circuit: CircuitState;
 }
@@ -114,6 +129,15 @@ async function sleepAtLeast(ms: number): Promise<void> {
   }
 }
 
+/** What a `resolve` call observed, filled in only while someone listens to its channel. */
+interface ResolveObservation {
+  keyHash: string | undefined;
+  outcome: ResolveOutcome;
+}
+
+/** How often the "served stale" warning may be logged, in ms. */
+const STALE_WARNING_INTERVAL_MS = 10_000;
+
 /** A short, non-secret tag of a key hash for log lines. */
 function hashTag(keyHash: string): string {
   return keyHash.length > 12 ? `${keyHash.slice(0, 12)}…` : keyHash;
@@ -127,6 +151,12 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   readonly #loadDeadline: DeadlineQueue;
   readonly #writeDeadline: DeadlineQueue;
   readonly #flights = new SingleFlight<V | StoredMarker | undefined>();
+  readonly #refreshes: RefreshAhead;
+  readonly #staleWarning: IntervalWarning;
+  /** Write `_freshUntil` into records: stale-if-error or refresh-ahead is on. */
+  readonly #stampsFreshness: boolean;
+  readonly #staleWindowMs: number;
+  readonly #refreshAheadMs: number;
   readonly #stats = {
     hits: 0,
     misses: 0,
@@ -136,17 +166,32 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     loadErrors: 0,
     backendErrors: 0,
     timeouts: 0,
+    staleServed: 0,
+    refreshes: 0,
   };
   #lastBackendError: unknown;
+  /** Stale answers handed out, so an observed `resolve` can report them as such. */
+  readonly #staleAnswers = new WeakSet<object>();
 
   constructor(options: ResolvedResolverOptions<V>) {
     this.#options = options;
     this.#backend = options.backend;
     const logger = options.logger;
+    this.#staleWindowMs = options.staleIfErrorSeconds * 1000;
+    this.#refreshAheadMs = options.refreshAheadSeconds * 1000;
+    this.#stampsFreshness = this.#staleWindowMs > 0 || this.#refreshAheadMs > 0;
+    this.#refreshes = new RefreshAhead(options.refreshAheadConcurrency);
+    this.#staleWarning = new IntervalWarning(
+      logger,
+      STALE_WARNING_INTERVAL_MS,
+      (count) =>
+        `API-key loads are failing: ${count} lookup(s) answered with a record up to ${options.staleIfErrorSeconds} s past its TTL (staleIfErrorSeconds) since the last warning`,
+    );
     this.#breaker = new CircuitBreaker({
       failureThreshold: options.circuitFailureThreshold,
       openDurationMs: options.circuitOpenMs,
       onStateChange: (state) => {
+        if (circuitChannel.hasSubscribers) circuitChannel.publish({ state });
         if (state === "open") {
           logger.warn(
             `API-key cache circuit open: the cache is skipped for ${options.circuitOpenMs} ms and keys are loaded directly`,
@@ -171,7 +216,41 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     );
   }
 
-  async resolve(plaintextKey: string): Promise<V | StoredMarker | undefined> {
+  resolve(plaintextKey: string): Promise<V | StoredMarker | undefined> {
+    return resolveChannel.hasSubscribers
+      ? this.#observedResolve(plaintextKey)
+      : this.#resolve(plaintextKey, undefined);
+  }
+
+  /** `resolve` while someone listens: the same call, then one `apikey-cache:resolve` event. */
+  async #observedResolve(plaintextKey: string): Promise<V | StoredMarker | undefined> {
+    const startedAt = performance.now();
+    const observation: ResolveObservation = { keyHash: undefined, outcome: "skipped" };
+    const publish = (outcome: ResolveOutcome, active: boolean): void => {
+      resolveChannel.publish({
+        ...(observation.keyHash === undefined ? {} : { keyHash: observation.keyHash }),
+        outcome,
+        active,
+        startedAt,
+        durationMs: performance.now() - startedAt,
+      });
+    };
+    let result: V | StoredMarker | undefined;
+    try {
+      result = await this.#resolve(plaintextKey, observation);
+    } catch (error) {
+      publish("error", false);
+      throw error;
+    }
+    const stale = typeof result === "object" && this.#staleAnswers.has(result);
+    publish(stale ? "stale" : observation.outcome, result?.active === true);
+    return result;
+  }
+
+  async #resolve(
+    plaintextKey: string,
+    observation: ResolveObservation | undefined,
+  ): Promise<V | StoredMarker | undefined> {
     if (
       typeof plaintextKey !== "string" ||
       plaintextKey.length === 0 ||
@@ -187,17 +266,33 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
         "createApiKeyResolver: hash must return a non-empty, well-formed string",
       );
     }
+    if (observation !== undefined) observation.keyHash = keyHash;
     const cached = await this.#read(keyHash);
+    /** A logically expired record: reloaded, and answered only if the reload fails. */
+    let stale: V | undefined;
     if (cached !== BYPASSED) {
       if (cached !== undefined) {
         if (isNotFoundMarker(cached)) {
           this.#stats.negativeHits++;
+          if (observation !== undefined) observation.outcome = "negative";
           return undefined;
         }
         // A record past its expiresAt is treated as expired: reload it.
         if (!isPastExpiry(cached)) {
-          this.#stats.hits++;
-          return cached;
+          const freshUntil = freshUntilOf(cached);
+          if (freshUntil === undefined) {
+            this.#stats.hits++;
+            if (observation !== undefined) observation.outcome = "hit";
+            return cached;
+          }
+          const now = Date.now();
+          if (freshUntil > now) {
+            this.#stats.hits++;
+            if (observation !== undefined) observation.outcome = "hit";
+            if (freshUntil - now < this.#refreshAheadMs) this.#startRefresh(keyHash, cached);
+            return withoutFreshUntil(cached);
+          }
+          stale = cached;
         }
       }
       this.#stats.misses++;
@@ -205,7 +300,10 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
       this.#stats.bypasses++;
     }
     const bypassed = cached === BYPASSED;
-    return this.#flights.run(keyHash, (token) => this.#loadAndStore(keyHash, token, bypassed));
+    if (observation !== undefined) observation.outcome = bypassed ? "bypass" : "miss";
+    return this.#flights.run(keyHash, (token) =>
+      this.#loadAndStore(keyHash, token, bypassed, stale),
+    );
   }
 
   async revoke(keyHash: string, options: RevokeOptions = {}): Promise<void> {
@@ -255,52 +353,42 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   /**
    * One flight: load, then write with setIfAbsent; an entry already stored wins. A flight
    * started by a caller that could not read the cache does not write either: the cache just
-   * failed, and waiting for a second timeout would make the loader's answer late.
+   * failed, and waiting for a second timeout would make the loader's answer late. A flight that
+   * replaces a logically expired record writes with `replaceIfUnchanged`, so a tombstone written
+   * meanwhile wins; if the load fails, that record is answered while it is within
+   * `staleIfErrorSeconds` of its expiry and the key was not revoked meanwhile.
    */
   async #loadAndStore(
     keyHash: string,
     token: FlightToken,
     cacheBypassed: boolean,
+    stale: V | undefined,
   ): Promise<V | StoredMarker | undefined> {
-    const options = this.#options;
-    this.#stats.loads++;
     let loaded: V | undefined;
     try {
-      // `null` is how many database clients say "no row": treat it as unknown.
-      loaded = (await this.#loadDeadline.run(Promise.resolve(options.load(keyHash)))) ?? undefined;
-      if (loaded !== undefined) loaded = checkLoadedRecord(loaded);
+      loaded = await this.#load(keyHash, false);
     } catch (error) {
-      this.#stats.loadErrors++;
-      options.logger.debug(`API-key load failed for ${hashTag(keyHash)}`, error);
+      const served = this.#staleAnswer(stale, token);
+      if (served !== undefined) return served;
       throw error;
     }
-
+    const entry = this.#entryToStore(loaded);
+    // Already past its own expiry: inactive, and not cached.
+    if (entry === undefined) return deactivated(loaded as V);
     let result: V | undefined = loaded;
-    let toStore: V;
-    let ttlSeconds: number;
-    if (loaded === undefined) {
-      toStore = NOT_FOUND_MARKER as CachedApiKey as V;
-      ttlSeconds = this.#jitter(options.negativeTtlSeconds);
-    } else {
-      const expiresAt = loaded.expiresAt;
-      ttlSeconds = this.#jitter(options.ttlSeconds);
-      if (typeof expiresAt === "number") {
-        // Never cached past its own expiry; already expired means inactive and not cached.
-        const remainingSeconds = (expiresAt - Date.now()) / 1000;
-        if (remainingSeconds <= 0) return deactivated(loaded);
-        ttlSeconds = Math.min(ttlSeconds, remainingSeconds);
-      }
-      toStore = loaded;
-    }
     // Revoked or invalidated while loading: what was loaded may predate that, so do not write
     // it. The callers still waiting all started before the revoke and may get either answer.
-    if (token.dropped || cacheBypassed || ttlSeconds <= 0) return result;
+    if (token.dropped || cacheBypassed || entry.ttlSeconds <= 0) return result;
 
     const ticket = this.#breaker.admit();
     if (ticket === CIRCUIT_SKIP) return result;
     let stored: V | undefined;
     try {
-      stored = await this.#cacheDeadline.run(this.#storeIfAbsent(keyHash, toStore, ttlSeconds));
+      stored = await this.#cacheDeadline.run(
+        stale === undefined
+          ? this.#storeIfAbsent(keyHash, entry.value, entry.ttlSeconds)
+          : this.#replaceStale(keyHash, stale, entry.value, entry.ttlSeconds),
+      );
       this.#breaker.success(ticket);
     } catch (error) {
       this.#cacheFailed(ticket, error, "write", keyHash);
@@ -309,9 +397,144 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     if (stored !== undefined) {
       // Someone wrote first (a tombstone, or another process's load): the stored entry wins.
       if (isNotFoundMarker(stored)) return undefined;
-      result = isPastExpiry(stored) ? deactivated(stored) : stored;
+      const visible = withoutFreshUntil(stored);
+      result = isPastExpiry(visible) ? deactivated(visible) : visible;
     }
     return result;
+  }
+
+  /** Ask the loader within `loadTimeoutMs`; the record is checked before anything uses it. */
+  async #load(keyHash: string, refresh: boolean): Promise<V | undefined> {
+    this.#stats.loads++;
+    const startedAt = loadChannel.hasSubscribers ? performance.now() : 0;
+    try {
+      // `null` is how many database clients say "no row": treat it as unknown.
+      const answer =
+        (await this.#loadDeadline.run(Promise.resolve(this.#options.load(keyHash)))) ?? undefined;
+      // The checked copy is what is stored and returned.
+      const loaded = answer === undefined ? undefined : checkLoadedRecord(answer);
+      if (loadChannel.hasSubscribers) {
+        const outcome = loaded === undefined ? "unknown" : "found";
+        loadChannel.publish({
+          keyHash,
+          outcome,
+          refresh,
+          startedAt,
+          durationMs: performance.now() - startedAt,
+        });
+      }
+      return loaded;
+    } catch (error) {
+      this.#stats.loadErrors++;
+      this.#options.logger.debug(`API-key load failed for ${hashTag(keyHash)}`, error);
+      if (loadChannel.hasSubscribers) {
+        const outcome = isApiKeyCacheError(error, "E_LOAD_TIMEOUT") ? "timeout" : "error";
+        loadChannel.publish({
+          keyHash,
+          outcome,
+          refresh,
+          startedAt,
+          durationMs: performance.now() - startedAt,
+          error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * What to store for a load's answer and for how long; `undefined` for a record already past
+   * its `expiresAt`. A record is never cached past its own expiry. With freshness on, it carries
+   * its logical expiry and is kept `staleIfErrorSeconds` longer.
+   */
+  #entryToStore(loaded: V | undefined): { value: V; ttlSeconds: number } | undefined {
+    const options = this.#options;
+    if (loaded === undefined) {
+      return {
+        value: NOT_FOUND_MARKER as CachedApiKey as V,
+        ttlSeconds: this.#jitter(options.negativeTtlSeconds),
+      };
+    }
+    let freshSeconds = this.#jitter(options.ttlSeconds);
+    let storedSeconds = freshSeconds + options.staleIfErrorSeconds;
+    const expiresAt = loaded.expiresAt;
+    if (typeof expiresAt === "number") {
+      const remainingSeconds = (expiresAt - Date.now()) / 1000;
+      if (remainingSeconds <= 0) return undefined;
+      freshSeconds = Math.min(freshSeconds, remainingSeconds);
+      storedSeconds = Math.min(storedSeconds, remainingSeconds);
+    }
+    if (!this.#stampsFreshness) return { value: loaded, ttlSeconds: freshSeconds };
+    const value = withFreshUntil(loaded, Date.now() + freshSeconds * 1000);
+    return { value, ttlSeconds: storedSeconds };
+  }
+
+  /** The stale record to answer instead of a failed load, if it may be answered. */
+  #staleAnswer(stale: V | undefined, token: FlightToken): V | undefined {
+    if (stale === undefined || token.dropped) return undefined;
+    const freshUntil = freshUntilOf(stale);
+    if (freshUntil === undefined || Date.now() - freshUntil >= this.#staleWindowMs) {
+      return undefined;
+    }
+    this.#stats.staleServed++;
+    this.#staleWarning.note();
+    const answer = withoutFreshUntil(stale);
+    this.#staleAnswers.add(answer);
+    return answer;
+  }
+
+  /**
+   * Replace the logically expired record that was read; if the entry changed meanwhile, it
+   * wins (or, gone, is written as usual). `undefined` if `value` was stored.
+   */
+  async #replaceStale(
+    keyHash: string,
+    expected: V,
+    value: V,
+    ttlSeconds: number,
+  ): Promise<V | undefined> {
+    const replace = this.#backend.replaceIfUnchanged;
+    if (
+      replace !== undefined &&
+      (await replace.call(this.#backend, keyHash, expected, value, ttlSeconds))
+    ) {
+      return undefined;
+    }
+    return this.#storeIfAbsent(keyHash, value, ttlSeconds);
+  }
+
+  /** A hit close to its logical expiry: reload it in the background (see {@link RefreshAhead}). */
+  #startRefresh(keyHash: string, expected: V): void {
+    if (this.#breaker.state !== "closed") return;
+    if (this.#refreshes.start(keyHash, () => this.#refresh(keyHash, expected))) {
+      this.#stats.refreshes++;
+    }
+  }
+
+  /**
+   * Reload and write only if the entry is still exactly `expected`: a revoke (or any write)
+   * that landed meanwhile is never overwritten. Failures are counted and logged, never thrown.
+   */
+  async #refresh(keyHash: string, expected: V): Promise<void> {
+    let loaded: V | undefined;
+    try {
+      loaded = await this.#load(keyHash, true);
+    } catch {
+      return;
+    }
+    const entry = this.#entryToStore(loaded);
+    const replace = this.#backend.replaceIfUnchanged;
+    if (entry === undefined || entry.ttlSeconds <= 0 || replace === undefined) return;
+    const ticket = this.#breaker.admit();
+    if (ticket === CIRCUIT_SKIP) return;
+    try {
+      await this.#cacheDeadline.run(
+        replace.call(this.#backend, keyHash, expected, entry.value, entry.ttlSeconds),
+      );
+      this.#breaker.success(ticket);
+    } catch (error) {
+      this.#cacheFailed(ticket, error, "refresh", keyHash);
+    }
   }
 
   /** What was already stored (and kept), or `undefined` if `value` was stored. */
@@ -326,12 +549,36 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   }
 
   /** `revoke` and `invalidate`: never bypassed, bounded by `writeTimeoutMs`, typed errors. */
-  async #write(operation: string, keyHash: string, work: () => Promise<void>): Promise<void> {
+  async #write(
+    operation: "revoke" | "invalidate",
+    keyHash: string,
+    work: () => Promise<void>,
+  ): Promise<void> {
+    const startedAt = revokeChannel.hasSubscribers ? performance.now() : 0;
     try {
       await this.#writeDeadline.run(work());
+      if (revokeChannel.hasSubscribers) {
+        const durationMs = performance.now() - startedAt;
+        revokeChannel.publish({ keyHash, operation, outcome: "ok", startedAt, durationMs });
+      }
     } catch (error) {
-      if (error instanceof CacheTimeoutError) this.#stats.timeouts++;
+      const timeout = error instanceof CacheTimeoutError;
+      if (timeout) this.#stats.timeouts++;
       else this.#stats.backendErrors++;
+      if (backendErrorChannel.hasSubscribers) {
+        backendErrorChannel.publish({ operation, keyHash, timeout, error });
+      }
+      if (revokeChannel.hasSubscribers) {
+        const durationMs = performance.now() - startedAt;
+        revokeChannel.publish({
+          keyHash,
+          operation,
+          outcome: "error",
+          startedAt,
+          durationMs,
+          error,
+        });
+      }
       this.#options.logger.error(
         `API-key ${operation} of ${hashTag(keyHash)} was not acknowledged by the cache`,
         error,
@@ -346,8 +593,12 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   }
 
   #cacheFailed(ticket: CircuitTicket, error: unknown, operation: string, keyHash: string): void {
-    if (error instanceof CacheTimeoutError) this.#stats.timeouts++;
+    const timeout = error instanceof CacheTimeoutError;
+    if (timeout) this.#stats.timeouts++;
     else this.#stats.backendErrors++;
+    if (backendErrorChannel.hasSubscribers) {
+      backendErrorChannel.publish({ operation, keyHash, timeout, error });
+    }
     this.#lastBackendError = error;
     this.#options.logger.debug(
       `API-key cache ${operation} failed for ${hashTag(keyHash)}; bypassing the cache`,

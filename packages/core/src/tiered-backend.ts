@@ -8,6 +8,7 @@
  * but only while nothing has invalidated the key since that read was sent.
  */
 import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
+import { busChannel } from "./diagnostics.js";
 import { ApiKeyCacheError } from "./errors.js";
 import { GenerationTable } from "./generation-table.js";
 import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.js";
@@ -127,6 +128,11 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       this.#remoteGetWithTtl = remote.getWithTtl.bind(remote);
       this.getWithTtl = (cacheKey) => this.#getWithTtl(cacheKey);
     }
+    if (typeof remote.replaceIfUnchanged === "function") {
+      const replace = remote.replaceIfUnchanged.bind(remote);
+      this.replaceIfUnchanged = (cacheKey, expected, value, ttlSeconds) =>
+        this.#replaceIfUnchanged(replace, cacheKey, expected, value, ttlSeconds);
+    }
     this.#subscribe(0);
   }
 
@@ -136,6 +142,19 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
    * `getWithTtl` (otherwise the remaining TTL of an entry read from L2 is unknown).
    */
   declare readonly getWithTtl?: (cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>;
+
+  /**
+   * Compare-and-set, decided by L2 alone (L1 copies may be stale). Present only when L2 has
+   * `replaceIfUnchanged`. A replacement fills L1 under the usual generation rule and is
+   * published like a `set`; a refusal drops this process's L1 copy, which may be the outdated
+   * `expected`.
+   */
+  declare readonly replaceIfUnchanged?: (
+    cacheKey: string,
+    expected: V,
+    value: V,
+    ttlSeconds: number,
+  ) => Promise<boolean>;
 
   /** True while L1 is in use (the bus subscription is confirmed and not lost since). */
   get l1Enabled(): boolean {
@@ -257,6 +276,32 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     // Other processes may hold an L1 copy of an entry that expired in L2 meanwhile.
     if (stored) await this.#publish({ op: "set", key: cacheKey });
     return stored;
+  }
+
+  async #replaceIfUnchanged(
+    replace: NonNullable<ApiKeyCacheBackend<V>["replaceIfUnchanged"]>,
+    cacheKey: string,
+    expected: V,
+    value: V,
+    ttlSeconds: number,
+  ): Promise<boolean> {
+    if (this.#closed) throw closedError();
+    const mark = this.#generations.mark(cacheKey);
+    const sentAt = this.#now();
+    let replaced: boolean;
+    try {
+      replaced = await replace(cacheKey, expected, value, ttlSeconds);
+      if (replaced && this.#generations.unchanged(mark)) {
+        this.#fill(cacheKey, value, sentAt, ttlToMilliseconds(ttlSeconds));
+      } else {
+        this.#local.delete(cacheKey).catch(this.#onLocalError);
+      }
+      if (replaced) this.#generations.bumpKey(cacheKey);
+    } finally {
+      this.#generations.release(mark);
+    }
+    if (replaced) await this.#publish({ op: "set", key: cacheKey });
+    return replaced;
   }
 
   /**
@@ -387,6 +432,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#generations.bumpAll();
     this.#local.clear().catch(this.#onLocalError);
     this.#l1Enabled = true;
+    if (busChannel.hasSubscribers) busChannel.publish({ state: "ready" });
   }
 
   #onDisconnected(): void {
@@ -394,6 +440,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#l1Enabled = false;
     this.#generations.bumpAll();
     this.#local.clear().catch(this.#onLocalError);
+    if (busChannel.hasSubscribers) busChannel.publish({ state: "disconnected" });
     this.#logger.warn(
       "TieredApiKeyCacheBackend: invalidation bus disconnected; L1 is off until it resubscribes",
     );

@@ -369,6 +369,8 @@ describe("createApiKeyResolver: TTL and stats", () => {
       loadErrors: 0,
       backendErrors: 0,
       timeouts: 0,
+      staleServed: 0,
+      refreshes: 0,
       circuit: "closed",
     });
   });

@@ -84,6 +84,11 @@ export function observeRemote(store: InMemoryApiKeyCacheBackend): ObservedRemote
       remote.calls.setIfAbsent++;
       return store.setIfAbsentGet(key, value, ttl);
     },
+    async replaceIfUnchanged(key, expected, value, ttl) {
+      assertOpen();
+      remote.calls.set++;
+      return store.replaceIfUnchanged(key, expected, value, ttl);
+    },
     async delete(key) {
       assertOpen();
       remote.calls.delete++;

@@ -1,0 +1,2 @@
+export type { ApiKeyCacheInstrumentationOptions } from "./instrument.js";
+export { instrumentApiKeyCache } from "./instrument.js";
