@@ -9,6 +9,7 @@ import { ensureAdminKey } from "./admin-bootstrap.js";
 import { renderAdminKeyLine, renderBanner } from "./banner.js";
 import type { DemoConfig } from "./config.js";
 import { KeyStore } from "./key-store.js";
+import { describeStartFailure } from "./worker-exit-codes.js";
 
 /** Restarts allowed within {@link RESTART_WINDOW_MS} before the primary gives up. */
 const MAX_RESTARTS = 5;
@@ -70,7 +71,10 @@ export function runPrimary(config: DemoConfig): void {
     }
     const why = signal === null ? `code ${code}` : `signal ${signal}`;
     if (!ready) {
-      console.error(`demo: worker ${worker.process.pid} failed to start (${why}); stopping`);
+      console.error(
+        describeStartFailure(code, config) ??
+          `demo: worker ${worker.process.pid} failed to start (${why}); stopping`,
+      );
       failed = true;
       stop("startup failure");
       return;

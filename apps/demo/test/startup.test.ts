@@ -44,20 +44,25 @@ describe("start-up configuration", () => {
 });
 
 describe("a first start that does not reach ready", () => {
-  it("still prints the admin key it created, and the key works on the next start", async () => {
+  it("on a busy port prints one line naming the port and PORT, no stack trace, still prints the admin key, and the key works on the next start", async () => {
     const dataDir = tempDataDir();
     const busy: Server = createServer();
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
     const address = busy.address();
     if (address === null || typeof address === "string") throw new Error("no port");
     try {
+      // Two workers: each fails to listen, and still only one line comes out.
       const failed = await runDemoToExit({
         DATA_DIR: dataDir.path,
-        WORKERS: "1",
+        WORKERS: "2",
         PORT: String(address.port),
       });
-      expect(failed.code).toBe(1);
-      expect(failed.output).toContain("EADDRINUSE");
+      expect(failed.code, failed.output).toBe(1);
+      const line = `demo: port ${address.port} is already in use; stop what is using it, or set PORT to another port (PORT=0 picks a free one)`;
+      expect(failed.output.split("\n").filter((l) => l === line)).toHaveLength(1);
+      expect(failed.output).not.toContain("EADDRINUSE");
+      expect(failed.output).not.toMatch(/^\s+at /m);
+      expect(failed.output).not.toContain("failed to start");
       expect(failed.output).not.toContain("demo: ready at");
       const adminKey = ADMIN_LINE.exec(failed.output)?.[1];
       expect(adminKey).toBeDefined();

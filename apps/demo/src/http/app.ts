@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { DemoContainer } from "../container.js";
 import { HttpMetrics } from "../metrics/http-metrics.js";
 import { registerAdminRoutes } from "./admin-routes.js";
+import { registerErrorReplies } from "./error-replies.js";
 import { registerHealthRoute } from "./health-route.js";
 import { registerMetricsRoute } from "./metrics-route.js";
 import { registerWhoamiRoute } from "./whoami-route.js";
@@ -20,7 +21,13 @@ export function buildApp(
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 16 * 1024,
+    // Fastify's defaults coerce ("true" and 1 pass as a boolean, 5 as "5") and strip unknown
+    // fields silently; the API's schemas mean exactly what they say instead.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
+  // The API speaks JSON only: anything else is a 415, not a string the schema then refuses.
+  app.removeContentTypeParser("text/plain");
+  registerErrorReplies(app, container.logger);
   const httpMetrics = new HttpMetrics();
 
   const pid = String(process.pid);
