@@ -17,7 +17,7 @@ try {
 
 if (cluster.isPrimary) {
   const { runPrimary } = await import("./primary.js");
-  runPrimary(config);
+  await runPrimary(config);
 } else {
   try {
     const { runWorker } = await import("./worker.js");

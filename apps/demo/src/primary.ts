@@ -7,8 +7,8 @@
 import cluster, { type Address, type Worker } from "node:cluster";
 import { ensureAdminKey } from "./admin-bootstrap.js";
 import { renderAdminKeyLine, renderBanner } from "./banner.js";
-import type { DemoConfig } from "./config.js";
-import { KeyStore } from "./key-store.js";
+import { type DemoConfig, describeDatabase } from "./config.js";
+import { openKeyStore } from "./key-store/open-key-store.js";
 import { describeStartFailure } from "./worker-exit-codes.js";
 
 /** Restarts allowed within {@link RESTART_WINDOW_MS} before the primary gives up. */
@@ -16,7 +16,7 @@ const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
 
 /** Run the primary until a signal or a fatal worker failure ends it. */
-export function runPrimary(config: DemoConfig): void {
+export async function runPrimary(config: DemoConfig): Promise<void> {
   const listening = new Map<number, Address>();
   const restarts: number[] = [];
   let ready = false;
@@ -30,13 +30,21 @@ export function runPrimary(config: DemoConfig): void {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
-  const store = KeyStore.open(config.dataDir, { migrate: true });
   let admin: { key: string } | undefined;
   try {
-    admin = ensureAdminKey(store);
-  } finally {
-    store.close();
+    const store = await openKeyStore(config, { migrate: true });
+    try {
+      admin = await ensureAdminKey(store);
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    // Postgres down, a read-only DATA_DIR: one line, no stack. Driver messages carry no password.
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(`demo: cannot prepare the database (${describeDatabase(config)}): ${reason}`);
+    process.exit(1);
   }
+  if (stopping) return;
   // Now, not with the banner: only the hash is stored, so if the start fails from here on
   // (a busy port, a signal) this is the only time the plaintext can be shown.
   if (admin !== undefined) process.stdout.write(renderAdminKeyLine(admin.key));

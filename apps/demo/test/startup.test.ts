@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO_APP_DIR, runDemoToExit, spawnDemo, startDemoProcess } from "../src/demo-process.js";
 import { sendRequest } from "../src/http-client.js";
-import { KeyStore } from "../src/key-store.js";
+import { SqliteKeyStore } from "../src/key-store/sqlite-key-store.js";
 import { childPids, createKey, isRunning, tempDataDir, waitFor } from "./helpers.js";
 
 const WORKER_SIGNALLED_AT_START = fileURLToPath(
@@ -114,7 +114,7 @@ describe("a first start that does not reach ready", () => {
   it("a worker signalled while it builds its container closes what it built and exits 0", async () => {
     const dataDir = tempDataDir();
     try {
-      KeyStore.open(dataDir.path, { migrate: true }).close();
+      await SqliteKeyStore.open(dataDir.path, { migrate: true }).close();
       const child = spawn(
         process.execPath,
         ["--conditions=@apikey/source", "--import", "tsx", WORKER_SIGNALLED_AT_START],

@@ -57,7 +57,7 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
         admin: request.body?.admin === true,
         createdAt: Date.now(),
       };
-      store.insert(record);
+      await store.insert(record);
       // A fresh random key cannot have been looked up before, but if it somehow was, its
       // "not found" must not outlive the key's creation.
       await resolver.invalidate(keyHash).catch((error: unknown) => {
@@ -75,7 +75,7 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
   );
 
   app.get("/admin/keys", { onRequest: requireAdmin }, async () => ({
-    keys: store.list().map((summary) => ({
+    keys: (await store.list()).map((summary) => ({
       ...summary,
       createdAt: new Date(summary.createdAt).toISOString(),
       revokedAt: summary.revokedAt === null ? null : new Date(summary.revokedAt).toISOString(),
@@ -86,7 +86,7 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
     "/admin/keys/:id",
     { onRequest: requireAdmin },
     async (request, reply) => {
-      const revoked = store.revokeUnlessLastAdmin(request.params.id);
+      const revoked = await store.revokeUnlessLastAdmin(request.params.id);
       if (revoked.outcome === "not_found") {
         return sendError(reply, "not_found", "No key with this id.");
       }
