@@ -9,6 +9,7 @@ import { ensureAdminKey } from "./admin-bootstrap.js";
 import { renderAdminKeyLine, renderBanner } from "./banner.js";
 import { type DemoConfig, describeDatabase } from "./config.js";
 import { openKeyStore } from "./key-store/open-key-store.js";
+import { serveClusterMetrics } from "./metrics/primary-metrics-hub.js";
 import { describeStartFailure } from "./worker-exit-codes.js";
 
 /** Restarts allowed within {@link RESTART_WINDOW_MS} before the primary gives up. */
@@ -49,6 +50,7 @@ export async function runPrimary(config: DemoConfig): Promise<void> {
   // (a busy port, a signal) this is the only time the plaintext can be shown.
   if (admin !== undefined) process.stdout.write(renderAdminKeyLine(admin.key));
 
+  serveClusterMetrics();
   const fork = (): void => {
     const worker = cluster.fork();
     alive.set(worker.id, worker);

@@ -4,7 +4,8 @@
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import type { DemoContainer } from "../container.js";
-import { HttpMetrics } from "../metrics/http-metrics.js";
+import { createProcessMetrics } from "../metrics/process-metrics.js";
+import { linkWorkerMetrics } from "../metrics/worker-metrics-link.js";
 import { registerAdminRoutes } from "./admin-routes.js";
 import { registerErrorReplies } from "./error-replies.js";
 import { registerHealthRoute } from "./health-route.js";
@@ -28,7 +29,11 @@ export function buildApp(
   // The API speaks JSON only: anything else is a 415, not a string the schema then refuses.
   app.removeContentTypeParser("text/plain");
   registerErrorReplies(app, container.logger);
-  const httpMetrics = new HttpMetrics();
+  const metrics = createProcessMetrics({
+    stats: () => container.resolver.stats(),
+    backend: container.backendName,
+    client: container.redisClient ?? "none",
+  });
 
   const pid = String(process.pid);
   app.addHook("onRequest", async (request, reply) => {
@@ -42,12 +47,12 @@ export function buildApp(
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     // The route pattern, not the URL: unmatched URLs share one label value.
     const route = request.routeOptions.url ?? "unmatched";
-    httpMetrics.observe(request.method, route, reply.statusCode, seconds);
+    metrics.observeRequest(request.method, route, reply.statusCode, seconds);
   });
 
   registerWhoamiRoute(app, container);
   registerAdminRoutes(app, container);
   registerHealthRoute(app, container);
-  registerMetricsRoute(app, container, httpMetrics);
+  registerMetricsRoute(app, linkWorkerMetrics(metrics), container.logger);
   return app;
 }
