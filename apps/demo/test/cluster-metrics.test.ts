@@ -118,4 +118,33 @@ describe("metrics across three workers", () => {
       expect(select(samples, "apikey_cache_info", { worker_pid: String(pid) })[0]?.value).toBe(1);
     }
   });
+
+  it("a worker that does not answer is left out and counted as missing, without stalling the scrape", async () => {
+    const [stuck, ...others] = demo.workerPids;
+    if (stuck === undefined) throw new Error("no worker");
+    process.kill(stuck, "SIGSTOP");
+    try {
+      let answered: { text: string } | undefined;
+      // The cluster may hand a connection to the stopped worker: that one times out; retry. A
+      // scrape that answers within the 4 s client timeout was not stalled by the stuck worker.
+      for (let attempt = 0; attempt < 6 && answered === undefined; attempt += 1) {
+        const response = await sendRequest(`${demo.url}/metrics`, { timeoutMs: 4_000 }).catch(
+          () => undefined,
+        );
+        if (response?.status === 200) {
+          expect(others).toContain(response.workerPid);
+          answered = { text: response.text };
+        }
+      }
+      expect(answered).toBeDefined();
+      const samples = parseSamples(answered?.text ?? "");
+      expect(select(samples, "demo_metrics_workers", { state: "reporting" })[0]?.value).toBe(
+        WORKERS - 1,
+      );
+      expect(select(samples, "demo_metrics_workers", { state: "missing" })[0]?.value).toBe(1);
+      expect(select(samples, "apikey_cache_info")[0]?.value).toBe(WORKERS - 1);
+    } finally {
+      process.kill(stuck, "SIGCONT");
+    }
+  });
 });
