@@ -4,31 +4,22 @@
  */
 import { hashApiKey } from "@apikey/core";
 import { generateApiKey, generateKeyId } from "./api-key-format.js";
-import type { KeyStore } from "./key-store.js";
-
-/** The parts of {@link KeyStore} the bootstrap uses. */
-export type AdminBootstrapStore = Pick<
-  KeyStore,
-  "hasActiveAdmin" | "insert" | "immediateTransaction"
->;
+import type { KeyStore } from "./key-store/key-store.js";
 
 /** The new admin key, or `undefined` when an active admin key already exists. */
-export function ensureAdminKey(
-  store: AdminBootstrapStore,
-): { id: string; key: string } | undefined {
-  // Check and insert in one write transaction: two processes starting on the same data folder
-  // would otherwise both see no admin and both create one.
-  return store.immediateTransaction(() => {
-    if (store.hasActiveAdmin()) return undefined;
-    const key = generateApiKey();
-    const id = generateKeyId();
-    store.insert({
-      id,
-      keyHash: hashApiKey(key),
-      name: "admin",
-      admin: true,
-      createdAt: Date.now(),
-    });
-    return { id, key };
+export async function ensureAdminKey(
+  store: Pick<KeyStore, "insertIfNoActiveAdmin">,
+): Promise<{ id: string; key: string } | undefined> {
+  const key = generateApiKey();
+  const id = generateKeyId();
+  // The store checks and inserts in one write transaction: two processes starting on the same
+  // database would otherwise both see no admin and both create one.
+  const inserted = await store.insertIfNoActiveAdmin({
+    id,
+    keyHash: hashApiKey(key),
+    name: "admin",
+    admin: true,
+    createdAt: Date.now(),
   });
+  return inserted ? { id, key } : undefined;
 }

@@ -4,7 +4,7 @@
  * revocation walkthrough read, so keep their shape.
  */
 import type { DemoConfig } from "./config.js";
-import { effectiveBackend } from "./config.js";
+import { describeDatabase, effectiveBackend } from "./config.js";
 
 /**
  * The line with a newly created admin key. Printed before the workers start: the key's hash is
@@ -28,7 +28,7 @@ export function renderBanner(
   const client = backend === "memory" ? "" : ` over ${config.redisClient}`;
   const admin = adminKey ?? "$ADMIN_KEY";
   const lines = [
-    `demo: ready at ${url} (workers: ${pids.join(", ")}; backend: ${backend}${client})`,
+    `demo: ready at ${url} (workers: ${pids.join(", ")}; backend: ${backend}${client}; database: ${describeDatabase(config)})`,
   ];
   if (!config.auth) lines.push("demo: WARNING APIKEY_AUTH=off: /v1 routes answer without a key");
   if (adminKey !== undefined) {

@@ -6,6 +6,8 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BACKEND_NAMES, type BackendName } from "@apikey/core";
+import type { KeyStoreKind } from "./key-store/key-store.js";
+import { postgresLocation } from "./key-store/postgres-location.js";
 
 /** The Redis client packages the demo can drive. */
 export const REDIS_CLIENT_NAMES: readonly ["ioredis", "node-redis"] = ["ioredis", "node-redis"];
@@ -22,6 +24,10 @@ export interface DemoConfig {
   workers: number;
   /** `DATA_DIR`: folder of the SQLite database. @default apps/demo/data */
   dataDir: string;
+  /** `DATABASE_URL`: a `postgres://` URL selects PostgreSQL; empty means SQLite in `dataDir`. */
+  databaseUrl: string;
+  /** `DATABASE_SCHEMA`: PostgreSQL schema of the `api_keys` table. @default "public" */
+  databaseSchema: string;
   /** `APIKEY_CACHE_BACKEND`. @default "memory" */
   cacheBackend: BackendName;
   /** `APIKEY_REDIS_CLIENT`. @default "ioredis" */
@@ -72,6 +78,8 @@ export function loadConfig(env: Env = process.env): DemoConfig {
     port: integer(env, "PORT", 3000, 0, 65_535),
     workers: integer(env, "WORKERS", 2, 1, 64),
     dataDir: text(env, "DATA_DIR", DEFAULT_DATA_DIR),
+    databaseUrl: databaseUrl(env),
+    databaseSchema: databaseSchema(env),
     cacheBackend: oneOf(env, "APIKEY_CACHE_BACKEND", BACKEND_NAMES, "memory"),
     redisClient: oneOf(env, "APIKEY_REDIS_CLIENT", REDIS_CLIENT_NAMES, "ioredis"),
     redisUrl: redisUrl(env),
@@ -94,6 +102,18 @@ export function effectiveBackend(config: DemoConfig): BackendName {
   return config.cacheBackend !== "memory" && config.redisUrl === ""
     ? "memory"
     : config.cacheBackend;
+}
+
+/** The key store `config` selects. */
+export function databaseKind(config: DemoConfig): KeyStoreKind {
+  return config.databaseUrl === "" ? "sqlite" : "postgres";
+}
+
+/** The database in words, without any password: `sqlite <file>` or `postgres <host:port/db>`. */
+export function describeDatabase(config: DemoConfig): string {
+  if (databaseKind(config) === "sqlite") return `sqlite ${join(config.dataDir, "apikeys.sqlite")}`;
+  const schema = config.databaseSchema === "public" ? "" : `, schema ${config.databaseSchema}`;
+  return `postgres ${postgresLocation(config.databaseUrl)}${schema}`;
 }
 
 function raw(env: Env, name: string): string | undefined {
@@ -160,6 +180,31 @@ function redisUrl(env: Env): string {
   if (value === undefined) return "";
   if (!/^rediss?:\/\//i.test(value)) {
     throw new DemoConfigError("REDIS_URL", "must start with redis:// or rediss://");
+  }
+  return value;
+}
+
+function databaseUrl(env: Env): string {
+  const value = raw(env, "DATABASE_URL");
+  if (value === undefined) return "";
+  // The value may hold a password: the message never quotes it.
+  if (!/^postgres(ql)?:\/\/[^/]/i.test(value)) {
+    throw new DemoConfigError(
+      "DATABASE_URL",
+      "must start with postgres:// or postgresql:// (or be unset for SQLite in DATA_DIR)",
+    );
+  }
+  return value;
+}
+
+function databaseSchema(env: Env): string {
+  const value = raw(env, "DATABASE_SCHEMA");
+  if (value === undefined) return "public";
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
+    throw new DemoConfigError(
+      "DATABASE_SCHEMA",
+      `"${value.slice(0, 70)}" is not allowed; use lower-case letters, digits and _ (not first), at most 63 (default public)`,
+    );
   }
   return value;
 }

@@ -16,7 +16,8 @@ import {
 } from "@apikey/core";
 import { MAX_API_KEY_LENGTH } from "./api-key-format.js";
 import { type DemoConfig, effectiveBackend, type RedisClientName } from "./config.js";
-import { KeyStore } from "./key-store.js";
+import type { KeyStore } from "./key-store/key-store.js";
+import { openKeyStore } from "./key-store/open-key-store.js";
 
 /** What the cache holds for one key: the public id, the state, and what whoami shows. */
 export interface DemoKeyRecord extends CachedApiKey {
@@ -58,7 +59,7 @@ export async function createContainer(
   const logger = options.logger ?? defaultLogger;
   const backendName = effectiveBackend(config);
   const redisClient = backendName === "memory" ? undefined : config.redisClient;
-  const store = KeyStore.open(config.dataDir, { migrate: options.migrate ?? false });
+  const store = await openKeyStore(config, { migrate: options.migrate ?? false });
   let backend: ApiKeyCacheBackend<DemoKeyRecord>;
   try {
     backend = buildApiKeyCacheBackend({
@@ -70,15 +71,14 @@ export async function createContainer(
       logger,
     }) as ApiKeyCacheBackend<DemoKeyRecord>;
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
 
   const resolver = createApiKeyResolver<DemoKeyRecord>({
     backend,
-    // better-sqlite3 is synchronous and a lookup by a unique index takes microseconds.
     load: async (keyHash) => {
-      const record = store.findByHash(keyHash);
+      const record = await store.findByHash(keyHash);
       if (record === undefined) return undefined;
       return {
         apiKey: record.id,

@@ -4,5 +4,14 @@ export type { DemoContainer, DemoKeyRecord } from "./container.js";
 export { createContainer } from "./container.js";
 export type { DemoProcess, StartDemoProcessOptions } from "./demo-process.js";
 export { startDemoProcess } from "./demo-process.js";
+export type {
+  ApiKeyRecord,
+  ApiKeySummary,
+  KeyStore,
+  KeyStoreKind,
+  NewApiKeyRecord,
+  RevokeOutcome,
+} from "./key-store/key-store.js";
+export { openKeyStore } from "./key-store/open-key-store.js";
 export type { DemoServer, StartDemoServerOptions } from "./server.js";
 export { startDemoServer } from "./server.js";

@@ -17,12 +17,16 @@ try {
 
 if (cluster.isPrimary) {
   const { runPrimary } = await import("./primary.js");
-  runPrimary(config);
+  await runPrimary(config);
 } else {
   try {
     const { runWorker } = await import("./worker.js");
     await runWorker(config);
   } catch (error) {
+    // A busy port and the like: the exit code tells the primary, which prints one line for all.
+    const { exitCodeForStartError } = await import("./worker-exit-codes.js");
+    const explained = exitCodeForStartError(error);
+    if (explained !== undefined) process.exit(explained);
     console.error(`[worker ${process.pid}] failed to start:`, error);
     process.exit(1);
   }

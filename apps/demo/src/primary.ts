@@ -7,15 +7,17 @@
 import cluster, { type Address, type Worker } from "node:cluster";
 import { ensureAdminKey } from "./admin-bootstrap.js";
 import { renderAdminKeyLine, renderBanner } from "./banner.js";
-import type { DemoConfig } from "./config.js";
-import { KeyStore } from "./key-store.js";
+import { type DemoConfig, describeDatabase } from "./config.js";
+import { openKeyStore } from "./key-store/open-key-store.js";
+import { serveClusterMetrics } from "./metrics/primary-metrics-hub.js";
+import { describeStartFailure } from "./worker-exit-codes.js";
 
 /** Restarts allowed within {@link RESTART_WINDOW_MS} before the primary gives up. */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
 
 /** Run the primary until a signal or a fatal worker failure ends it. */
-export function runPrimary(config: DemoConfig): void {
+export async function runPrimary(config: DemoConfig): Promise<void> {
   const listening = new Map<number, Address>();
   const restarts: number[] = [];
   let ready = false;
@@ -29,17 +31,26 @@ export function runPrimary(config: DemoConfig): void {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
-  const store = KeyStore.open(config.dataDir, { migrate: true });
   let admin: { key: string } | undefined;
   try {
-    admin = ensureAdminKey(store);
-  } finally {
-    store.close();
+    const store = await openKeyStore(config, { migrate: true });
+    try {
+      admin = await ensureAdminKey(store);
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    // Postgres down, a read-only DATA_DIR: one line, no stack. Driver messages carry no password.
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(`demo: cannot prepare the database (${describeDatabase(config)}): ${reason}`);
+    process.exit(1);
   }
+  if (stopping) return;
   // Now, not with the banner: only the hash is stored, so if the start fails from here on
   // (a busy port, a signal) this is the only time the plaintext can be shown.
   if (admin !== undefined) process.stdout.write(renderAdminKeyLine(admin.key));
 
+  serveClusterMetrics();
   const fork = (): void => {
     const worker = cluster.fork();
     alive.set(worker.id, worker);
@@ -70,7 +81,10 @@ export function runPrimary(config: DemoConfig): void {
     }
     const why = signal === null ? `code ${code}` : `signal ${signal}`;
     if (!ready) {
-      console.error(`demo: worker ${worker.process.pid} failed to start (${why}); stopping`);
+      console.error(
+        describeStartFailure(code, config) ??
+          `demo: worker ${worker.process.pid} failed to start (${why}); stopping`,
+      );
       failed = true;
       stop("startup failure");
       return;

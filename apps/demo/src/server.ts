@@ -29,8 +29,8 @@ export interface DemoServer {
   readonly adminKey: string | undefined;
   readonly app: FastifyInstance;
   readonly container: DemoContainer;
-  /** Create a key directly in the database (no HTTP round trip); returns its plaintext once. */
-  createApiKey(name?: string): { id: string; key: string };
+  /** Create a key directly in the database (no HTTP round trip); resolves with its plaintext, once. */
+  createApiKey(name?: string): Promise<{ id: string; key: string }>;
   /** Stop listening, finish in-flight requests, close the cache backend and the database. */
   close(): Promise<void>;
 }
@@ -46,8 +46,15 @@ export interface DemoServer {
 export async function startDemoServer(options: StartDemoServerOptions = {}): Promise<DemoServer> {
   const config: DemoConfig = { ...loadConfig(options.env ?? process.env), ...options.overrides };
   const container = await createContainer(config, { migrate: true, logger: processLogger("demo") });
-  const admin = ensureAdminKey(container.store);
-  const app = buildApp(container);
+  let admin: { key: string } | undefined;
+  let app: FastifyInstance;
+  try {
+    admin = await ensureAdminKey(container.store);
+    app = buildApp(container);
+  } catch (error) {
+    await container.close();
+    throw error;
+  }
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
@@ -63,10 +70,10 @@ export async function startDemoServer(options: StartDemoServerOptions = {}): Pro
     adminKey: admin?.key,
     app,
     container,
-    createApiKey: (name = "unnamed") => {
+    createApiKey: async (name = "unnamed") => {
       const key = generateApiKey();
       const id = generateKeyId();
-      container.store.insert({
+      await container.store.insert({
         id,
         keyHash: hashApiKey(key),
         name,

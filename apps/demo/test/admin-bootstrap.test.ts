@@ -1,32 +1,32 @@
 /** The first admin key: created once, even when another process writes at the same moment. */
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AdminBootstrapStore, ensureAdminKey } from "../src/admin-bootstrap.js";
-import { databasePath, KeyStore } from "../src/key-store.js";
+import { ensureAdminKey } from "../src/admin-bootstrap.js";
+import { databasePath, SqliteKeyStore } from "../src/key-store/sqlite-key-store.js";
 import { tempDataDir } from "./helpers.js";
 
-describe("ensureAdminKey", () => {
-  const cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+describe("ensureAdminKey on SQLite", () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  function openStore(): { store: KeyStore; path: string } {
+  function openStore(): { store: SqliteKeyStore; path: string } {
     const dataDir = tempDataDir();
-    const store = KeyStore.open(dataDir.path, { migrate: true });
+    const store = SqliteKeyStore.open(dataDir.path, { migrate: true });
     cleanups.push(dataDir.remove, () => store.close());
     return { store, path: databasePath(dataDir.path) };
   }
 
-  it("creates one admin key, then none while it is active", () => {
+  it("creates one admin key, then none while it is active", async () => {
     const { store } = openStore();
-    const first = ensureAdminKey(store);
+    const first = await ensureAdminKey(store);
     expect(first?.key).toMatch(/^ak_[A-Za-z0-9_-]{43}$/);
-    expect(ensureAdminKey(store)).toBeUndefined();
-    expect(store.list().filter((summary) => summary.admin)).toHaveLength(1);
+    expect(await ensureAdminKey(store)).toBeUndefined();
+    expect((await store.list()).filter((summary) => summary.admin)).toHaveLength(1);
   });
 
-  it("checks and inserts in one write transaction: a second process cannot add an admin in between", () => {
+  it("checks and inserts in one write transaction: a second process cannot add an admin in between", async () => {
     const { store, path } = openStore();
     // The other process starting on the same folder: its own connection, failing at once when
     // the database is locked instead of waiting.
@@ -34,29 +34,26 @@ describe("ensureAdminKey", () => {
     other.pragma("busy_timeout = 0");
     cleanups.push(() => other.close());
     let otherWrite: string | undefined;
-    const racing: AdminBootstrapStore = {
-      hasActiveAdmin: () => {
-        const found = store.hasActiveAdmin();
-        // Between this check and the insert, the other process does the same check-then-insert.
-        try {
-          other
-            .prepare(
-              "INSERT INTO api_keys (id, key_hash, name, is_admin, created_at) VALUES ('key_other', 'hash_other', 'admin', 1, 0)",
-            )
-            .run();
-          otherWrite = "committed";
-        } catch (error) {
-          otherWrite = (error as { code?: string }).code;
-        }
-        return found;
-      },
-      insert: (record) => store.insert(record),
-      immediateTransaction: (fn) => store.immediateTransaction(fn),
+    const count = store.countActiveAdmins.bind(store);
+    // Between the store's check and its insert, the other process does the same check-then-insert.
+    store.countActiveAdmins = () => {
+      const found = count();
+      try {
+        other
+          .prepare(
+            "INSERT INTO api_keys (id, key_hash, name, is_admin, created_at) VALUES ('key_other', 'hash_other', 'admin', 1, 0)",
+          )
+          .run();
+        otherWrite = "committed";
+      } catch (error) {
+        otherWrite = (error as { code?: string }).code;
+      }
+      return found;
     };
-    expect(ensureAdminKey(racing)).toBeDefined();
+    expect(await ensureAdminKey(store)).toBeDefined();
     expect(otherWrite).toBe("SQLITE_BUSY");
     expect(
-      store.list().filter((summary) => summary.admin && summary.revokedAt === null),
+      (await store.list()).filter((summary) => summary.admin && summary.revokedAt === null),
     ).toHaveLength(1);
   });
 });

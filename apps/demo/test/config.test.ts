@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DemoConfigError, effectiveBackend, loadConfig } from "../src/config.js";
+import {
+  DemoConfigError,
+  databaseKind,
+  describeDatabase,
+  effectiveBackend,
+  loadConfig,
+} from "../src/config.js";
 
 describe("loadConfig", () => {
   it("defaults to memory on 127.0.0.1:3000 with two workers and authentication on", () => {
@@ -53,6 +59,8 @@ describe("loadConfig", () => {
     ["WORKERS", "0", "1 to 64"],
     ["PORT", "http", "0 to 65535"],
     ["REDIS_URL", "localhost:6379", "redis://"],
+    ["DATABASE_URL", "mysql://127.0.0.1/test", "postgres://"],
+    ["DATABASE_SCHEMA", "Robert'); DROP", "lower-case letters"],
   ])("%s=%s fails naming the variable and the allowed values", (variable, value, allowed) => {
     let thrown: unknown;
     try {
@@ -74,5 +82,25 @@ describe("loadConfig", () => {
     expect(
       effectiveBackend(loadConfig({ APIKEY_CACHE_BACKEND: "redis", REDIS_URL: "redis://x:1" })),
     ).toBe("redis");
+  });
+
+  it("selects SQLite without DATABASE_URL and PostgreSQL with one, and never quotes its password", () => {
+    const sqlite = loadConfig({ DATA_DIR: "/tmp/x" });
+    expect(databaseKind(sqlite)).toBe("sqlite");
+    expect(describeDatabase(sqlite)).toBe("sqlite /tmp/x/apikeys.sqlite");
+    const postgres = loadConfig({
+      DATABASE_URL: "postgres://demo:s3cret-pw@db.internal:6543/keys",
+      DATABASE_SCHEMA: "demo_1",
+    });
+    expect(databaseKind(postgres)).toBe("postgres");
+    expect(describeDatabase(postgres)).toBe("postgres db.internal:6543/keys, schema demo_1");
+    let thrown: unknown;
+    try {
+      loadConfig({ DATABASE_URL: "postgress://demo:s3cret-pw@db/keys" });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(DemoConfigError);
+    expect((thrown as Error).message).not.toContain("s3cret-pw");
   });
 });

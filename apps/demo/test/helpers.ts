@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { sendRequest } from "../src/http-client.js";
-import { databasePath } from "../src/key-store.js";
+import { databasePath } from "../src/key-store/sqlite-key-store.js";
 
 /** A fresh data folder; `remove()` deletes it. */
 export function tempDataDir(): { path: string; remove(): void } {

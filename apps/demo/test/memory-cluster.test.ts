@@ -178,9 +178,9 @@ describe("memory backend, two workers", () => {
       "apikey_cache_load_errors_total",
       "apikey_cache_backend_errors_total",
       "apikey_cache_timeouts_total",
-      'apikey_cache_circuit_state{worker_pid="',
+      'apikey_cache_circuit_state{state="closed"} 2',
       'http_requests_total{method="GET",route="/v1/whoami",status="401"}',
-      'http_request_duration_seconds_bucket{method="GET",route="/v1/whoami",le="+Inf"}',
+      'http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/v1/whoami"}',
     ]) {
       expect(metrics.text).toContain(name);
     }

@@ -15,7 +15,7 @@ describe("startDemoServer", () => {
     });
     try {
       expect(server.adminKey).toMatch(/^ak_/);
-      const { id, key } = server.createApiKey("bench");
+      const { id, key } = await server.createApiKey("bench");
       const ok = await sendRequest(`${server.url}/v1/whoami`, { headers: { "x-api-key": key } });
       expect(ok.status).toBe(200);
       expect(ok.json).toMatchObject({ id, name: "bench", pid: process.pid });

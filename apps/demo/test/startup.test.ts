@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO_APP_DIR, runDemoToExit, spawnDemo, startDemoProcess } from "../src/demo-process.js";
 import { sendRequest } from "../src/http-client.js";
-import { KeyStore } from "../src/key-store.js";
+import { SqliteKeyStore } from "../src/key-store/sqlite-key-store.js";
 import { childPids, createKey, isRunning, tempDataDir, waitFor } from "./helpers.js";
 
 const WORKER_SIGNALLED_AT_START = fileURLToPath(
@@ -44,20 +44,25 @@ describe("start-up configuration", () => {
 });
 
 describe("a first start that does not reach ready", () => {
-  it("still prints the admin key it created, and the key works on the next start", async () => {
+  it("on a busy port prints one line naming the port and PORT, no stack trace, still prints the admin key, and the key works on the next start", async () => {
     const dataDir = tempDataDir();
     const busy: Server = createServer();
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
     const address = busy.address();
     if (address === null || typeof address === "string") throw new Error("no port");
     try {
+      // Two workers: each fails to listen, and still only one line comes out.
       const failed = await runDemoToExit({
         DATA_DIR: dataDir.path,
-        WORKERS: "1",
+        WORKERS: "2",
         PORT: String(address.port),
       });
-      expect(failed.code).toBe(1);
-      expect(failed.output).toContain("EADDRINUSE");
+      expect(failed.code, failed.output).toBe(1);
+      const line = `demo: port ${address.port} is already in use; stop what is using it, or set PORT to another port (PORT=0 picks a free one)`;
+      expect(failed.output.split("\n").filter((l) => l === line)).toHaveLength(1);
+      expect(failed.output).not.toContain("EADDRINUSE");
+      expect(failed.output).not.toMatch(/^\s+at /m);
+      expect(failed.output).not.toContain("failed to start");
       expect(failed.output).not.toContain("demo: ready at");
       const adminKey = ADMIN_LINE.exec(failed.output)?.[1];
       expect(adminKey).toBeDefined();
@@ -109,7 +114,7 @@ describe("a first start that does not reach ready", () => {
   it("a worker signalled while it builds its container closes what it built and exits 0", async () => {
     const dataDir = tempDataDir();
     try {
-      KeyStore.open(dataDir.path, { migrate: true }).close();
+      await SqliteKeyStore.open(dataDir.path, { migrate: true }).close();
       const child = spawn(
         process.execPath,
         ["--conditions=@apikey/source", "--import", "tsx", WORKER_SIGNALLED_AT_START],

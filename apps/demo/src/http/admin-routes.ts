@@ -8,7 +8,8 @@ import { hashApiKey } from "@apikey/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { generateApiKey, generateKeyId } from "../api-key-format.js";
 import type { DemoContainer } from "../container.js";
-import { authErrorBody, authenticate } from "./authenticate.js";
+import { authErrorMessage, authenticate } from "./authenticate.js";
+import { sendError } from "./error-replies.js";
 
 interface CreateKeyBody {
   name?: string;
@@ -37,10 +38,9 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
     reply: FastifyReply,
   ): Promise<FastifyReply | undefined> {
     const result = await authenticate(request.headers, resolver);
-    if (!result.ok) return reply.code(401).send(authErrorBody(result.reason));
-    if (result.record.admin !== true) {
-      return reply.code(403).send({ error: "forbidden", message: "This needs an admin key." });
-    }
+    if (!result.ok) return sendError(reply, result.reason, authErrorMessage(result.reason));
+    if (result.record.admin !== true)
+      return sendError(reply, "forbidden", "This needs an admin key.");
     return undefined;
   }
 
@@ -57,7 +57,7 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
         admin: request.body?.admin === true,
         createdAt: Date.now(),
       };
-      store.insert(record);
+      await store.insert(record);
       // A fresh random key cannot have been looked up before, but if it somehow was, its
       // "not found" must not outlive the key's creation.
       await resolver.invalidate(keyHash).catch((error: unknown) => {
@@ -75,7 +75,7 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
   );
 
   app.get("/admin/keys", { onRequest: requireAdmin }, async () => ({
-    keys: store.list().map((summary) => ({
+    keys: (await store.list()).map((summary) => ({
       ...summary,
       createdAt: new Date(summary.createdAt).toISOString(),
       revokedAt: summary.revokedAt === null ? null : new Date(summary.revokedAt).toISOString(),
@@ -86,16 +86,16 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
     "/admin/keys/:id",
     { onRequest: requireAdmin },
     async (request, reply) => {
-      const revoked = store.revokeUnlessLastAdmin(request.params.id);
+      const revoked = await store.revokeUnlessLastAdmin(request.params.id);
       if (revoked.outcome === "not_found") {
-        return reply.code(404).send({ error: "not_found", message: "No key with this id." });
+        return sendError(reply, "not_found", "No key with this id.");
       }
       if (revoked.outcome === "last_admin") {
-        return reply.code(409).send({
-          error: "last_admin_key",
-          message:
-            "This is the last active admin key; create another admin key before revoking it.",
-        });
+        return sendError(
+          reply,
+          "last_admin_key",
+          "This is the last active admin key; create another admin key before revoking it.",
+        );
       }
       const { record } = revoked;
       const wait = config.revokeWait;
@@ -104,11 +104,11 @@ export function registerAdminRoutes(app: FastifyInstance, container: DemoContain
         await resolver.revoke(record.keyHash, { wait });
       } catch (error) {
         logger.error(`revoke ${record.id}: the cache did not acknowledge the tombstone`, error);
-        return reply.code(503).send({
-          error: "cache_unavailable",
-          message:
-            "The key is revoked in the database, but the cache did not confirm it; retry the DELETE.",
-        });
+        return sendError(
+          reply,
+          "cache_unavailable",
+          "The key is revoked in the database, but the cache did not confirm it; retry the DELETE.",
+        );
       }
       return {
         id: record.id,

@@ -4,8 +4,10 @@
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import type { DemoContainer } from "../container.js";
-import { HttpMetrics } from "../metrics/http-metrics.js";
+import { createProcessMetrics } from "../metrics/process-metrics.js";
+import { linkWorkerMetrics } from "../metrics/worker-metrics-link.js";
 import { registerAdminRoutes } from "./admin-routes.js";
+import { registerErrorReplies } from "./error-replies.js";
 import { registerHealthRoute } from "./health-route.js";
 import { registerMetricsRoute } from "./metrics-route.js";
 import { registerWhoamiRoute } from "./whoami-route.js";
@@ -20,8 +22,18 @@ export function buildApp(
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: 16 * 1024,
+    // Fastify's defaults coerce ("true" and 1 pass as a boolean, 5 as "5") and strip unknown
+    // fields silently; the API's schemas mean exactly what they say instead.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
-  const httpMetrics = new HttpMetrics();
+  // The API speaks JSON only: anything else is a 415, not a string the schema then refuses.
+  app.removeContentTypeParser("text/plain");
+  registerErrorReplies(app, container.logger);
+  const metrics = createProcessMetrics({
+    stats: () => container.resolver.stats(),
+    backend: container.backendName,
+    client: container.redisClient ?? "none",
+  });
 
   const pid = String(process.pid);
   app.addHook("onRequest", async (request, reply) => {
@@ -35,12 +47,12 @@ export function buildApp(
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     // The route pattern, not the URL: unmatched URLs share one label value.
     const route = request.routeOptions.url ?? "unmatched";
-    httpMetrics.observe(request.method, route, reply.statusCode, seconds);
+    metrics.observeRequest(request.method, route, reply.statusCode, seconds);
   });
 
   registerWhoamiRoute(app, container);
   registerAdminRoutes(app, container);
   registerHealthRoute(app, container);
-  registerMetricsRoute(app, container, httpMetrics);
+  registerMetricsRoute(app, linkWorkerMetrics(metrics), container.logger);
   return app;
 }

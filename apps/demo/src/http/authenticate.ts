@@ -24,9 +24,9 @@ const MESSAGES: Record<AuthFailure, string> = {
   invalid_api_key: "The API key is not valid.",
 };
 
-/** The 401 body for a refusal. */
-export function authErrorBody(reason: AuthFailure): { error: AuthFailure; message: string } {
-  return { error: reason, message: MESSAGES[reason] };
+/** The message of the 401 reply for a refusal. */
+export function authErrorMessage(reason: AuthFailure): string {
+  return MESSAGES[reason];
 }
 
 /** Authenticate the request; only a record with `active === true` is accepted. */

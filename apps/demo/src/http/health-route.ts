@@ -6,40 +6,49 @@
 import type { FastifyInstance } from "fastify";
 import type { DemoContainer } from "../container.js";
 
-/** How long the cache probe may take. */
+/** How long each probe (database, cache) may take. */
 export const HEALTH_PROBE_TIMEOUT_MS = 500;
 const PROBE_KEY = "__healthz_probe__";
 
 /** Register the health route. */
 export function registerHealthRoute(app: FastifyInstance, container: DemoContainer): void {
   app.get("/healthz", async (_request, reply) => {
-    let database = false;
-    try {
-      database = container.store.ping();
-    } catch {
-      database = false;
-    }
-    const started = performance.now();
-    const cache = await probe(container);
+    const [database, cache] = await Promise.all([
+      probe(() => container.store.ping()),
+      probe(() => container.backend.get(PROBE_KEY)),
+    ]);
     const body = {
-      status: !database ? "down" : cache.reachable ? "ok" : "degraded",
+      status: !database.reachable ? "down" : cache.reachable ? "ok" : "degraded",
       pid: process.pid,
-      database: { reachable: database },
+      database: {
+        kind: container.store.kind,
+        reachable: database.reachable,
+        probeMs: database.probeMs,
+        ...(database.error === undefined ? {} : { error: database.error }),
+      },
       cache: {
         backend: container.backendName,
         configured: container.config.cacheBackend,
         client: container.redisClient ?? null,
         reachable: cache.reachable,
-        probeMs: Math.round((performance.now() - started) * 10) / 10,
+        probeMs: cache.probeMs,
         ...(cache.error === undefined ? {} : { error: cache.error }),
         circuit: container.resolver.stats().circuit,
       },
     };
-    return reply.code(database ? 200 : 503).send(body);
+    return reply.code(database.reachable ? 200 : 503).send(body);
   });
 }
 
-async function probe(container: DemoContainer): Promise<{ reachable: boolean; error?: string }> {
+interface ProbeResult {
+  reachable: boolean;
+  probeMs: number;
+  error?: string;
+}
+
+async function probe(call: () => Promise<unknown>): Promise<ProbeResult> {
+  const started = performance.now();
+  const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(
@@ -48,10 +57,12 @@ async function probe(container: DemoContainer): Promise<{ reachable: boolean; er
     );
   });
   try {
-    await Promise.race([container.backend.get(PROBE_KEY), deadline]);
-    return { reachable: true };
+    await Promise.race([call(), deadline]);
+    return { reachable: true, probeMs: elapsed() };
   } catch (error) {
-    return { reachable: false, error: error instanceof Error ? error.message : String(error) };
+    // Driver messages name hosts and ports, never the URL's password.
+    const message = error instanceof Error ? error.message : String(error);
+    return { reachable: false, probeMs: elapsed(), error: message };
   } finally {
     clearTimeout(timer);
   }
