@@ -28,6 +28,13 @@ export interface DemoKeyRecord extends CachedApiKey {
 /** The resolver the demo authenticates with. */
 export type DemoResolver = ApiKeyResolver<DemoKeyRecord>;
 
+// `request.apiKey` (set by @apikey/fastify) is a demo key record.
+declare module "@apikey/fastify" {
+  interface ApiKeyRecordTypes {
+    record: DemoKeyRecord;
+  }
+}
+
 /** Everything a worker needs, built from one {@link DemoConfig}. */
 export interface DemoContainer {
   readonly config: DemoConfig;

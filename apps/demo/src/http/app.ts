@@ -2,7 +2,9 @@
  * The Fastify application of one worker: routes plus the hooks that time every request for
  * `/metrics`. Building it does not listen; `worker.ts` and `server.ts` do.
  */
+import { apiKeyAuth } from "@apikey/fastify";
 import Fastify, { type FastifyInstance } from "fastify";
+import { API_KEY_PATTERN, MAX_API_KEY_LENGTH } from "../api-key-format.js";
 import type { DemoContainer } from "../container.js";
 import { createProcessMetrics } from "../metrics/process-metrics.js";
 import { linkWorkerMetrics } from "../metrics/worker-metrics-link.js";
@@ -50,8 +52,24 @@ export function buildApp(
     metrics.observeRequest(request.method, route, reply.statusCode, seconds);
   });
 
-  registerWhoamiRoute(app, container);
-  registerAdminRoutes(app, container);
+  // After the hook above, so refusals carry x-worker-pid too. Registered even with
+  // APIKEY_AUTH=off: the admin routes always need a key. Routes opt in (config.apiKey or
+  // app.requireApiKey); unknown and revoked keys get the same 401, so a caller learns nothing
+  // about other keys.
+  app.register(apiKeyAuth, {
+    resolver: container.resolver,
+    keyPattern: API_KEY_PATTERN,
+    maxKeyLength: MAX_API_KEY_LENGTH,
+    inactiveKeyStatus: 401,
+    logger: container.logger,
+    protectByDefault: false,
+  });
+  // Routes that use the plugin's decorations go in a plugin registered after it, so they are
+  // declared once it has loaded (app.requireApiKey exists) without awaiting here.
+  app.register(async (scope) => {
+    registerWhoamiRoute(scope, container);
+    registerAdminRoutes(scope, container);
+  });
   registerHealthRoute(app, container);
   registerMetricsRoute(app, linkWorkerMetrics(metrics), container.logger);
   return app;

@@ -8,10 +8,12 @@
 
 import type { ApiKeyCacheLogger } from "@apikey/core";
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
-import type { AuthFailure } from "./authenticate.js";
 import { describeValidationError } from "./validation-message.js";
 
-/** Every `error` value the API answers with, and its HTTP status. */
+/**
+ * Every `error` value the API answers with, and its HTTP status. The four 401s and
+ * `auth_unavailable` are answered by `@apikey/fastify` in the same shape.
+ */
 export const ERROR_STATUS = {
   invalid_body: 400,
   invalid_json: 400,
@@ -27,8 +29,9 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   internal_error: 500,
   cache_unavailable: 503,
+  auth_unavailable: 503,
   metrics_unavailable: 503,
-} as const satisfies Record<AuthFailure, 401> & Record<string, number>;
+} as const satisfies Record<string, number>;
 
 /** An `error` value of a reply. */
 export type ErrorCode = keyof typeof ERROR_STATUS;
