@@ -19,11 +19,7 @@ const ignore = (): void => {};
 /** A dedicated ioredis subscriber connection, as core's bus engine drives it. */
 export class IoredisSubscriberConnection implements RedisSubscriberConnection {
   readonly #client: Redis;
-  #events: RedisSubscriberEvents | undefined;
-  readonly #onMessage = (channel: string, payload: string): void =>
-    this.#events?.message(channel, payload);
-  readonly #onReady = (): void => this.#events?.ready();
-  readonly #onClose = (): void => this.#events?.lost();
+  #stopListening: () => void = ignore;
 
   constructor(client: Redis) {
     this.#client = client;
@@ -34,10 +30,16 @@ export class IoredisSubscriberConnection implements RedisSubscriberConnection {
   }
 
   listen(events: RedisSubscriberEvents): void {
-    this.#events = events;
-    this.#client.on("message", this.#onMessage);
-    this.#client.on("ready", this.#onReady);
-    this.#client.on("close", this.#onClose);
+    const client = this.#client;
+    const handlers = {
+      message: (channel: string, payload: string): void => events.message(channel, payload),
+      ready: (): void => events.ready(),
+      close: (): void => events.lost(),
+    };
+    for (const [event, handler] of Object.entries(handlers)) client.on(event, handler);
+    this.#stopListening = () => {
+      for (const [event, handler] of Object.entries(handlers)) client.off(event, handler);
+    };
   }
 
   /** Only a lazy client that never connected ("wait"); ioredis reconnects the others itself. */
@@ -63,10 +65,7 @@ export class IoredisSubscriberConnection implements RedisSubscriberConnection {
   }
 
   async close(owned: boolean, timeoutMs: number): Promise<void> {
-    this.#events = undefined;
-    this.#client.off("message", this.#onMessage);
-    this.#client.off("ready", this.#onReady);
-    this.#client.off("close", this.#onClose);
+    this.#stopListening();
     if (owned) await closeClientWithin(this.#client, timeoutMs);
   }
 }
