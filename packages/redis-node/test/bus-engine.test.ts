@@ -40,19 +40,21 @@ interface BusSetup {
   /** An ACL user for the subscriber connection (a `nopass` user). */
   subscriberUser?: string;
   pingIntervalMs?: number;
+  /** Have the subscriber client hold the channel before the bus exists (a SUBSCRIBE node-redis then acknowledges locally). */
+  holdChannel?: boolean;
 }
 
 /** One client adapter: how to build a bus that owns new clients, and look at its subscriber. */
 interface Adapter {
   readonly name: string;
-  createBus(setup: BusSetup): RedisInvalidationBus;
+  createBus(setup: BusSetup): Promise<RedisInvalidationBus>;
   subscriberReady(bus: RedisInvalidationBus): boolean;
 }
 
 const adapters: readonly Adapter[] = [
   {
     name: "ioredis",
-    createBus(setup) {
+    async createBus(setup) {
       const auth =
         setup.subscriberUser === undefined ? {} : { username: setup.subscriberUser, password: "x" };
       const publisher = new Redis(server.url, { lazyConnect: true });
@@ -62,6 +64,10 @@ const adapters: readonly Adapter[] = [
         ...auth,
       });
       for (const client of [publisher, subscriber]) client.on("error", () => {});
+      if (setup.holdChannel) {
+        await subscriber.connect();
+        await subscriber.subscribe(setup.channel);
+      }
       return new IoredisInvalidationBus({
         publisher,
         subscriber,
@@ -76,7 +82,7 @@ const adapters: readonly Adapter[] = [
   },
   {
     name: "node-redis",
-    createBus(setup) {
+    async createBus(setup) {
       const safe = nodeRedisClientOptions(server.url, { commandTimeoutMs: TIMEOUT_MS });
       const auth =
         setup.subscriberUser === undefined ? {} : { username: setup.subscriberUser, password: "x" };
@@ -89,6 +95,10 @@ const adapters: readonly Adapter[] = [
         ...auth,
       }) as unknown as NodeRedisClient;
       for (const client of [publisher, subscriber]) client.on("error", () => {});
+      if (setup.holdChannel) {
+        await subscriber.connect();
+        await subscriber.subscribe(setup.channel, () => {});
+      }
       return new NodeRedisInvalidationBus({
         publisher,
         subscriber,
@@ -124,8 +134,8 @@ afterEach(async () => {
 
 describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
   const channel = (): string => invalidationChannel(randomPrefix("engine"));
-  const busOn = (setup: BusSetup): RedisInvalidationBus => {
-    const bus = adapter.createBus(setup);
+  const busOn = async (setup: BusSetup): Promise<RedisInvalidationBus> => {
+    const bus = await adapter.createBus(setup);
     open.push(bus);
     return bus;
   };
@@ -153,8 +163,8 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
 
   it("CLIENT KILL TYPE pubsub: disconnected(), then ready(), then delivery again", async () => {
     const name = channel();
-    const publisher = busOn({ channel: name });
-    const bus = busOn({ channel: name });
+    const publisher = await busOn({ channel: name });
+    const bus = await busOn({ channel: name });
     const recorder = await subscribed(bus);
     expect(Number(await redisCommand(server.url, "CLIENT", "KILL", "TYPE", "pubsub"))).toBe(1);
     const lost = await index(recorder, "disconnected");
@@ -166,8 +176,8 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
 
   it("a server restarted on the same port: disconnected(), then ready() and delivery", async () => {
     const name = channel();
-    const publisher = busOn({ channel: name });
-    const bus = busOn({ channel: name });
+    const publisher = await busOn({ channel: name });
+    const bus = await busOn({ channel: name });
     const recorder = await subscribed(bus);
     await server.restart();
     const lost = await index(recorder, "disconnected");
@@ -179,8 +189,8 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
 
   it("a paused server: disconnected() within a ping and its deadline, no ready() until it answers", async () => {
     const name = channel();
-    const publisher = busOn({ channel: name });
-    const bus = busOn({ channel: name });
+    const publisher = await busOn({ channel: name });
+    const bus = await busOn({ channel: name });
     const recorder = await subscribed(bus);
     const from = recorder.events.length;
     server.pause();
@@ -197,8 +207,24 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
     await recorder.waitForMessage((m) => m.key === "after-resume", "the message", EVENT_MS, back);
   });
 
+  it("a SUBSCRIBE acknowledged without a round trip is not confirmed until a PING is answered", async () => {
+    const name = channel();
+    const publisher = await busOn({ channel: name });
+    const bus = await busOn({ channel: name, holdChannel: true });
+    server.pause();
+    const recorder = new BusRecorder();
+    await bus.subscribe(recorder);
+    await new Promise((resolve) => setTimeout(resolve, 10 * PING_INTERVAL_MS));
+    expect(recorder.events).toEqual([]);
+    expect(bus.live).toBe(false);
+    server.resume();
+    const back = await index(recorder, "ready");
+    await publishSoon(publisher, { op: "delete", key: "after-resume" });
+    await recorder.waitForMessage((m) => m.key === "after-resume", "the message", EVENT_MS, back);
+  });
+
   it("subscribe() on a silent server resolves after each caller's own deadline, ready() follows", async () => {
-    const bus = busOn({ channel: channel() });
+    const bus = await busOn({ channel: channel() });
     await expect.poll(() => adapter.subscriberReady(bus), { timeout: EVENT_MS }).toBe(true);
     server.pause();
     const first = new BusRecorder();
@@ -235,7 +261,12 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
     try {
       await redisCommand(server.url, "CONFIG", "RESETSTAT");
       // A 10 ms ping interval: a retry per tick would be ~150 attempts in the window below.
-      const bus = busOn({ channel: channel(), subscriberUser: user, logger, pingIntervalMs: 10 });
+      const bus = await busOn({
+        channel: channel(),
+        subscriberUser: user,
+        logger,
+        pingIntervalMs: 10,
+      });
       const recorder = new BusRecorder();
       await bus.subscribe(recorder);
       await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -254,8 +285,8 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
   it("a handler that throws stops neither the other handlers nor the bus", async () => {
     const name = channel();
     const logger = recordingLogger();
-    const publisher = busOn({ channel: name });
-    const bus = busOn({ channel: name, logger });
+    const publisher = await busOn({ channel: name });
+    const bus = await busOn({ channel: name, logger });
     const fails = () => {
       throw new Error("handler bug");
     };
@@ -273,7 +304,7 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
   it("10,000 malformed messages log one warning, then one count when the bus closes", async () => {
     const name = channel();
     const logger = recordingLogger();
-    const bus = busOn({ channel: name, logger });
+    const bus = await busOn({ channel: name, logger });
     const recorder = await subscribed(bus);
     const raw = await RespConnection.open(server.url, { timeoutMs: 10_000 });
     try {
@@ -312,7 +343,7 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
   it("a 20 MB message is dropped before it is parsed; the next one is delivered", async () => {
     const name = channel();
     const logger = recordingLogger();
-    const bus = busOn({ channel: name, logger });
+    const bus = await busOn({ channel: name, logger });
     const recorder = await subscribed(bus);
     // Well formed but for its size: without the cap it would clear every L1.
     const huge = `{"v":1,"origin":"someone-else","op":"clear","pad":"${"x".repeat(20 * 1024 * 1024)}"}`;
@@ -338,8 +369,8 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
 
   it("publish() of a message over the size cap rejects with E_INVALID_KEY, sending nothing", async () => {
     const name = channel();
-    const publisher = busOn({ channel: name });
-    const recorder = await subscribed(busOn({ channel: name }));
+    const publisher = await busOn({ channel: name });
+    const recorder = await subscribed(await busOn({ channel: name }));
     const error = await publisher
       .publish({ op: "delete", key: "k".repeat(70_000) })
       .catch((e: unknown) => e);
