@@ -242,7 +242,9 @@ export class RedisInvalidationBus implements InvalidationBus {
     Promise.allSettled([sent, verdict]).then(() => {
       this.#probing = false;
       // A SUBSCRIBE that landed after the last handler left: leave the channel again.
-      if (confirming && this.#subscriptions.size === 0) void this.#leaveChannel();
+      if (confirming && this.#subscriptions.size === 0 && this.#closing === undefined) {
+        void this.#leaveChannel();
+      }
       this.#schedule(this.#nextDelayMs());
     });
   }
