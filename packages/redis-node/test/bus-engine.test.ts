@@ -304,7 +304,7 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
   it("10,000 malformed messages log one warning, then one count when the bus closes", async () => {
     const name = channel();
     const logger = recordingLogger();
-    const bus = await busOn({ channel: name, logger });
+    const bus = await busOn({ channel: name, logger, pingIntervalMs: 60_000 });
     const recorder = await subscribed(bus);
     const raw = await RespConnection.open(server.url, { timeoutMs: 10_000 });
     try {
@@ -333,17 +333,18 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
       EVENT_MS,
     );
     expect(recorder.messages).toEqual([{ op: "delete", key: "k" }]);
-    expect(logger.warnings).toHaveLength(1);
-    expect(logger.warnings[0]).toContain("dropped a message (not a valid invalidation message)");
+    expect(dropLines(logger)).toEqual([
+      expect.stringContaining("dropped a message (not a valid invalidation message)"),
+    ]);
     await bus.close();
-    expect(logger.warnings).toHaveLength(2);
-    expect(logger.warnings[1]).toContain("dropped 9999 more message(s)");
+    expect(dropLines(logger)).toHaveLength(2);
+    expect(dropLines(logger)[1]).toContain("dropped 9999 more message(s)");
   });
 
   it("a 20 MB message is dropped before it is parsed; the next one is delivered", async () => {
     const name = channel();
     const logger = recordingLogger();
-    const bus = await busOn({ channel: name, logger });
+    const bus = await busOn({ channel: name, logger, pingIntervalMs: 60_000 });
     const recorder = await subscribed(bus);
     // Well formed but for its size: without the cap it would clear every L1.
     const huge = `{"v":1,"origin":"someone-else","op":"clear","pad":"${"x".repeat(20 * 1024 * 1024)}"}`;
@@ -364,7 +365,7 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
       EVENT_MS,
     );
     expect(recorder.messages).toEqual([{ op: "delete", key: "k" }]);
-    expect(logger.warnings).toEqual([expect.stringContaining("larger than 65536 bytes")]);
+    expect(dropLines(logger)).toEqual([expect.stringContaining("larger than 65536 bytes")]);
   });
 
   it("publish() of a message over the size cap rejects with E_INVALID_KEY, sending nothing", async () => {
@@ -380,6 +381,11 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
     expect(recorder.messages).toEqual([{ op: "delete", key: "barrier" }]);
   });
 });
+
+/** The warnings about dropped messages (a slow PONG on a loaded machine may add others). */
+function dropLines(logger: { warnings: string[] }): string[] {
+  return logger.warnings.filter((line) => line.includes(": dropped "));
+}
 
 /** SUBSCRIBE calls the server refused (ACL) since the last CONFIG RESETSTAT. */
 async function rejectedSubscribes(): Promise<number> {
