@@ -7,12 +7,13 @@
 import { BusRecorder } from "@apikey/conformance";
 import {
   type ApiKeyCacheLogger,
+  encodeInvalidationMessage,
   type InvalidationMessage,
   invalidationChannel,
   isApiKeyCacheError,
   silentLogger,
 } from "@apikey/core";
-import type { RedisInvalidationBus } from "@apikey/core/redis";
+import type { RedisInvalidationBus, RedisInvalidationBusSettings } from "@apikey/core/redis";
 import { IoredisInvalidationBus } from "@apikey/redis-ioredis";
 import { RespConnection, redisCommand } from "@apikey/redis-test-server";
 import { useRedisServer } from "@apikey/redis-test-server/vitest";
@@ -51,6 +52,17 @@ interface Adapter {
   subscriberReady(bus: RedisInvalidationBus): boolean;
 }
 
+/** The client-independent options of every bus of this file: short deadlines, owned clients. */
+function settingsOf(setup: BusSetup): RedisInvalidationBusSettings {
+  return {
+    channel: setup.channel,
+    logger: setup.logger ?? silentLogger,
+    commandTimeoutMs: TIMEOUT_MS,
+    pingIntervalMs: setup.pingIntervalMs ?? PING_INTERVAL_MS,
+    ownsClients: true,
+  };
+}
+
 const adapters: readonly Adapter[] = [
   {
     name: "ioredis",
@@ -68,15 +80,7 @@ const adapters: readonly Adapter[] = [
         await subscriber.connect();
         await subscriber.subscribe(setup.channel);
       }
-      return new IoredisInvalidationBus({
-        publisher,
-        subscriber,
-        channel: setup.channel,
-        logger: setup.logger ?? silentLogger,
-        commandTimeoutMs: TIMEOUT_MS,
-        pingIntervalMs: setup.pingIntervalMs ?? PING_INTERVAL_MS,
-        ownsClients: true,
-      });
+      return new IoredisInvalidationBus({ publisher, subscriber, ...settingsOf(setup) });
     },
     subscriberReady: (bus) => (bus as IoredisInvalidationBus).subscriber.status === "ready",
   },
@@ -99,15 +103,7 @@ const adapters: readonly Adapter[] = [
         await subscriber.connect();
         await subscriber.subscribe(setup.channel, () => {});
       }
-      return new NodeRedisInvalidationBus({
-        publisher,
-        subscriber,
-        channel: setup.channel,
-        logger: setup.logger ?? silentLogger,
-        commandTimeoutMs: TIMEOUT_MS,
-        pingIntervalMs: setup.pingIntervalMs ?? PING_INTERVAL_MS,
-        ownsClients: true,
-      });
+      return new NodeRedisInvalidationBus({ publisher, subscriber, ...settingsOf(setup) });
     },
     subscriberReady: (bus) => (bus as NodeRedisInvalidationBus).subscriber.isReady,
   },
@@ -160,38 +156,45 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
   };
   const index = (recorder: BusRecorder, type: string, from = 0): Promise<number> =>
     recorder.waitFor((e) => e.type === type, `${type}()`, RECOVERY_MS, from);
-
-  it("CLIENT KILL TYPE pubsub: disconnected(), then ready(), then delivery again", async () => {
+  /** A publishing bus and a subscribed one on a fresh channel. */
+  const pair = async () => {
     const name = channel();
     const publisher = await busOn({ channel: name });
     const bus = await busOn({ channel: name });
-    const recorder = await subscribed(bus);
+    return { publisher, bus, recorder: await subscribed(bus) };
+  };
+  /** A message published now reaches `recorder` after its event `from`. */
+  const deliveredAfter = async (
+    publisher: RedisInvalidationBus,
+    recorder: BusRecorder,
+    from: number,
+  ): Promise<void> => {
+    const key = `after-${from}-${Math.random()}`;
+    await publishSoon(publisher, { op: "delete", key });
+    await recorder.waitForMessage((m) => m.key === key, "the message", EVENT_MS, from);
+  };
+
+  it("CLIENT KILL TYPE pubsub: disconnected(), then ready(), then delivery again", async () => {
+    const { publisher, bus, recorder } = await pair();
     expect(Number(await redisCommand(server.url, "CLIENT", "KILL", "TYPE", "pubsub"))).toBe(1);
     const lost = await index(recorder, "disconnected");
     const back = await index(recorder, "ready", lost + 1);
     expect(bus.live).toBe(true);
-    await publisher.publish({ op: "delete", key: "after-kill" });
-    await recorder.waitForMessage((m) => m.key === "after-kill", "the message", EVENT_MS, back);
+    await deliveredAfter(publisher, recorder, back);
   });
 
   it("a server restarted on the same port: disconnected(), then ready() and delivery", async () => {
-    const name = channel();
-    const publisher = await busOn({ channel: name });
-    const bus = await busOn({ channel: name });
-    const recorder = await subscribed(bus);
+    const { publisher, bus, recorder } = await pair();
     await server.restart();
     const lost = await index(recorder, "disconnected");
     const back = await index(recorder, "ready", lost + 1);
+    expect(bus.live).toBe(true);
     // The new process knows no subscription: delivery proves the bus subscribed again.
-    await publishSoon(publisher, { op: "delete", key: "after-restart" });
-    await recorder.waitForMessage((m) => m.key === "after-restart", "the message", EVENT_MS, back);
+    await deliveredAfter(publisher, recorder, back);
   });
 
   it("a paused server: disconnected() within a ping and its deadline, no ready() until it answers", async () => {
-    const name = channel();
-    const publisher = await busOn({ channel: name });
-    const bus = await busOn({ channel: name });
-    const recorder = await subscribed(bus);
+    const { publisher, bus, recorder } = await pair();
     const from = recorder.events.length;
     server.pause();
     const started = performance.now();
@@ -203,8 +206,7 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
     expect(bus.live).toBe(false);
     server.resume();
     const back = await index(recorder, "ready", lost + 1);
-    await publishSoon(publisher, { op: "set", key: "after-resume" });
-    await recorder.waitForMessage((m) => m.key === "after-resume", "the message", EVENT_MS, back);
+    await deliveredAfter(publisher, recorder, back);
   });
 
   it("a SUBSCRIBE acknowledged without a round trip is not confirmed until a PING is answered", async () => {
@@ -219,8 +221,7 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
     expect(bus.live).toBe(false);
     server.resume();
     const back = await index(recorder, "ready");
-    await publishSoon(publisher, { op: "delete", key: "after-resume" });
-    await recorder.waitForMessage((m) => m.key === "after-resume", "the message", EVENT_MS, back);
+    await deliveredAfter(publisher, recorder, back);
   });
 
   it("subscribe() on a silent server resolves after each caller's own deadline, ready() follows", async () => {
@@ -246,17 +247,9 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
 
   it("a SUBSCRIBE refused with NOPERM is retried on the backoff, not in a tight loop", async () => {
     const user = `engine-${randomPrefix("u").slice(2, -1)}`;
-    await redisCommand(
-      server.url,
-      "ACL",
-      "SETUSER",
-      user,
-      "on",
-      "nopass",
-      "+@all",
-      "~*",
-      "resetchannels",
-    );
+    // Every right but channels: SUBSCRIBE fails with NOPERM while the connection stays up.
+    const rights = ["on", "nopass", "+@all", "~*", "resetchannels"];
+    await redisCommand(server.url, "ACL", "SETUSER", user, ...rights);
     const logger = recordingLogger();
     try {
       await redisCommand(server.url, "CONFIG", "RESETSTAT");
@@ -306,32 +299,17 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
     const logger = recordingLogger();
     const bus = await busOn({ channel: name, logger, pingIntervalMs: 60_000 });
     const recorder = await subscribed(bus);
-    const raw = await RespConnection.open(server.url, { timeoutMs: 10_000 });
-    try {
-      const junk = [
-        "not json",
-        "{}",
-        '{"v":2,"origin":"x","op":"clear"}',
-        '{"v":1,"origin":"x","op":"set"}',
-      ];
-      await Promise.all(
-        Array.from({ length: 10_000 }, (_, i) =>
-          raw.command(["PUBLISH", name, junk[i % junk.length] as string]),
-        ),
-      );
-      await raw.command([
-        "PUBLISH",
-        name,
-        '{"v":1,"origin":"someone-else","op":"delete","key":"k"}',
-      ]);
-    } finally {
-      raw.close();
-    }
-    await recorder.waitForMessage(
-      (m) => m.key === "k",
-      "the good message after the junk",
-      EVENT_MS,
+    const junk = [
+      "not json",
+      "{}",
+      '{"v":2,"origin":"x","op":"clear"}',
+      '{"v":1,"origin":"x","op":"set"}',
+    ];
+    await publishRaw(
+      name,
+      Array.from({ length: 10_000 }, (_, i) => junk[i % junk.length] as string),
     );
+    await recorder.waitForMessage((m) => m.key === "k", "the good message after", EVENT_MS);
     expect(recorder.messages).toEqual([{ op: "delete", key: "k" }]);
     expect(dropLines(logger)).toEqual([
       expect.stringContaining("dropped a message (not a valid invalidation message)"),
@@ -348,22 +326,8 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
     const recorder = await subscribed(bus);
     // Well formed but for its size: without the cap it would clear every L1.
     const huge = `{"v":1,"origin":"someone-else","op":"clear","pad":"${"x".repeat(20 * 1024 * 1024)}"}`;
-    const raw = await RespConnection.open(server.url, { timeoutMs: 10_000 });
-    try {
-      await raw.command(["PUBLISH", name, huge]);
-      await raw.command([
-        "PUBLISH",
-        name,
-        '{"v":1,"origin":"someone-else","op":"delete","key":"k"}',
-      ]);
-    } finally {
-      raw.close();
-    }
-    await recorder.waitForMessage(
-      (m) => m.key === "k",
-      "the message after the large one",
-      EVENT_MS,
-    );
+    await publishRaw(name, [huge]);
+    await recorder.waitForMessage((m) => m.key === "k", "the good message after", EVENT_MS);
     expect(recorder.messages).toEqual([{ op: "delete", key: "k" }]);
     expect(dropLines(logger)).toEqual([expect.stringContaining("larger than 65536 bytes")]);
   });
@@ -381,6 +345,18 @@ describe.each(adapters)("RedisInvalidationBus over $name", (adapter) => {
     expect(recorder.messages).toEqual([{ op: "delete", key: "barrier" }]);
   });
 });
+
+/** PUBLISH `payloads` on one raw connection, pipelined, then a good message with key "k". */
+async function publishRaw(channel: string, payloads: readonly string[]): Promise<void> {
+  const raw = await RespConnection.open(server.url, { timeoutMs: 10_000 });
+  try {
+    await Promise.all(payloads.map((payload) => raw.command(["PUBLISH", channel, payload])));
+    const good = encodeInvalidationMessage("someone-else", { op: "delete", key: "k" });
+    await raw.command(["PUBLISH", channel, good]);
+  } finally {
+    raw.close();
+  }
+}
 
 /** The warnings about dropped messages (a slow PONG on a loaded machine may add others). */
 function dropLines(logger: { warnings: string[] }): string[] {
