@@ -48,8 +48,15 @@ export interface ApiKeyResolverStats {
   backendErrors: number;
   /** Cache reads and load write-backs abandoned at `timeoutMs`, and revoke/invalidate writes at `writeTimeoutMs`. */
   timeouts: number;
+  /**
+   * The part of `timeouts` whose deadline fired late because the event loop was blocked (a GC
+   * pause, synchronous work): they say nothing about the cache, so the breaker ignores them.
+   */
+  lateTimeouts: number;
   /** The circuit breaker in front of the cache. */
   circuit: CircuitState;
+  /** Times the circuit opened (from closed; a failed probe reopening it does not count). */
+  circuitOpens: number;
 }
 
 /** Options of {@link ApiKeyResolver.revoke}. */
@@ -87,8 +94,16 @@ const BYPASSED: unique symbol = Symbol("bypassed");
 
 /** A cache call that missed its deadline (told apart from the store's own errors for stats). */
 class CacheTimeoutError extends ApiKeyCacheError {
-  constructor(operation: string, timeoutMs: number) {
-    super("E_BACKEND_UNAVAILABLE", `API-key cache ${operation} timed out after ${timeoutMs} ms`);
+  /** > 0 when the deadline fired this late because the event loop was blocked. */
+  readonly lateByMs: number;
+  constructor(operation: string, timeoutMs: number, lateByMs: number) {
+    super(
+      "E_BACKEND_UNAVAILABLE",
+      lateByMs > 0
+        ? `API-key cache ${operation} timed out after ${timeoutMs} ms (the event loop was blocked: the deadline fired ${Math.round(lateByMs)} ms late)`
+        : `API-key cache ${operation} timed out after ${timeoutMs} ms`,
+    );
+    this.lateByMs = lateByMs;
   }
 }
 
@@ -136,6 +151,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     loadErrors: 0,
     backendErrors: 0,
     timeouts: 0,
+    lateTimeouts: 0,
   };
   #lastBackendError: unknown;
 
@@ -145,11 +161,15 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     const logger = options.logger;
     this.#breaker = new CircuitBreaker({
       failureThreshold: options.circuitFailureThreshold,
-      openDurationMs: options.circuitOpenMs,
-      onStateChange: (state) => {
-        if (state === "open") {
+      failureSliceMs: options.circuitFailureSliceMs,
+      windowMs: options.circuitWindowMs,
+      probeDelayMs: options.circuitProbeMs,
+      maxProbeDelayMs: options.circuitProbeMaxMs,
+      onStateChange: (state, previous) => {
+        // Failed probes reopen it: warn once per outage, not once per probe.
+        if (state === "open" && previous === "closed") {
           logger.warn(
-            `API-key cache circuit open: the cache is skipped for ${options.circuitOpenMs} ms and keys are loaded directly`,
+            `API-key cache circuit open: the cache is skipped and keys are loaded directly; probing it from ${options.circuitProbeMs} ms, backing off to every ${options.circuitProbeMaxMs} ms`,
             this.#lastBackendError,
           );
         } else if (state === "closed") {
@@ -159,7 +179,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     });
     this.#cacheDeadline = new DeadlineQueue(
       options.timeoutMs,
-      (ms) => new CacheTimeoutError("call", ms),
+      (ms, lateByMs) => new CacheTimeoutError("call", ms, lateByMs),
     );
     this.#loadDeadline = new DeadlineQueue(
       options.loadTimeoutMs,
@@ -167,7 +187,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     );
     this.#writeDeadline = new DeadlineQueue(
       options.writeTimeoutMs,
-      (ms) => new CacheTimeoutError("write", ms),
+      (ms, lateByMs) => new CacheTimeoutError("write", ms, lateByMs),
     );
   }
 
@@ -231,7 +251,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   }
 
   stats(): ApiKeyResolverStats {
-    return { ...this.#stats, circuit: this.#breaker.state };
+    return { ...this.#stats, circuit: this.#breaker.state, circuitOpens: this.#breaker.opens };
   }
 
   /** The cache's answer, or {@link BYPASSED} if the cache is skipped, failing or too slow. */
@@ -326,8 +346,12 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     try {
       await this.#writeDeadline.run(work());
     } catch (error) {
-      if (error instanceof CacheTimeoutError) this.#stats.timeouts++;
-      else this.#stats.backendErrors++;
+      if (error instanceof CacheTimeoutError) {
+        this.#stats.timeouts++;
+        if (error.lateByMs > 0) this.#stats.lateTimeouts++;
+      } else {
+        this.#stats.backendErrors++;
+      }
       this.#options.logger.error(
         `API-key ${operation} of ${hashTag(keyHash)} was not acknowledged by the cache`,
         error,
@@ -342,14 +366,18 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   }
 
   #cacheFailed(ticket: CircuitTicket, error: unknown, operation: string, keyHash: string): void {
+    const late = error instanceof CacheTimeoutError && error.lateByMs > 0;
     if (error instanceof CacheTimeoutError) this.#stats.timeouts++;
     else this.#stats.backendErrors++;
-    this.#lastBackendError = error;
+    if (late) this.#stats.lateTimeouts++;
+    else this.#lastBackendError = error;
     this.#options.logger.debug(
       `API-key cache ${operation} failed for ${hashTag(keyHash)}; bypassing the cache`,
       error,
     );
-    this.#breaker.failure(ticket);
+    // A deadline that fired late measured the blocked event loop, not the cache.
+    if (late) this.#breaker.inconclusive(ticket);
+    else this.#breaker.failure(ticket);
   }
 
   #jitter(ttlSeconds: number): number {
