@@ -131,14 +131,14 @@ export class DeadlineQueue {
     this.#timer = undefined;
     const now = performance.now();
     const pending = this.#pending;
-    let late: Array<{ call: PendingCall; lateByMs: number }> | undefined;
+    const late: Array<{ call: PendingCall; lateByMs: number }> = [];
     let call = pending[this.#head];
     while (call !== undefined && (call.reject === undefined || call.deadline <= now)) {
       if (call.reject !== undefined) {
         const lateByMs = now - call.deadline;
         if (lateByMs >= this.lateAfterMs) {
           // Still pending in the queue's eyes until the grace turn below settles it.
-          (late ??= []).push({ call, lateByMs });
+          late.push({ call, lateByMs });
         } else {
           this.#reject(call, 0);
         }
@@ -151,10 +151,9 @@ export class DeadlineQueue {
     if (next !== undefined) this.#arm(next.deadline - now);
     // Timers run before I/O in a loop turn: after a stall, replies that arrived during it are
     // read in this turn's poll phase, which runs before setImmediate callbacks.
-    if (late !== undefined) {
-      const calls = late;
+    if (late.length > 0) {
       setImmediate(() => {
-        for (const { call: lateCall, lateByMs } of calls) this.#reject(lateCall, lateByMs);
+        for (const { call: lateCall, lateByMs } of late) this.#reject(lateCall, lateByMs);
       });
     }
   }
