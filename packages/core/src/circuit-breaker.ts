@@ -19,7 +19,7 @@ export interface CircuitBreakerOptions {
   windowMs?: number;
   /** Delay from opening to the first half-open probe, in ms. @default 250 */
   probeDelayMs?: number;
-  /** The probe delay doubles after each failed probe, up to this, in ms. @default 1000 */
+  /** The probe delay doubles after each failed probe, up to this, in ms. @default 500 */
   maxProbeDelayMs?: number;
   /**
    * @deprecated The fixed delay between probes of the earlier breaker; now an alias of
@@ -48,13 +48,13 @@ export const CIRCUIT_BREAKER_DEFAULTS: {
   readonly failureSliceMs: 100;
   readonly windowMs: 10_000;
   readonly probeDelayMs: 250;
-  readonly maxProbeDelayMs: 1000;
+  readonly maxProbeDelayMs: 500;
 } = Object.freeze({
   failureThreshold: 5,
   failureSliceMs: 100,
   windowMs: 10_000,
   probeDelayMs: 250,
-  maxProbeDelayMs: 1000,
+  maxProbeDelayMs: 500,
 });
 
 /** Stops calls to a resource while it keeps failing, and probes it back quickly. */

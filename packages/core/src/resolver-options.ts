@@ -52,7 +52,7 @@ export interface ApiKeyResolverOptions<V extends CachedApiKey = CachedApiKey> {
   circuitWindowMs?: number;
   /** Delay from opening the circuit to its first probe of the cache, in ms. @default 250 */
   circuitProbeMs?: number;
-  /** After each failed probe the delay to the next doubles, up to this, in ms. @default 1000 */
+  /** After each failed probe the delay to the next doubles, up to this, in ms. @default 500 */
   circuitProbeMaxMs?: number;
   /**
    * @deprecated Use `circuitProbeMaxMs`. Once the fixed time an open circuit skipped the cache
@@ -77,9 +77,9 @@ export const RESOLVER_DEFAULTS: {
   readonly circuitFailureSliceMs: 100;
   readonly circuitWindowMs: 10_000;
   readonly circuitProbeMs: 250;
-  readonly circuitProbeMaxMs: 1000;
+  readonly circuitProbeMaxMs: 500;
   /** @deprecated Same as `circuitProbeMaxMs`. */
-  readonly circuitOpenMs: 1000;
+  readonly circuitOpenMs: 500;
 } = Object.freeze({
   ttlSeconds: 60,
   negativeTtlSeconds: 30,
@@ -92,8 +92,8 @@ export const RESOLVER_DEFAULTS: {
   circuitFailureSliceMs: 100,
   circuitWindowMs: 10_000,
   circuitProbeMs: 250,
-  circuitProbeMaxMs: 1000,
-  circuitOpenMs: 1000,
+  circuitProbeMaxMs: 500,
+  circuitOpenMs: 500,
 });
 
 /** {@link ApiKeyResolverOptions} checked, with every default filled in. */

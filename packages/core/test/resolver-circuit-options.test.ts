@@ -20,14 +20,14 @@ function configError(options: Record<string, unknown>): Error {
 }
 
 describe("createApiKeyResolver: circuit breaker options", () => {
-  it("defaults: 5 distinct failures 100 ms apart within 10 s open it; probes from 250 ms to 1 s", () => {
+  it("defaults: 5 distinct failures 100 ms apart within 10 s open it; probes from 250 ms to 500 ms", () => {
     expect(RESOLVER_DEFAULTS).toMatchObject({
       circuitFailureThreshold: 5,
       circuitFailureSliceMs: 100,
       circuitWindowMs: 10_000,
       circuitProbeMs: 250,
-      circuitProbeMaxMs: 1_000,
-      circuitOpenMs: 1_000,
+      circuitProbeMaxMs: 500,
+      circuitOpenMs: 500,
     });
   });
 
