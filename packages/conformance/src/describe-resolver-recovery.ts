@@ -187,7 +187,6 @@ export function describeResolverRecovery<B extends ApiKeyCacheBackend>(
       const { resolver, keys } = await setUp("pause");
       const traffic = steadyTraffic(resolver, keys);
       let resumedAt: number | undefined;
-      let hitAt: number | undefined;
       let hitsDuringHang = 0;
       let opensDuringHang = 0;
       await sleep(200);
@@ -203,7 +202,7 @@ export function describeResolverRecovery<B extends ApiKeyCacheBackend>(
         resumedAt = performance.now();
       }
       const hitsAtResume = resolver.stats().hits;
-      hitAt = await firstHitAfter(resolver, hitsAtResume, RECOVERY_BOUND_MS + 3_000);
+      const hitAt = await firstHitAfter(resolver, hitsAtResume, RECOVERY_BOUND_MS + 3_000);
       await traffic.stop();
       const recoveredMs = hitAt === undefined ? undefined : hitAt - resumedAt;
       report(
