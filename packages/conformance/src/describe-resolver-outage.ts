@@ -99,14 +99,21 @@ export function describeResolverOutage<B extends ApiKeyCacheBackend>(
         logger: silentLogger,
       });
 
-      // Before the outage: the first WARM_KEYS keys are cached and served from the store.
+      // Before the outage: the first WARM_KEYS keys are cached and served from the store. A
+      // store still connecting may make a first read miss its deadline: load again until cached.
+      const warmBy = performance.now() + 10_000;
       for (const key of keys.slice(0, WARM_KEYS)) {
-        expect((await resolver.resolve(key))?.active).toBe(true);
+        for (;;) {
+          const hits = resolver.stats().hits;
+          expect((await resolver.resolve(key))?.active).toBe(true);
+          if (resolver.stats().hits > hits || performance.now() > warmBy) break;
+        }
       }
+      const warm = resolver.stats();
       for (const key of keys.slice(0, WARM_KEYS)) await resolver.resolve(key);
       expect(resolver.stats()).toMatchObject({
-        hits: WARM_KEYS,
-        loads: WARM_KEYS,
+        hits: warm.hits + WARM_KEYS,
+        loads: warm.loads,
         circuit: "closed",
       });
 
