@@ -182,9 +182,18 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#assertOpen();
     assertCacheKey(cacheKey);
     this.#reclaimExpired(now, RECLAIM_PER_CALL);
-    const map = this.#holder(cacheKey);
-    if (map === undefined) return undefined;
-    const entry = map.get(cacheKey) as MemoryEntry;
+    // Records first: the hot path is one Map lookup.
+    let map = this.#records;
+    let entry = map.get(cacheKey);
+    if (entry === undefined) {
+      map = this.#negatives;
+      entry = map.get(cacheKey);
+      if (entry === undefined) {
+        map = this.#tombstones;
+        entry = map.get(cacheKey);
+        if (entry === undefined) return undefined;
+      }
+    }
     map.delete(cacheKey);
     if (entry.expiresAt <= now) return undefined;
     // Re-insert to mark it most recently used (Map keeps insertion order).
