@@ -1,10 +1,12 @@
 /**
  * Vitest registration of the resolver outage scenario on a caller's store: while the store
  * hangs (the caller's `pause()`, e.g. SIGSTOP of redis-server), every lookup of a valid key
- * still succeeds through the loader within `timeoutMs` + load time + 1 s; once the circuit
- * breaker opens, lookups stop paying the timeout; after `resume()` and the breaker's probe
- * closes the circuit, hits come from the cache again. The store must hang, not fail fast:
- * only a hang makes the first batch pay the timeout.
+ * still succeeds through the loader within `timeoutMs` + load time + 1 s. The breaker counts
+ * distinct failures over time, not calls: the first batch of 50 timeouts is one failure and
+ * leaves the circuit closed; each later batch (one read deadline later) is another, and once
+ * `circuitFailureThreshold` of them have been seen the circuit opens and lookups stop paying
+ * the timeout; after `resume()` a probe closes it and hits come from the cache again. The store
+ * must hang, not fail fast: only a hang makes the batches pay the timeout.
  */
 import {
   type ApiKeyCacheBackend,
@@ -30,8 +32,10 @@ export interface ResolverOutageOptions<B extends ApiKeyCacheBackend = ApiKeyCach
 const TIMEOUT_MS = 300;
 const MAX_LOAD_MS = 5;
 const BOUND_MS = TIMEOUT_MS + MAX_LOAD_MS + 1_000;
-// Long enough that the batches right after the circuit opens run before any probe.
-const CIRCUIT_OPEN_MS = 3_000;
+// Distinct failures that open the circuit: each batch's timeouts fire together and count once.
+const FAILURE_THRESHOLD = 3;
+// Long enough that the batch right after the circuit opens runs before any probe.
+const PROBE_MS = 2_000;
 const KEY_COUNT = 60;
 const WARM_KEYS = 40;
 const CALLS = 500;
@@ -77,7 +81,7 @@ export function describeResolverOutage<B extends ApiKeyCacheBackend>(
       if (options.dispose !== undefined) await options.dispose(backend);
       else await backend.close();
     });
-    it("500 lookups succeed through the loader in time; the open circuit skips the cache; hits resume after resume()", async () => {
+    it("500 lookups succeed through the loader in time; one batch of timeouts is one failure; the open circuit skips the cache; hits resume after resume()", async () => {
       const backend = await options.createBackend();
       open = backend;
       const keys = Array.from({ length: KEY_COUNT }, (_, i) => `ak_outage_${i}`);
@@ -89,44 +93,54 @@ export function describeResolverOutage<B extends ApiKeyCacheBackend>(
           return database.get(keyHash);
         },
         timeoutMs: TIMEOUT_MS,
-        circuitOpenMs: CIRCUIT_OPEN_MS,
+        circuitFailureThreshold: FAILURE_THRESHOLD,
+        circuitProbeMs: PROBE_MS,
+        circuitProbeMaxMs: PROBE_MS,
         logger: silentLogger,
       });
 
-      // Before the outage: the first WARM_KEYS keys are cached and served from the store.
+      // Before the outage: the first WARM_KEYS keys are cached and served from the store. A
+      // store still connecting may make a first read miss its deadline: load again until cached.
+      const warmBy = performance.now() + 10_000;
       for (const key of keys.slice(0, WARM_KEYS)) {
-        expect((await resolver.resolve(key))?.active).toBe(true);
+        for (;;) {
+          const hits = resolver.stats().hits;
+          expect((await resolver.resolve(key))?.active).toBe(true);
+          if (resolver.stats().hits > hits || performance.now() > warmBy) break;
+        }
       }
+      const warm = resolver.stats();
       for (const key of keys.slice(0, WARM_KEYS)) await resolver.resolve(key);
       expect(resolver.stats()).toMatchObject({
-        hits: WARM_KEYS,
-        loads: WARM_KEYS,
+        hits: warm.hits + WARM_KEYS,
+        loads: warm.loads,
         circuit: "closed",
       });
 
       await options.pause();
       try {
         const before = resolver.stats();
+        let openedAfterBatch: number | undefined;
         for (let done = 0; done < CALLS; done += BATCH) {
           // A mix of cached and never-cached keys, repeats included.
           const batch = Array.from(
             { length: BATCH },
             (_, i) => keys[((done + i) * 7) % KEY_COUNT] as string,
           );
-          const openBefore = resolver.stats().circuit === "open";
           const statsBefore = resolver.stats();
           const outcomes = await timedResolves((key) => resolver.resolve(key), batch);
           for (const { key, result, elapsedMs } of outcomes) {
             expect(result, key).toEqual({ apiKey: key, active: true });
             expect(elapsedMs, key).toBeLessThan(BOUND_MS);
           }
+          const statsAfter = resolver.stats();
           if (done === 0) {
-            // The first batch paid the timeout and opened the circuit.
-            expect(resolver.stats().circuit).toBe("open");
-          } else if (done === BATCH) {
+            // 50 timeouts at once are one failure, not 50: the circuit stays closed.
+            expect(statsAfter.timeouts - statsBefore.timeouts).toBe(BATCH);
+            expect(statsAfter.circuit).toBe("closed");
+          }
+          if (openedAfterBatch !== undefined && done === openedAfterBatch + BATCH) {
             // Right after it opened: no call of this batch waited for the hung cache.
-            expect(openBefore).toBe(true);
-            const statsAfter = resolver.stats();
             expect(statsAfter.circuit).toBe("open");
             expect(statsAfter.timeouts).toBe(statsBefore.timeouts);
             expect(statsAfter.bypasses - statsBefore.bypasses).toBe(BATCH);
@@ -134,8 +148,17 @@ export function describeResolverOutage<B extends ApiKeyCacheBackend>(
               expect(elapsedMs, key).toBeLessThan(TIMEOUT_MS);
             }
           }
+          if (openedAfterBatch === undefined && statsAfter.circuit === "open") {
+            openedAfterBatch = done;
+          }
         }
+        // Each batch paying the timeout is one distinct failure: it opened after the
+        // threshold's worth of batches (more only if a deadline fired late on a loaded machine).
+        expect(openedAfterBatch).toBeDefined();
+        expect(openedAfterBatch as number).toBeGreaterThanOrEqual((FAILURE_THRESHOLD - 1) * BATCH);
+        expect(openedAfterBatch as number).toBeLessThan(CALLS - BATCH);
         const during = resolver.stats();
+        expect(during.circuitOpens).toBe(1);
         // Every lookup went around the cache to the loader.
         expect(during.bypasses - before.bypasses).toBe(CALLS);
         expect(during.hits).toBe(before.hits);
@@ -145,8 +168,8 @@ export function describeResolverOutage<B extends ApiKeyCacheBackend>(
         await options.resume();
       }
 
-      // The breaker probes after CIRCUIT_OPEN_MS; once the cache answers it closes.
-      const recoveryDeadline = performance.now() + CIRCUIT_OPEN_MS + 15_000;
+      // The breaker probes every PROBE_MS; once the cache answers it closes.
+      const recoveryDeadline = performance.now() + PROBE_MS + 15_000;
       while (resolver.stats().circuit !== "closed" && performance.now() < recoveryDeadline) {
         await resolver.resolve(keys[0] as string);
         await sleep(50);

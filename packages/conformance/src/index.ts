@@ -76,6 +76,8 @@ export {
 } from "./describe-backend-conformance.js";
 export type { ResolverOutageOptions } from "./describe-resolver-outage.js";
 export { describeResolverOutage } from "./describe-resolver-outage.js";
+export type { ResolverRecoveryOptions } from "./describe-resolver-recovery.js";
+export { describeResolverRecovery } from "./describe-resolver-recovery.js";
 export type { ResolverRevocationRaceSuiteOptions } from "./describe-resolver-revocation-race.js";
 export { describeResolverRevocationRace } from "./describe-resolver-revocation-race.js";
 export type {

@@ -1,18 +1,31 @@
 /**
- * The in-process backend: a Map in least-recently-used order holding the encoded entry, so it
- * behaves like Redis (isolated copies in and out). The tricky point is reclaiming expired
- * entries that are never read again without a timer per entry: a min-heap of expiry times,
- * drained a little on every call, finds them.
+ * The in-process backend: Maps in least-recently-used order holding the encoded entry, so it
+ * behaves like Redis (isolated copies in and out). Not-found markers live in a Map of their own
+ * with its own bound (as mlcache splits hits from misses), so a flood of unknown keys evicts
+ * only other not-found markers, never a record or a tombstone; and a tombstone is evicted only
+ * once no record is left to evict. The tricky point is reclaiming expired entries that are never
+ * read again without a timer per entry: one min-heap of expiry times, drained a little on every
+ * call, finds them in whichever Map holds them.
  */
 import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
 import { ApiKeyCacheError } from "./errors.js";
+import { isNotFoundMarker, isRevokedMarker } from "./stored-markers.js";
 import { assertCacheKey, ttlToMilliseconds } from "./validation.js";
 import { decodeCachedApiKey, encodeCachedApiKey } from "./value-codec.js";
 
 /** Options of {@link InMemoryApiKeyCacheBackend}. */
 export interface InMemoryApiKeyCacheBackendOptions {
-  /** Most entries kept; the least recently used is evicted first. @default 10000 */
+  /**
+   * Most records and tombstones kept; the least recently used record is evicted first, and a
+   * tombstone only once no record is left. Not-found markers are bounded apart
+   * (`maxNegativeEntries`). @default 10000
+   */
   maxEntries?: number;
+  /**
+   * Most not-found markers kept, in their own least-recently-used order: a flood of unknown
+   * keys evicts only other not-found markers. `0` keeps none. @default ceil(maxEntries / 4)
+   */
+  maxNegativeEntries?: number;
   /** Monotonic clock in milliseconds. @default performance.now */
   now?: () => number;
 }
@@ -30,13 +43,25 @@ interface ExpiryMark {
 /** Expired entries reclaimed per call, so no single call pays for a large backlog. */
 const RECLAIM_PER_CALL = 64;
 
+/** Drop the least recently used entry of `map` (Maps iterate in insertion order). */
+function evictOldest(map: Map<string, MemoryEntry>): void {
+  const oldest = map.keys().next();
+  if (oldest.done !== true) map.delete(oldest.value);
+}
+
 /** A bounded, per-process cache. Fast, but each process has its own copy. */
 export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   implements ApiKeyCacheBackend<V>
 {
   readonly maxEntries: number;
+  readonly maxNegativeEntries: number;
   readonly #now: () => number;
-  readonly #entries = new Map<string, MemoryEntry>();
+  /** Records (anything but the two markers), least recently used first. */
+  readonly #records = new Map<string, MemoryEntry>();
+  /** Tombstones (`REVOKED_MARKER`), least recently used first. */
+  readonly #tombstones = new Map<string, MemoryEntry>();
+  /** Not-found markers (`NOT_FOUND_MARKER`), least recently used first. */
+  readonly #negatives = new Map<string, MemoryEntry>();
   readonly #expiries: ExpiryMark[] = [];
   #closed = false;
 
@@ -48,17 +73,31 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
         `InMemoryApiKeyCacheBackend: maxEntries must be a positive integer, got ${maxEntries}`,
       );
     }
+    const maxNegativeEntries = options.maxNegativeEntries ?? Math.ceil(maxEntries / 4);
+    if (!Number.isSafeInteger(maxNegativeEntries) || maxNegativeEntries < 0) {
+      throw new ApiKeyCacheError(
+        "E_CONFIG",
+        `InMemoryApiKeyCacheBackend: maxNegativeEntries must be an integer >= 0, got ${maxNegativeEntries}`,
+      );
+    }
     if (options.now !== undefined && typeof options.now !== "function") {
       throw new ApiKeyCacheError("E_CONFIG", "InMemoryApiKeyCacheBackend: now must be a function");
     }
     this.maxEntries = maxEntries;
+    this.maxNegativeEntries = maxNegativeEntries;
     this.#now = options.now ?? (() => performance.now());
   }
 
-  /** Live entries held right now (expired ones are reclaimed first). */
+  /** Live entries held right now, markers included (expired ones are reclaimed first). */
   get size(): number {
     this.#reclaimExpired(this.#now(), Number.POSITIVE_INFINITY);
-    return this.#entries.size;
+    return this.#records.size + this.#tombstones.size + this.#negatives.size;
+  }
+
+  /** Live not-found markers held right now (part of `size`). */
+  get negativeSize(): number {
+    this.#reclaimExpired(this.#now(), Number.POSITIVE_INFINITY);
+    return this.#negatives.size;
   }
 
   async get(cacheKey: string): Promise<V | undefined> {
@@ -83,7 +122,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     const now = this.#now();
     this.#reclaimExpired(now, RECLAIM_PER_CALL);
     if (ttlMs === 0) return;
-    this.#write(cacheKey, encoded, now + ttlMs);
+    this.#write(cacheKey, value, encoded, now + ttlMs);
   }
 
   async setIfAbsent(cacheKey: string, value: V, ttlSeconds: number): Promise<boolean> {
@@ -92,7 +131,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     const ttlMs = ttlToMilliseconds(ttlSeconds);
     const encoded = encodeCachedApiKey(value);
     if (this.#read(cacheKey) !== undefined || ttlMs === 0) return false;
-    this.#write(cacheKey, encoded, this.#now() + ttlMs);
+    this.#write(cacheKey, value, encoded, this.#now() + ttlMs);
     return true;
   }
 
@@ -102,7 +141,9 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     const ttlMs = ttlToMilliseconds(ttlSeconds);
     const encoded = encodeCachedApiKey(value);
     const existing = this.#read(cacheKey);
-    if (existing === undefined && ttlMs > 0) this.#write(cacheKey, encoded, this.#now() + ttlMs);
+    if (existing === undefined && ttlMs > 0) {
+      this.#write(cacheKey, value, encoded, this.#now() + ttlMs);
+    }
     return existing;
   }
 
@@ -120,14 +161,14 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     const now = this.#now();
     const entry = this.#lookup(cacheKey, now);
     if (ttlMs === 0 || entry === undefined || entry.encoded !== expectedEncoded) return false;
-    this.#write(cacheKey, encoded, now + ttlMs);
+    this.#write(cacheKey, value, encoded, now + ttlMs);
     return true;
   }
 
   async delete(cacheKey: string): Promise<void> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
-    this.#entries.delete(cacheKey);
+    this.#remove(cacheKey);
     this.#reclaimExpired(this.#now(), RECLAIM_PER_CALL);
   }
 
@@ -138,7 +179,9 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
 
   /** Remove every entry synchronously (test teardown; the reference's `sync_clear`). */
   clearSync(): void {
-    this.#entries.clear();
+    this.#records.clear();
+    this.#tombstones.clear();
+    this.#negatives.clear();
     this.#expiries.length = 0;
   }
 
@@ -157,29 +200,57 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#assertOpen();
     assertCacheKey(cacheKey);
     this.#reclaimExpired(now, RECLAIM_PER_CALL);
-    const entry = this.#entries.get(cacheKey);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= now) {
-      this.#entries.delete(cacheKey);
-      return undefined;
+    // Records first: the hot path is one Map lookup.
+    let map = this.#records;
+    let entry = map.get(cacheKey);
+    if (entry === undefined) {
+      map = this.#negatives;
+      entry = map.get(cacheKey);
+      if (entry === undefined) {
+        map = this.#tombstones;
+        entry = map.get(cacheKey);
+        if (entry === undefined) return undefined;
+      }
     }
+    map.delete(cacheKey);
+    if (entry.expiresAt <= now) return undefined;
     // Re-insert to mark it most recently used (Map keeps insertion order).
-    this.#entries.delete(cacheKey);
-    this.#entries.set(cacheKey, entry);
+    map.set(cacheKey, entry);
     return entry;
   }
 
-  #write(cacheKey: string, encoded: string, expiresAt: number): void {
-    this.#entries.delete(cacheKey);
-    this.#entries.set(cacheKey, { encoded, expiresAt });
-    this.#pushExpiry({ expiresAt, key: cacheKey });
-    while (this.#entries.size > this.maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.#entries.delete(oldest.value);
+  /** The Map holding `cacheKey` (a key is in at most one), or `undefined`. */
+  #holder(cacheKey: string): Map<string, MemoryEntry> | undefined {
+    if (this.#records.has(cacheKey)) return this.#records;
+    if (this.#negatives.has(cacheKey)) return this.#negatives;
+    if (this.#tombstones.has(cacheKey)) return this.#tombstones;
+    return undefined;
+  }
+
+  #remove(cacheKey: string): void {
+    this.#holder(cacheKey)?.delete(cacheKey);
+  }
+
+  #write(cacheKey: string, value: V, encoded: string, expiresAt: number): void {
+    this.#remove(cacheKey);
+    const entry: MemoryEntry = { encoded, expiresAt };
+    if (isNotFoundMarker(value)) {
+      const negatives = this.#negatives;
+      negatives.set(cacheKey, entry);
+      while (negatives.size > this.maxNegativeEntries) evictOldest(negatives);
+    } else {
+      (isRevokedMarker(value) ? this.#tombstones : this.#records).set(cacheKey, entry);
+      // Records go first: a tombstone evicted while a load that predates it is in flight
+      // could let that load cache the key active again.
+      while (this.#records.size + this.#tombstones.size > this.maxEntries) {
+        evictOldest(this.#records.size > 0 ? this.#records : this.#tombstones);
+      }
     }
-    // Overwrites leave stale marks behind; rebuild the heap before it outgrows the map.
-    if (this.#expiries.length > 2 * this.#entries.size + 64) this.#rebuildExpiries();
+    this.#pushExpiry({ expiresAt, key: cacheKey });
+    // Overwrites and evictions leave stale marks behind; rebuild the heap before it outgrows
+    // the maps.
+    const size = this.#records.size + this.#tombstones.size + this.#negatives.size;
+    if (this.#expiries.length > 2 * size + 64) this.#rebuildExpiries();
   }
 
   #reclaimExpired(now: number, budget: number): void {
@@ -190,14 +261,17 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       if (top.expiresAt > now) return;
       this.#popExpiry();
       remaining--;
-      const entry = this.#entries.get(top.key);
-      if (entry !== undefined && entry.expiresAt <= now) this.#entries.delete(top.key);
+      const map = this.#holder(top.key);
+      const entry = map?.get(top.key);
+      if (entry !== undefined && entry.expiresAt <= now) map?.delete(top.key);
     }
   }
 
   #rebuildExpiries(): void {
     this.#expiries.length = 0;
-    for (const [key, entry] of this.#entries) this.#pushExpiry({ expiresAt: entry.expiresAt, key });
+    for (const map of [this.#records, this.#tombstones, this.#negatives]) {
+      for (const [key, entry] of map) this.#pushExpiry({ expiresAt: entry.expiresAt, key });
+    }
   }
 
   #pushExpiry(mark: ExpiryMark): void {

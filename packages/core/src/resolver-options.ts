@@ -42,9 +42,28 @@ export interface ApiKeyResolverOptions<V extends CachedApiKey = CachedApiKey> {
    * entries written together do not expire together. Never lengthens a TTL. @default 0
    */
   ttlJitter?: number;
-  /** Consecutive cache failures (errors or timeouts) that open the circuit. @default 5 */
+  /**
+   * Distinct cache failures (errors, or timeouts observed on time) within `circuitWindowMs`,
+   * with no success between them, that open the circuit. Failures less than
+   * `circuitFailureSliceMs` apart count once. @default 5
+   */
   circuitFailureThreshold?: number;
-  /** How long an open circuit skips the cache before one probe, in ms. @default 5000 */
+  /**
+   * Cache failures less than this after the last counted one count as the same failure, in ms:
+   * one stall or one dropped connection failing many calls at once is one failure. @default 100
+   */
+  circuitFailureSliceMs?: number;
+  /** Cache failures older than this no longer count toward opening the circuit, in ms. @default 10000 */
+  circuitWindowMs?: number;
+  /** Delay from opening the circuit to its first probe of the cache, in ms. @default 250 */
+  circuitProbeMs?: number;
+  /** After each failed probe the delay to the next doubles, up to this, in ms. @default 500 */
+  circuitProbeMaxMs?: number;
+  /**
+   * @deprecated Use `circuitProbeMaxMs`. Once the fixed time an open circuit skipped the cache
+   * before one probe; now an alias of `circuitProbeMaxMs`, the longest delay between probes
+   * (`circuitProbeMaxMs` wins when both are given).
+   */
   circuitOpenMs?: number;
   /**
    * Serve the last good record for up to this long after it expired, in seconds, when a fresh
@@ -77,7 +96,12 @@ export const RESOLVER_DEFAULTS: {
   readonly maxKeyLength: 1024;
   readonly ttlJitter: 0;
   readonly circuitFailureThreshold: 5;
-  readonly circuitOpenMs: 5000;
+  readonly circuitFailureSliceMs: 100;
+  readonly circuitWindowMs: 10_000;
+  readonly circuitProbeMs: 250;
+  readonly circuitProbeMaxMs: 500;
+  /** @deprecated Same as `circuitProbeMaxMs`. */
+  readonly circuitOpenMs: 500;
   readonly staleIfErrorSeconds: 0;
   readonly refreshAheadSeconds: 0;
   readonly refreshAheadConcurrency: 8;
@@ -90,7 +114,11 @@ export const RESOLVER_DEFAULTS: {
   maxKeyLength: 1024,
   ttlJitter: 0,
   circuitFailureThreshold: 5,
-  circuitOpenMs: 5000,
+  circuitFailureSliceMs: 100,
+  circuitWindowMs: 10_000,
+  circuitProbeMs: 250,
+  circuitProbeMaxMs: 500,
+  circuitOpenMs: 500,
   staleIfErrorSeconds: 0,
   refreshAheadSeconds: 0,
   refreshAheadConcurrency: 8,
@@ -115,6 +143,11 @@ export interface ResolvedResolverOptions<V extends CachedApiKey = CachedApiKey> 
   readonly maxKeyLength: number;
   readonly ttlJitter: number;
   readonly circuitFailureThreshold: number;
+  readonly circuitFailureSliceMs: number;
+  readonly circuitWindowMs: number;
+  readonly circuitProbeMs: number;
+  readonly circuitProbeMaxMs: number;
+  /** @deprecated Same as `circuitProbeMaxMs`. */
   readonly circuitOpenMs: number;
   readonly staleIfErrorSeconds: number;
   readonly refreshAheadSeconds: number;
@@ -193,11 +226,7 @@ export function resolveResolverOptions<V extends CachedApiKey>(
     options.circuitFailureThreshold,
     RESOLVER_DEFAULTS.circuitFailureThreshold,
   );
-  const circuitOpenMs = positive(
-    "circuitOpenMs",
-    options.circuitOpenMs,
-    RESOLVER_DEFAULTS.circuitOpenMs,
-  );
+  const circuit = resolveCircuitOptions(options);
   const staleIfErrorSeconds = nonNegative(
     "staleIfErrorSeconds",
     options.staleIfErrorSeconds,
@@ -238,12 +267,62 @@ export function resolveResolverOptions<V extends CachedApiKey>(
     maxKeyLength,
     ttlJitter,
     circuitFailureThreshold,
-    circuitOpenMs,
+    ...circuit,
     staleIfErrorSeconds,
     refreshAheadSeconds,
     refreshAheadConcurrency,
     logger: options.logger ?? defaultLogger,
     tombstoneTtlSeconds,
+  };
+}
+
+/** The breaker's timings; `circuitOpenMs` (deprecated) stands in for `circuitProbeMaxMs`. */
+function resolveCircuitOptions(
+  options: Pick<
+    ApiKeyResolverOptions,
+    | "circuitFailureSliceMs"
+    | "circuitWindowMs"
+    | "circuitProbeMs"
+    | "circuitProbeMaxMs"
+    | "circuitOpenMs"
+  >,
+): {
+  circuitFailureSliceMs: number;
+  circuitWindowMs: number;
+  circuitProbeMs: number;
+  circuitProbeMaxMs: number;
+  circuitOpenMs: number;
+} {
+  const circuitFailureSliceMs = nonNegative(
+    "circuitFailureSliceMs",
+    options.circuitFailureSliceMs,
+    RESOLVER_DEFAULTS.circuitFailureSliceMs,
+  );
+  const circuitWindowMs = positive(
+    "circuitWindowMs",
+    options.circuitWindowMs,
+    RESOLVER_DEFAULTS.circuitWindowMs,
+  );
+  if (options.circuitOpenMs !== undefined) positive("circuitOpenMs", options.circuitOpenMs, 0);
+  const explicitMax = options.circuitProbeMaxMs ?? options.circuitOpenMs;
+  if (explicitMax !== undefined) positive("circuitProbeMaxMs", explicitMax, 0);
+  const explicitProbe = options.circuitProbeMs;
+  if (explicitProbe !== undefined) positive("circuitProbeMs", explicitProbe, 0);
+  if (explicitProbe !== undefined && explicitMax !== undefined && explicitProbe > explicitMax) {
+    throw config(
+      `circuitProbeMs (${explicitProbe}) must not exceed circuitProbeMaxMs (${explicitMax})`,
+    );
+  }
+  const circuitProbeMaxMs =
+    explicitMax ?? Math.max(RESOLVER_DEFAULTS.circuitProbeMaxMs, explicitProbe ?? 0);
+  const circuitProbeMs =
+    explicitProbe ?? Math.min(RESOLVER_DEFAULTS.circuitProbeMs, circuitProbeMaxMs);
+  return {
+    circuitFailureSliceMs,
+    circuitWindowMs,
+    circuitProbeMs,
+    circuitProbeMaxMs,
+    circuitOpenMs: circuitProbeMaxMs,
   };
 }
 

@@ -63,8 +63,15 @@ export interface ApiKeyResolverStats {
   staleServed: number;
   /** Background reloads started by `refreshAheadSeconds`. */
   refreshes: number;
+  /**
+   * The part of `timeouts` whose deadline fired late because the event loop was blocked (a GC
+   * pause, synchronous work): they say nothing about the cache, so the breaker ignores them.
+   */
+  lateTimeouts: number;
   /** The circuit breaker in front of the cache. */
   circuit: CircuitState;
+  /** Times the circuit opened (from closed; a failed probe reopening it does not count). */
+  circuitOpens: number;
 }
 
 /** Options of {@link ApiKeyResolver.revoke}. */
@@ -102,8 +109,16 @@ const BYPASSED: unique symbol = Symbol("bypassed");
 
 /** A cache call that missed its deadline (told apart from the store's own errors for stats). */
 class CacheTimeoutError extends ApiKeyCacheError {
-  constructor(operation: string, timeoutMs: number) {
-    super("E_BACKEND_UNAVAILABLE", `API-key cache ${operation} timed out after ${timeoutMs} ms`);
+  /** > 0 when the deadline fired this late because the event loop was blocked. */
+  readonly lateByMs: number;
+  constructor(operation: string, timeoutMs: number, lateByMs: number) {
+    super(
+      "E_BACKEND_UNAVAILABLE",
+      lateByMs > 0
+        ? `API-key cache ${operation} timed out after ${timeoutMs} ms (the event loop was blocked: the deadline fired ${Math.round(lateByMs)} ms late)`
+        : `API-key cache ${operation} timed out after ${timeoutMs} ms`,
+    );
+    this.lateByMs = lateByMs;
   }
 }
 
@@ -168,6 +183,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     timeouts: 0,
     staleServed: 0,
     refreshes: 0,
+    lateTimeouts: 0,
   };
   #lastBackendError: unknown;
   /** Stale answers handed out, so an observed `resolve` can report them as such. */
@@ -189,12 +205,16 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     );
     this.#breaker = new CircuitBreaker({
       failureThreshold: options.circuitFailureThreshold,
-      openDurationMs: options.circuitOpenMs,
-      onStateChange: (state) => {
+      failureSliceMs: options.circuitFailureSliceMs,
+      windowMs: options.circuitWindowMs,
+      probeDelayMs: options.circuitProbeMs,
+      maxProbeDelayMs: options.circuitProbeMaxMs,
+      onStateChange: (state, previous) => {
         if (circuitChannel.hasSubscribers) circuitChannel.publish({ state });
-        if (state === "open") {
+        // Failed probes reopen it: warn once per outage, not once per probe.
+        if (state === "open" && previous === "closed") {
           logger.warn(
-            `API-key cache circuit open: the cache is skipped for ${options.circuitOpenMs} ms and keys are loaded directly`,
+            `API-key cache circuit open: the cache is skipped and keys are loaded directly; probing it from ${options.circuitProbeMs} ms, backing off to every ${options.circuitProbeMaxMs} ms`,
             this.#lastBackendError,
           );
         } else if (state === "closed") {
@@ -204,7 +224,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     });
     this.#cacheDeadline = new DeadlineQueue(
       options.timeoutMs,
-      (ms) => new CacheTimeoutError("call", ms),
+      (ms, lateByMs) => new CacheTimeoutError("call", ms, lateByMs),
     );
     this.#loadDeadline = new DeadlineQueue(
       options.loadTimeoutMs,
@@ -212,7 +232,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     );
     this.#writeDeadline = new DeadlineQueue(
       options.writeTimeoutMs,
-      (ms) => new CacheTimeoutError("write", ms),
+      (ms, lateByMs) => new CacheTimeoutError("write", ms, lateByMs),
     );
   }
 
@@ -333,7 +353,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   }
 
   stats(): ApiKeyResolverStats {
-    return { ...this.#stats, circuit: this.#breaker.state };
+    return { ...this.#stats, circuit: this.#breaker.state, circuitOpens: this.#breaker.opens };
   }
 
   /** The cache's answer, or {@link BYPASSED} if the cache is skipped, failing or too slow. */
@@ -563,8 +583,12 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
       }
     } catch (error) {
       const timeout = error instanceof CacheTimeoutError;
-      if (timeout) this.#stats.timeouts++;
-      else this.#stats.backendErrors++;
+      if (timeout) {
+        this.#stats.timeouts++;
+        if (error.lateByMs > 0) this.#stats.lateTimeouts++;
+      } else {
+        this.#stats.backendErrors++;
+      }
       if (backendErrorChannel.hasSubscribers) {
         backendErrorChannel.publish({ operation, keyHash, timeout, error });
       }
@@ -594,17 +618,21 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
 
   #cacheFailed(ticket: CircuitTicket, error: unknown, operation: string, keyHash: string): void {
     const timeout = error instanceof CacheTimeoutError;
+    const late = timeout && error.lateByMs > 0;
     if (timeout) this.#stats.timeouts++;
     else this.#stats.backendErrors++;
+    if (late) this.#stats.lateTimeouts++;
+    else this.#lastBackendError = error;
     if (backendErrorChannel.hasSubscribers) {
       backendErrorChannel.publish({ operation, keyHash, timeout, error });
     }
-    this.#lastBackendError = error;
     this.#options.logger.debug(
       `API-key cache ${operation} failed for ${hashTag(keyHash)}; bypassing the cache`,
       error,
     );
-    this.#breaker.failure(ticket);
+    // A deadline that fired late measured the blocked event loop, not the cache.
+    if (late) this.#breaker.inconclusive(ticket);
+    else this.#breaker.failure(ticket);
   }
 
   #jitter(ttlSeconds: number): number {

@@ -20,7 +20,9 @@ import { ttlToMilliseconds } from "./validation.js";
 export interface TieredApiKeyCacheBackendOptions<V extends CachedApiKey = CachedApiKey> {
   /**
    * L1: an in-process store whose writes take effect when called (an
-   * `InMemoryApiKeyCacheBackend`; its `maxEntries` bounds L1). Owned: closed by `close()`.
+   * `InMemoryApiKeyCacheBackend`: its `maxEntries` bounds records and tombstones in L1, its
+   * `maxNegativeEntries` the not-found markers apart, so a flood of unknown keys cannot evict
+   * valid ones; a tombstone evicted from L1 is read again from L2). Owned: closed by `close()`.
    */
   local: ApiKeyCacheBackend<V>;
   /**

@@ -47,26 +47,36 @@ async function timed(run: () => Promise<unknown>): Promise<{ ms: number; value: 
 }
 
 describe("createApiKeyResolver: cache outage", () => {
-  it("a cache that never answers is bypassed after timeoutMs; the breaker opens, then a probe closes it", async () => {
+  it("a cache that never answers is bypassed after timeoutMs; distinct failures over time open the breaker, probes back off, a probe closes it", async () => {
     const { backend, state } = faultyBackend();
-    const timeoutMs = 50;
+    // Long enough that a loaded machine's timer lag is not taken for a blocked event loop.
+    const timeoutMs = 200;
     const resolver = createApiKeyResolver({
       backend,
       load,
       timeoutMs,
       circuitFailureThreshold: 3,
-      circuitOpenMs: 300,
+      circuitFailureSliceMs: 300,
+      circuitProbeMs: 400,
+      circuitProbeMaxMs: 800,
       logger: silentLogger,
     });
     state.mode = "hung";
 
-    // Each of the first calls pays the read deadline, and the loader answers.
-    for (let index = 0; index < 3; index++) {
-      const { ms, value } = await timed(() => resolver.resolve(`sk-outage-${index}`));
+    // Each call pays the read deadline and the loader answers; timeouts less than 300 ms apart
+    // count once, so three distinct failures take at least 600 ms of a hung cache.
+    const started = performance.now();
+    let calls = 0;
+    while (resolver.stats().circuit === "closed" && calls < 50) {
+      const { ms, value } = await timed(() => resolver.resolve(`sk-outage-${calls}`));
       expect(value).toMatchObject({ active: true });
       expect(ms).toBeLessThan(timeoutMs + LOAD_MS + 1_000);
+      calls++;
     }
-    expect(resolver.stats()).toMatchObject({ timeouts: 3, circuit: "open", bypasses: 3 });
+    expect(resolver.stats()).toMatchObject({ circuit: "open", circuitOpens: 1 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(600);
+    expect(resolver.stats().timeouts).toBe(calls);
+    expect(calls).toBeGreaterThan(3);
 
     // Open: later calls do not touch the cache, so they cannot pay its timeout.
     const callsWhenOpened = state.calls;
@@ -74,13 +84,21 @@ describe("createApiKeyResolver: cache outage", () => {
       expect(await resolver.resolve(`sk-open-${index}`)).toMatchObject({ active: true });
     }
     expect(state.calls).toBe(callsWhenOpened);
-    expect(resolver.stats()).toMatchObject({ timeouts: 3, circuit: "open", bypasses: 8 });
+    expect(resolver.stats()).toMatchObject({ timeouts: calls, circuit: "open" });
 
-    // After circuitOpenMs one probe goes through; it times out, so the circuit opens again.
-    await sleep(320);
+    // After circuitProbeMs one probe goes through; it times out, so the circuit opens again.
+    await sleep(420);
     expect(await resolver.resolve("sk-probe-1")).toMatchObject({ active: true });
     expect(state.calls).toBe(callsWhenOpened + 1);
-    expect(resolver.stats()).toMatchObject({ timeouts: 4, circuit: "open" });
+    expect(resolver.stats()).toMatchObject({
+      timeouts: calls + 1,
+      circuit: "open",
+      circuitOpens: 1,
+    });
+    // The next probe waits twice as long (800 ms, the cap): 420 ms later the cache is still skipped.
+    await sleep(420);
+    await resolver.resolve("sk-probe-2");
+    expect(state.calls).toBe(callsWhenOpened + 1);
 
     // The cache recovers: the next probe succeeds and closes the circuit.
     state.mode = "healthy";
@@ -118,7 +136,7 @@ describe("createApiKeyResolver: cache outage", () => {
     expect(stats.circuit).toBe("closed");
   });
 
-  it("100 concurrent resolves against a hung cache all answer within the read deadline plus the load", async () => {
+  it("100 concurrent resolves against a hung cache all answer within the read deadline plus the load; their one burst of timeouts is one failure", async () => {
     const { backend, state } = faultyBackend();
     const timeoutMs = 80;
     const resolver = createApiKeyResolver({
@@ -134,7 +152,8 @@ describe("createApiKeyResolver: cache outage", () => {
     expect(value as unknown[]).toHaveLength(100);
     for (const result of value as CachedApiKey[]) expect(result.active).toBe(true);
     expect(ms).toBeLessThan(timeoutMs + LOAD_MS + 1_000);
-    expect(resolver.stats().circuit).toBe("open");
+    // The 100 timeouts fired together: one failure, not enough to open the circuit.
+    expect(resolver.stats()).toMatchObject({ timeouts: 100, circuit: "closed", circuitOpens: 0 });
   });
 
   it("a slow cache write-back does not delay the answer beyond its deadline", async () => {

@@ -121,7 +121,10 @@ describe("createApiKeyResolver: single flight", () => {
 
 describe("createApiKeyResolver: negative cache", () => {
   it("10,000 distinct unknown keys load once each and the memory backend stays bounded", async () => {
-    const backend = new InMemoryApiKeyCacheBackend({ maxEntries: 2_000 });
+    const backend = new InMemoryApiKeyCacheBackend({
+      maxEntries: 2_000,
+      maxNegativeEntries: 2_000,
+    });
     const db = fakeDatabase({}, 0);
     const resolver = createApiKeyResolver({
       backend,
@@ -369,9 +372,11 @@ describe("createApiKeyResolver: TTL and stats", () => {
       loadErrors: 0,
       backendErrors: 0,
       timeouts: 0,
+      lateTimeouts: 0,
       staleServed: 0,
       refreshes: 0,
       circuit: "closed",
+      circuitOpens: 0,
     });
   });
 

@@ -5,6 +5,10 @@
  * The tricky point is memory: a settled call must not stay referenced until its deadline, or
  * every result of the last `timeoutMs` is kept alive and promoted to the old generation; so a
  * settled call drops its callback at once and settled calls are trimmed from the queue's head.
+ * A timer that fires well past a deadline means the event loop was blocked (a GC pause, a
+ * synchronous burst): the reply may be sitting unread in a socket, so such calls get one more
+ * turn of I/O before they are rejected, and their error is told `lateByMs` so callers can tell
+ * a blocked loop from a slow store.
  */
 
 interface PendingCall {
@@ -17,19 +21,48 @@ interface PendingCall {
 /** Queues shorter than this are never compacted (the head index just moves on). */
 const COMPACT_MIN_HEAD = 1024;
 
+/**
+ * Builds the error of a call that missed its deadline. `lateByMs` is 0 when the deadline was
+ * observed on time, else how long after it the timer fired (at least the queue's `lateAfterMs`):
+ * the event loop was blocked, so the deadline says nothing about the store.
+ */
+export type DeadlineErrorFactory = (timeoutMs: number, lateByMs: number) => Error;
+
+/** Options of {@link DeadlineQueue}. */
+export interface DeadlineQueueOptions {
+  /**
+   * A deadline observed this many ms (or more) after it passed counts as late: the event loop
+   * was blocked. @default max(20, timeoutMs / 4)
+   */
+  lateAfterMs?: number;
+}
+
 /** Bounds promises by a fixed timeout; a late result is dropped, the caller gets the timeout error. */
 export class DeadlineQueue {
   readonly timeoutMs: number;
-  readonly #makeError: (timeoutMs: number) => Error;
+  /** Deadlines observed at least this late mean a blocked event loop (see the options). */
+  readonly lateAfterMs: number;
+  readonly #makeError: DeadlineErrorFactory;
   #pending: PendingCall[] = [];
   #head = 0;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(timeoutMs: number, makeError: (timeoutMs: number) => Error) {
+  constructor(
+    timeoutMs: number,
+    makeError: DeadlineErrorFactory,
+    options: DeadlineQueueOptions = {},
+  ) {
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new RangeError(`DeadlineQueue timeoutMs must be a positive number, got ${timeoutMs}`);
     }
+    const lateAfterMs = options.lateAfterMs ?? Math.max(20, timeoutMs / 4);
+    if (!Number.isFinite(lateAfterMs) || lateAfterMs <= 0) {
+      throw new RangeError(
+        `DeadlineQueue lateAfterMs must be a positive number, got ${lateAfterMs}`,
+      );
+    }
     this.timeoutMs = timeoutMs;
+    this.lateAfterMs = lateAfterMs;
     this.#makeError = makeError;
   }
 
@@ -98,13 +131,17 @@ export class DeadlineQueue {
     this.#timer = undefined;
     const now = performance.now();
     const pending = this.#pending;
+    const late: Array<{ call: PendingCall; lateByMs: number }> = [];
     let call = pending[this.#head];
     while (call !== undefined && (call.reject === undefined || call.deadline <= now)) {
-      const reject = call.reject;
-      if (reject !== undefined) {
-        call.reject = undefined;
-        const error = this.#makeError(this.timeoutMs);
-        reject(call.mapError === undefined ? error : call.mapError(error));
+      if (call.reject !== undefined) {
+        const lateByMs = now - call.deadline;
+        if (lateByMs >= this.lateAfterMs) {
+          // Still pending in the queue's eyes until the grace turn below settles it.
+          late.push({ call, lateByMs });
+        } else {
+          this.#reject(call, 0);
+        }
       }
       this.#head++;
       call = pending[this.#head];
@@ -112,5 +149,20 @@ export class DeadlineQueue {
     this.#trimSettled();
     const next = this.#pending[this.#head];
     if (next !== undefined) this.#arm(next.deadline - now);
+    // Timers run before I/O in a loop turn: after a stall, replies that arrived during it are
+    // read in this turn's poll phase, which runs before setImmediate callbacks.
+    if (late.length > 0) {
+      setImmediate(() => {
+        for (const { call: lateCall, lateByMs } of late) this.#reject(lateCall, lateByMs);
+      });
+    }
+  }
+
+  #reject(call: PendingCall, lateByMs: number): void {
+    const reject = call.reject;
+    if (reject === undefined) return;
+    call.reject = undefined;
+    const error = this.#makeError(this.timeoutMs, lateByMs);
+    reject(call.mapError === undefined ? error : call.mapError(error));
   }
 }
