@@ -13,14 +13,19 @@ import {
   type RedisDriverBackendOptions,
   type RedisDriverBusOptions,
 } from "@apikey/core";
-import { assertKeyPrefix } from "@apikey/core/redis";
+import {
+  assertCommandTimeout,
+  assertKeyPrefix,
+  assertLogger,
+  parseRedisUrl,
+  warnOnNestedKeyPrefix,
+} from "@apikey/core/redis";
 import { IoredisApiKeyCacheBackend } from "./ioredis-backend.js";
 import type { IoredisClient } from "./ioredis-client.js";
 import {
   createOwnedIoredisClient,
   createOwnedIoredisSubscriber,
 } from "./ioredis-client-options.js";
-import { assertCommandTimeout } from "./ioredis-command-runner.js";
 import { IoredisInvalidationBus } from "./ioredis-invalidation-bus.js";
 
 /**
@@ -41,6 +46,8 @@ export const ioredisDriver: RedisDriver = {
     // Checked before any connection exists, so bad options never leave a socket behind.
     assertKeyPrefix(keyPrefix, "ioredisDriver.createBackend");
     assertCommandTimeout(commandTimeoutMs, "ioredisDriver.createBackend");
+    assertLogger(logger, "ioredisDriver.createBackend");
+    const { address } = parseRedisUrl(options.url, "ioredisDriver.createBackend");
     const client = createOwnedIoredisClient({
       url: options.url,
       cluster: options.cluster === true,
@@ -48,7 +55,7 @@ export const ioredisDriver: RedisDriver = {
       logger,
       label: "ioredisDriver backend",
     });
-    return withClientReleasedOnThrow(
+    const backend = withClientReleasedOnThrow(
       [client],
       () =>
         new IoredisApiKeyCacheBackend(client, {
@@ -58,12 +65,15 @@ export const ioredisDriver: RedisDriver = {
           ownsClient: true,
         }),
     );
+    warnOnNestedKeyPrefix(address, keyPrefix, logger, "ioredisDriver");
+    return backend;
   },
 
   createInvalidationBus(options: RedisDriverBusOptions): InvalidationBus {
     const logger = options.logger ?? defaultLogger;
     const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     assertCommandTimeout(commandTimeoutMs, "ioredisDriver.createInvalidationBus");
+    assertLogger(logger, "ioredisDriver.createInvalidationBus");
     // Classic pub/sub is broadcast to every node of a cluster, so one node (the seed) serves
     // both connections whether or not `cluster` is set.
     const publisher = createOwnedIoredisClient({

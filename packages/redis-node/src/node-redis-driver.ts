@@ -14,22 +14,25 @@ import {
   type RedisDriverBackendOptions,
   type RedisDriverBusOptions,
 } from "@apikey/core";
-import { createConnectionErrorLog } from "@apikey/core/redis";
+import {
+  assertCommandTimeout,
+  assertLogger,
+  createConnectionErrorLog,
+  parseRedisUrl,
+  warnOnNestedKeyPrefix,
+} from "@apikey/core/redis";
 import { createClient, createCluster } from "redis";
 import { NodeRedisApiKeyCacheBackend } from "./node-redis-backend.js";
 import type { NodeRedisClient, NodeRedisClientOrCluster } from "./node-redis-client.js";
-import {
-  assertRedisUrl,
-  nodeRedisClientOptions,
-  nodeRedisClusterOptions,
-} from "./node-redis-client-options.js";
+import { nodeRedisClientOptions, nodeRedisClusterOptions } from "./node-redis-client-options.js";
 import { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
-import { assertLogger, assertTimeout } from "./options-validation.js";
 
 const OWNER = "nodeRedisDriver";
 
 interface ResolvedConnectionOptions {
   url: string;
+  /** `host:port` of the URL, without credentials. */
+  address: string;
   logger: ApiKeyCacheLogger;
   commandTimeoutMs: number;
   cluster: boolean;
@@ -38,12 +41,13 @@ interface ResolvedConnectionOptions {
 function resolveConnectionOptions(
   options: RedisDriverBackendOptions | RedisDriverBusOptions,
 ): ResolvedConnectionOptions {
-  assertRedisUrl(options.url, OWNER);
+  const { address } = parseRedisUrl(options.url, OWNER);
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  assertTimeout(commandTimeoutMs, OWNER);
+  assertCommandTimeout(commandTimeoutMs, OWNER);
   const logger = options.logger ?? defaultLogger;
   assertLogger(logger, OWNER);
-  return { url: options.url, logger, commandTimeoutMs, cluster: options.cluster === true };
+  const cluster = options.cluster === true;
+  return { url: options.url, address, logger, commandTimeoutMs, cluster };
 }
 
 /** A client (or cluster) with the safe defaults and a rate-limited error listener; not connected. */
@@ -86,8 +90,9 @@ export const nodeRedisDriver: RedisDriver = {
       commandTimeoutMs: resolved.commandTimeoutMs,
       ownsClient: true,
     };
+    let backend: NodeRedisApiKeyCacheBackend;
     try {
-      return new NodeRedisApiKeyCacheBackend(
+      backend = new NodeRedisApiKeyCacheBackend(
         client,
         options.keyPrefix === undefined
           ? backendOptions
@@ -97,6 +102,8 @@ export const nodeRedisDriver: RedisDriver = {
       client.destroy();
       throw error;
     }
+    warnOnNestedKeyPrefix(resolved.address, backend.keyPrefix, resolved.logger, OWNER);
+    return backend;
   },
 
   createInvalidationBus(options: RedisDriverBusOptions): InvalidationBus {

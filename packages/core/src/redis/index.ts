@@ -1,6 +1,8 @@
 /**
- * `@apikey/core/redis`: client-independent Redis helpers (keyspace, scripts, deadlines, backoff) for authors of
- * Redis client adapters. Applications use `@apikey/redis-ioredis` or `@apikey/redis-node`.
+ * `@apikey/core/redis`: the client-free Redis engine and its helpers, for authors of Redis
+ * client adapters. An adapter implements {@link RedisCommandConnection} for its client and
+ * hands it to {@link RedisApiKeyCacheBackend}. Applications use `@apikey/redis-ioredis` or
+ * `@apikey/redis-node`.
  */
 
 export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX } from "../redis-driver.js";
@@ -9,11 +11,37 @@ export {
   createConnectionErrorLog,
 } from "./connection-error-log.js";
 export { DeadlineQueue } from "./deadline-queue.js";
+export { warnOnNestedKeyPrefix } from "./nested-prefix-warning.js";
+export { ReadinessGate } from "./readiness-gate.js";
 export {
   MAX_RECONNECT_DELAY_MS,
   RECONNECT_JITTER_MS,
+  reconnectDelayAfter,
   reconnectDelayMs,
 } from "./reconnect-backoff.js";
+export { RedisApiKeyCacheBackend } from "./redis-backend.js";
+export type {
+  RedisBackendOptions,
+  ResolvedRedisBackendOptions,
+} from "./redis-backend-options.js";
+export {
+  assertCommandTimeout,
+  assertLogger,
+  resolveRedisBackendOptions,
+} from "./redis-backend-options.js";
+export type {
+  RedisCommandConnection,
+  RedisConnectionListener,
+  RedisMasterNode,
+} from "./redis-command-connection.js";
+export { RedisCommandRunner } from "./redis-command-runner.js";
+export {
+  errorMessage,
+  isAuthError,
+  isWrongTypeError,
+  RedisClientError,
+  safeCause,
+} from "./redis-errors.js";
 export {
   assertKeyPrefix,
   CLEAR_BATCH_SIZE,
@@ -24,3 +52,5 @@ export {
   prefixScanPattern,
   unlinkBatches,
 } from "./redis-keyspace.js";
+export type { RedisEndpoint } from "./redis-url.js";
+export { parseRedisUrl, REDACTED_CREDENTIALS, redactUrlCredentials } from "./redis-url.js";
