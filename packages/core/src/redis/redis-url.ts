@@ -43,7 +43,11 @@ export function parseRedisUrl(url: unknown, owner: string): RedisEndpoint {
   }
   if (parsed === undefined || (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:")) {
     const got =
-      typeof url === "string" ? JSON.stringify(redactUrlCredentials(url)) : `a ${typeof url}`;
+      parsed !== undefined
+        ? JSON.stringify(withoutSecrets(parsed))
+        : typeof url === "string"
+          ? "a string that is not a URL (not quoted: it may hold a password)"
+          : `a ${typeof url}`;
     throw new ApiKeyCacheError(
       "E_CONFIG",
       `${owner}: url must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, got ${got}`,
@@ -62,4 +66,10 @@ export function parseRedisUrl(url: unknown, owner: string): RedisEndpoint {
   const database = parsed.pathname.replace(/^\//, "");
   if (/^\d+$/.test(database)) endpoint.database = Number(database);
   return endpoint;
+}
+
+/** Protocol, host and path of `url`: no credentials, query or fragment (they may hold secrets). */
+function withoutSecrets(url: URL): string {
+  const credentials = url.username !== "" || url.password !== "" ? `${REDACTED_CREDENTIALS}@` : "";
+  return `${url.protocol}//${credentials}${url.host}${url.pathname}`;
 }
