@@ -4,21 +4,18 @@
  * `node-redis-client-options.ts` and an `error` listener on every client (a node-redis
  * client without one crashes the process on the first dropped connection).
  */
-import {
-  type ApiKeyCacheBackend,
-  type ApiKeyCacheLogger,
-  DEFAULT_COMMAND_TIMEOUT_MS,
-  defaultLogger,
-  type InvalidationBus,
-  type RedisDriver,
-  type RedisDriverBackendOptions,
-  type RedisDriverBusOptions,
+import type {
+  ApiKeyCacheBackend,
+  InvalidationBus,
+  RedisDriver,
+  RedisDriverBackendOptions,
+  RedisDriverBusOptions,
 } from "@apikey/core";
 import {
-  assertCommandTimeout,
-  assertLogger,
   createConnectionErrorLog,
-  parseRedisUrl,
+  type ResolvedRedisDriverOptions,
+  resolveRedisDriverBackendOptions,
+  resolveRedisDriverOptions,
   warnOnNestedKeyPrefix,
 } from "@apikey/core/redis";
 import { createClient, createCluster } from "redis";
@@ -29,30 +26,9 @@ import { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
 
 const OWNER = "nodeRedisDriver";
 
-interface ResolvedConnectionOptions {
-  url: string;
-  /** `host:port` of the URL, without credentials. */
-  address: string;
-  logger: ApiKeyCacheLogger;
-  commandTimeoutMs: number;
-  cluster: boolean;
-}
-
-function resolveConnectionOptions(
-  options: RedisDriverBackendOptions | RedisDriverBusOptions,
-): ResolvedConnectionOptions {
-  const { address } = parseRedisUrl(options.url, OWNER);
-  const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  assertCommandTimeout(commandTimeoutMs, OWNER);
-  const logger = options.logger ?? defaultLogger;
-  assertLogger(logger, OWNER);
-  const cluster = options.cluster === true;
-  return { url: options.url, address, logger, commandTimeoutMs, cluster };
-}
-
 /** A client (or cluster) with the safe defaults and a rate-limited error listener; not connected. */
 function createOwnedClient(
-  options: ResolvedConnectionOptions,
+  options: ResolvedRedisDriverOptions,
   label: string,
   pingIdleConnection = true,
 ): NodeRedisClientOrCluster {
@@ -83,31 +59,22 @@ export const nodeRedisDriver: RedisDriver = {
   name: "node-redis",
 
   createBackend(options: RedisDriverBackendOptions): ApiKeyCacheBackend {
-    const resolved = resolveConnectionOptions(options);
+    const resolved = resolveRedisDriverBackendOptions(options, OWNER);
     const client = createOwnedClient(resolved, "NodeRedisApiKeyCacheBackend");
-    const backendOptions = {
-      logger: resolved.logger,
-      commandTimeoutMs: resolved.commandTimeoutMs,
-      ownsClient: true,
-    };
     let backend: NodeRedisApiKeyCacheBackend;
     try {
-      backend = new NodeRedisApiKeyCacheBackend(
-        client,
-        options.keyPrefix === undefined
-          ? backendOptions
-          : { ...backendOptions, keyPrefix: options.keyPrefix },
-      );
+      backend = new NodeRedisApiKeyCacheBackend(client, { ...resolved, ownsClient: true });
     } catch (error) {
       client.destroy();
       throw error;
     }
-    warnOnNestedKeyPrefix(resolved.address, backend.keyPrefix, resolved.logger, OWNER);
+    const { endpoint, keyPrefix, logger } = resolved;
+    warnOnNestedKeyPrefix(endpoint.address, keyPrefix, logger, OWNER);
     return backend;
   },
 
   createInvalidationBus(options: RedisDriverBusOptions): InvalidationBus {
-    const resolved = resolveConnectionOptions(options);
+    const resolved = resolveRedisDriverOptions(options, OWNER);
     const publisher = createOwnedClient(resolved, "NodeRedisInvalidationBus publisher");
     // The subscriber is one standalone connection even for a cluster: classic pub/sub
     // messages reach every node. The bus pings it itself, within its deadline.

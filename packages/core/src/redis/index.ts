@@ -35,6 +35,11 @@ export type {
   RedisMasterNode,
 } from "./redis-command-connection.js";
 export { RedisCommandRunner } from "./redis-command-runner.js";
+export type { ResolvedRedisDriverOptions } from "./redis-driver-options.js";
+export {
+  resolveRedisDriverBackendOptions,
+  resolveRedisDriverOptions,
+} from "./redis-driver-options.js";
 export {
   errorMessage,
   isAuthError,
