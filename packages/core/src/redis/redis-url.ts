@@ -68,8 +68,12 @@ export function parseRedisUrl(url: unknown, owner: string): RedisEndpoint {
   return endpoint;
 }
 
-/** Protocol, host and path of `url`: no credentials, query or fragment (they may hold secrets). */
+/**
+ * Protocol and host of `url`, nothing else: credentials, path, query and fragment may hold a
+ * secret (for a scheme such as `user:`, everything after the colon is the path).
+ */
 function withoutSecrets(url: URL): string {
+  if (url.host === "") return url.protocol;
   const credentials = url.username !== "" || url.password !== "" ? `${REDACTED_CREDENTIALS}@` : "";
-  return `${url.protocol}//${credentials}${url.host}${url.pathname}`;
+  return `${url.protocol}//${credentials}${url.host}`;
 }
