@@ -1,50 +1,41 @@
 /**
- * The API-key cache over ioredis, on one node or a Redis Cluster: core's Redis engine
- * (`@apikey/core/redis`) on an {@link IoredisConnection}. Same wire format as
+ * `IoredisApiKeyCacheBackend`: core's Redis engine (`@apikey/core/redis`) on an
+ * {@link IoredisConnection}, for an ioredis `Redis` or `Cluster`. Same wire format as
  * `@apikey/redis-node`.
  */
-import { ApiKeyCacheError, type CachedApiKey } from "@apikey/core";
+import type { CachedApiKey } from "@apikey/core";
 import { RedisApiKeyCacheBackend, type RedisBackendOptions } from "@apikey/core/redis";
-import { type IoredisClient, looksLikeIoredisClient } from "./ioredis-client.js";
-import { IoredisConnection } from "./ioredis-connection.js";
-
-const OWNER = "IoredisApiKeyCacheBackend";
+import type { IoredisClient } from "./ioredis-client.js";
+import { ioredisConnectionOf } from "./ioredis-connection.js";
 
 /**
- * Options of {@link IoredisApiKeyCacheBackend}: `keyPrefix` (default `"apikey:"`, never
- * empty: `clear()` removes every key under it), `logger`, `commandTimeoutMs` (deadline of
- * every call, waiting for the connection included; default 1000) and `ownsClient` (close the
- * client in `close()`; `ioredisDriver` sets it for the client it creates; default false).
- */
-export interface IoredisApiKeyCacheBackendOptions extends RedisBackendOptions {}
-
-/**
- * An {@link ApiKeyCacheBackend} over an ioredis `Redis` or `Cluster`.
+ * The API-key cache over ioredis. Construction is synchronous and network-free: the client
+ * connects on its own and calls wait for it within their deadline.
  *
  * ```ts
  * const backend = new IoredisApiKeyCacheBackend(new Redis(url), { keyPrefix: "apikey:" });
  * ```
+ * @throws ApiKeyCacheError `E_CONFIG` for a missing client or a bad option.
  */
 export class IoredisApiKeyCacheBackend<
   V extends CachedApiKey = CachedApiKey,
 > extends RedisApiKeyCacheBackend<V> {
-  /** The client commands go to (owned only if `ownsClient` was set). */
-  readonly client: IoredisClient;
-
-  /**
-   * Synchronous and network-free: the client connects on its own; calls wait for it within
-   * their deadline.
-   * @throws ApiKeyCacheError `E_CONFIG` for a missing client, an empty prefix, a bad timeout
-   * or logger.
-   */
-  constructor(client: IoredisClient, options: IoredisApiKeyCacheBackendOptions = {}) {
-    if (!looksLikeIoredisClient(client)) {
-      throw new ApiKeyCacheError(
-        "E_CONFIG",
-        `${OWNER}: the first argument must be an ioredis Redis or Cluster client`,
-      );
-    }
-    super(new IoredisConnection(client), options, OWNER);
-    this.client = client;
+  constructor(
+    /** The client commands go to (owned only if `ownsClient` was set). */
+    readonly client: IoredisClient,
+    options: IoredisApiKeyCacheBackendOptions = {},
+  ) {
+    super(
+      ioredisConnectionOf(client, "IoredisApiKeyCacheBackend"),
+      options,
+      "IoredisApiKeyCacheBackend",
+    );
   }
 }
+
+/**
+ * `keyPrefix` (default `"apikey:"`; not empty, `clear()` removes every key under it),
+ * `logger`, `commandTimeoutMs` (every call's deadline, the wait for the connection included;
+ * default 1000), `ownsClient` (`close()` quits the client; set by `ioredisDriver`).
+ */
+export interface IoredisApiKeyCacheBackendOptions extends RedisBackendOptions {}

@@ -4,14 +4,15 @@
  * the master), readiness from `status` and the ready/error/close events, and a close that
  * quits an owned client within its deadline.
  */
-import type {
-  RedisCommandConnection,
-  RedisConnectionListener,
-  RedisMasterNode,
+import {
+  assertClientArgument,
+  type RedisCommandConnection,
+  type RedisConnectionListener,
+  type RedisMasterNode,
 } from "@apikey/core/redis";
 import type { Redis } from "ioredis";
 import { closeClientWithin } from "./close-client.js";
-import { type IoredisClient, isIoredisCluster } from "./ioredis-client.js";
+import { type IoredisClient, isIoredisCluster, looksLikeIoredisClient } from "./ioredis-client.js";
 
 /** `call` with the command and its arguments in one array (applied, not spread). */
 type RawCall = (this: IoredisClient, ...argv: string[]) => Promise<unknown>;
@@ -73,4 +74,10 @@ export class IoredisConnection implements RedisCommandConnection {
   close(owned: boolean, timeoutMs: number): Promise<void> {
     return owned ? closeClientWithin(this.#client, timeoutMs) : Promise.resolve();
   }
+}
+
+/** The connection of `client`. @throws ApiKeyCacheError `E_CONFIG` unless it is an ioredis client. */
+export function ioredisConnectionOf(client: unknown, owner: string): IoredisConnection {
+  assertClientArgument(looksLikeIoredisClient(client), owner, "an ioredis Redis or Cluster");
+  return new IoredisConnection(client as IoredisClient);
 }

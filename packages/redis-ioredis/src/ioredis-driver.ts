@@ -3,13 +3,7 @@
  * uses to build Redis parts from a URL. Everything it creates owns its connections, starts
  * connecting in the background and is closed by `close()`.
  */
-import type {
-  ApiKeyCacheBackend,
-  InvalidationBus,
-  RedisDriver,
-  RedisDriverBackendOptions,
-  RedisDriverBusOptions,
-} from "@apikey/core";
+import type { RedisDriver } from "@apikey/core";
 import {
   resolveRedisDriverBackendOptions,
   resolveRedisDriverOptions,
@@ -34,7 +28,7 @@ import { IoredisInvalidationBus } from "./ioredis-invalidation-bus.js";
 export const ioredisDriver: RedisDriver = {
   name: "ioredis",
 
-  createBackend(options: RedisDriverBackendOptions): ApiKeyCacheBackend {
+  createBackend(options) {
     const resolved = resolveRedisDriverBackendOptions(options, "ioredisDriver.createBackend");
     const client = createOwnedIoredisClient({ ...resolved, label: "ioredisDriver backend" });
     const backend = withClientReleasedOnThrow(
@@ -46,7 +40,7 @@ export const ioredisDriver: RedisDriver = {
     return backend;
   },
 
-  createInvalidationBus(options: RedisDriverBusOptions): InvalidationBus {
+  createInvalidationBus(options) {
     const resolved = resolveRedisDriverOptions(options, "ioredisDriver.createInvalidationBus");
     // Classic pub/sub is broadcast to every node of a cluster, so one node (the seed) serves
     // both connections whether or not `cluster` is set.
@@ -62,11 +56,10 @@ export const ioredisDriver: RedisDriver = {
       [publisher, subscriber],
       () =>
         new IoredisInvalidationBus({
+          ...resolved,
           publisher,
           subscriber,
           channel: options.channel,
-          logger: resolved.logger,
-          commandTimeoutMs: resolved.commandTimeoutMs,
           ownsClients: true,
         }),
     );

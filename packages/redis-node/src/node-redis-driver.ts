@@ -4,13 +4,7 @@
  * `node-redis-client-options.ts` and an `error` listener on every client (a node-redis
  * client without one crashes the process on the first dropped connection).
  */
-import type {
-  ApiKeyCacheBackend,
-  InvalidationBus,
-  RedisDriver,
-  RedisDriverBackendOptions,
-  RedisDriverBusOptions,
-} from "@apikey/core";
+import type { RedisDriver } from "@apikey/core";
 import {
   createConnectionErrorLog,
   type ResolvedRedisDriverOptions,
@@ -58,7 +52,7 @@ function createOwnedClient(
 export const nodeRedisDriver: RedisDriver = {
   name: "node-redis",
 
-  createBackend(options: RedisDriverBackendOptions): ApiKeyCacheBackend {
+  createBackend(options) {
     const resolved = resolveRedisDriverBackendOptions(options, OWNER);
     const client = createOwnedClient(resolved, "NodeRedisApiKeyCacheBackend");
     let backend: NodeRedisApiKeyCacheBackend;
@@ -73,7 +67,7 @@ export const nodeRedisDriver: RedisDriver = {
     return backend;
   },
 
-  createInvalidationBus(options: RedisDriverBusOptions): InvalidationBus {
+  createInvalidationBus(options) {
     const resolved = resolveRedisDriverOptions(options, OWNER);
     const publisher = createOwnedClient(resolved, "NodeRedisInvalidationBus publisher");
     // The subscriber is one standalone connection even for a cluster: classic pub/sub

@@ -6,6 +6,7 @@
  */
 
 export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX } from "../redis-driver.js";
+export { hasMemberTypes } from "./client-shape.js";
 export {
   CONNECTION_ERROR_LOG_INTERVAL_MS,
   createConnectionErrorLog,
@@ -25,6 +26,7 @@ export type {
   ResolvedRedisBackendOptions,
 } from "./redis-backend-options.js";
 export {
+  assertClientArgument,
   assertCommandTimeout,
   assertLogger,
   resolveRedisBackendOptions,

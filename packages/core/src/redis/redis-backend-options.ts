@@ -70,3 +70,12 @@ export function assertLogger(logger: unknown, owner: string): asserts logger is 
     );
   }
 }
+
+/**
+ * @param isClient whether the adapter recognised its client in the argument
+ * @param expected what the argument should have been, e.g. "an ioredis Redis or Cluster client"
+ * @throws ApiKeyCacheError `E_CONFIG` unless `isClient`.
+ */
+export function assertClientArgument(isClient: boolean, owner: string, expected: string): void {
+  if (!isClient) throw new ApiKeyCacheError("E_CONFIG", `${owner}: the client must be ${expected}`);
+}
