@@ -5,55 +5,10 @@
  * queued offline (calls wait for "ready" within their deadline instead), nothing is resent, and
  * reconnects back off to a cap.
  */
-import { ApiKeyCacheError, type ApiKeyCacheLogger } from "@apikey/core";
-import { createConnectionErrorLog } from "@apikey/core/redis";
+import type { ApiKeyCacheLogger } from "@apikey/core";
+import { createConnectionErrorLog, parseRedisUrl, reconnectDelayAfter } from "@apikey/core/redis";
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import type { IoredisClient } from "./ioredis-client.js";
-
-/** Longest wait between two reconnect attempts, in milliseconds. */
-export const MAX_RECONNECT_DELAY_MS = 2000;
-
-/** Capped exponential backoff with a little jitter, so many workers do not reconnect in step. */
-export function reconnectDelayMs(attempt: number): number {
-  const exponential = 50 * 2 ** Math.min(Math.max(attempt - 1, 0), 6);
-  return Math.min(exponential, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100);
-}
-
-/** Where a client created from a URL connects. */
-export interface IoredisEndpoint {
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
-  tls: boolean;
-}
-
-/**
- * Parse a `redis://` or `rediss://` URL.
- * @throws ApiKeyCacheError `E_CONFIG` for anything else (the message never echoes a password).
- */
-export function parseRedisUrl(url: unknown, owner: string): IoredisEndpoint {
-  let parsed: URL | undefined;
-  try {
-    parsed = typeof url === "string" ? new URL(url) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === undefined || (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:")) {
-    throw new ApiKeyCacheError(
-      "E_CONFIG",
-      `${owner}: url must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379`,
-    );
-  }
-  const endpoint: IoredisEndpoint = {
-    host: parsed.hostname.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1",
-    port: parsed.port === "" ? 6379 : Number(parsed.port),
-    tls: parsed.protocol === "rediss:",
-  };
-  if (parsed.username !== "") endpoint.username = decodeURIComponent(parsed.username);
-  if (parsed.password !== "") endpoint.password = decodeURIComponent(parsed.password);
-  return endpoint;
-}
 
 /** What each owned connection uses, cluster node connections included. */
 function connectionOptions(commandTimeoutMs: number): RedisOptions {
@@ -89,7 +44,7 @@ export function createOwnedIoredisClient(options: OwnedIoredisClientOptions): Io
       lazyConnect: false,
       enableOfflineQueue: false,
       enableAutoPipelining: true,
-      clusterRetryStrategy: reconnectDelayMs,
+      clusterRetryStrategy: reconnectDelayAfter,
       slotsRefreshTimeout: options.commandTimeoutMs,
       redisOptions: {
         ...connection,
@@ -105,10 +60,10 @@ export function createOwnedIoredisClient(options: OwnedIoredisClientOptions): Io
       lazyConnect: false,
       enableOfflineQueue: false,
       enableAutoPipelining: true,
-      retryStrategy: reconnectDelayMs,
+      retryStrategy: (times) => reconnectDelayAfter(times, errors.last),
     });
   }
-  client.on("error", createConnectionErrorLog(options.logger, options.label));
+  const errors = trackLastError(client, options);
   return client;
 }
 
@@ -127,8 +82,28 @@ export function createOwnedIoredisSubscriber(
     lazyConnect: false,
     enableOfflineQueue: false,
     autoResubscribe: false,
-    retryStrategy: reconnectDelayMs,
+    retryStrategy: (times) => reconnectDelayAfter(times, errors.last),
   });
-  client.on("error", createConnectionErrorLog(options.logger, options.label));
+  const errors = trackLastError(client, options);
   return client;
+}
+
+/**
+ * The rate-limited error log, and the last error for the retry strategy: after an
+ * authentication failure it waits the longest delay (ioredis does not pass it the error).
+ */
+function trackLastError(
+  client: IoredisClient,
+  options: Pick<OwnedIoredisClientOptions, "logger" | "label">,
+): { last: unknown } {
+  const errors: { last: unknown } = { last: undefined };
+  const log = createConnectionErrorLog(options.logger, options.label);
+  client.on("error", (error: unknown) => {
+    errors.last = error;
+    log(error);
+  });
+  client.on("ready", () => {
+    errors.last = undefined;
+  });
+  return errors;
 }

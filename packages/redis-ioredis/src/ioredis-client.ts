@@ -2,6 +2,7 @@
  * The ioredis clients this package accepts: a single-node `Redis` or a `Cluster`. Only types
  * are imported here, so ioredis stays a peer dependency resolved from the caller's install.
  */
+import { hasMemberTypes } from "@apikey/core/redis";
 import type { Cluster, Redis } from "ioredis";
 
 /** A single-node ioredis client or an ioredis Cluster. */
@@ -14,12 +15,10 @@ export function isIoredisCluster(client: IoredisClient): client is Cluster {
 
 /** True when `candidate` looks like an ioredis client (used to reject wrong arguments early). */
 export function looksLikeIoredisClient(candidate: unknown): candidate is IoredisClient {
-  if (typeof candidate !== "object" || candidate === null) return false;
-  const record = candidate as Record<string, unknown>;
-  return (
-    typeof record.status === "string" &&
-    typeof record.isCluster === "boolean" &&
-    typeof record.get === "function" &&
-    typeof record.on === "function"
-  );
+  return hasMemberTypes(candidate, {
+    status: "string",
+    isCluster: "boolean",
+    get: "function",
+    on: "function",
+  });
 }

@@ -1,4 +1,5 @@
 /**
+ * Used by the invalidation bus (the backend runs on core's engine through `ioredis-connection`).
  * Runs ioredis commands under a client-independent deadline (core's `DeadlineQueue`) and turns
  * every failure into `ApiKeyCacheError` `E_BACKEND_UNAVAILABLE`. The tricky point is the first
  * connection: owned clients run without an offline queue (a queued command could land long
@@ -6,7 +7,7 @@
  * inside its own deadline, and is never sent at all if that deadline has already passed.
  */
 import { ApiKeyCacheError } from "@apikey/core";
-import { DeadlineQueue } from "@apikey/core/redis";
+import { assertCommandTimeout, DeadlineQueue } from "@apikey/core/redis";
 import type { IoredisClient } from "./ioredis-client.js";
 
 /** Thrown by the deadline queue; mapped to a message naming the command and connection state. */
@@ -122,19 +123,6 @@ export class IoredisCommandRunner {
       "E_BACKEND_UNAVAILABLE",
       `${this.#owner}: Redis ${command} failed: ${reason}`,
       { cause: error },
-    );
-  }
-}
-
-/** @throws ApiKeyCacheError `E_CONFIG` unless `timeoutMs` is a positive finite number. */
-export function assertCommandTimeout(
-  timeoutMs: unknown,
-  owner: string,
-): asserts timeoutMs is number {
-  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new ApiKeyCacheError(
-      "E_CONFIG",
-      `${owner}: commandTimeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`,
     );
   }
 }

@@ -3,24 +3,18 @@
  * uses to build Redis parts from a URL. Everything it creates owns its connections, starts
  * connecting in the background and is closed by `close()`.
  */
+import type { RedisDriver } from "@apikey/core";
 import {
-  type ApiKeyCacheBackend,
-  DEFAULT_COMMAND_TIMEOUT_MS,
-  DEFAULT_KEY_PREFIX,
-  defaultLogger,
-  type InvalidationBus,
-  type RedisDriver,
-  type RedisDriverBackendOptions,
-  type RedisDriverBusOptions,
-} from "@apikey/core";
-import { assertKeyPrefix } from "@apikey/core/redis";
+  resolveRedisDriverBackendOptions,
+  resolveRedisDriverOptions,
+  warnOnNestedKeyPrefix,
+} from "@apikey/core/redis";
 import { IoredisApiKeyCacheBackend } from "./ioredis-backend.js";
 import type { IoredisClient } from "./ioredis-client.js";
 import {
   createOwnedIoredisClient,
   createOwnedIoredisSubscriber,
 } from "./ioredis-client-options.js";
-import { assertCommandTimeout } from "./ioredis-command-runner.js";
 import { IoredisInvalidationBus } from "./ioredis-invalidation-bus.js";
 
 /**
@@ -34,62 +28,38 @@ import { IoredisInvalidationBus } from "./ioredis-invalidation-bus.js";
 export const ioredisDriver: RedisDriver = {
   name: "ioredis",
 
-  createBackend(options: RedisDriverBackendOptions): ApiKeyCacheBackend {
-    const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-    const logger = options.logger ?? defaultLogger;
-    const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    // Checked before any connection exists, so bad options never leave a socket behind.
-    assertKeyPrefix(keyPrefix, "ioredisDriver.createBackend");
-    assertCommandTimeout(commandTimeoutMs, "ioredisDriver.createBackend");
-    const client = createOwnedIoredisClient({
-      url: options.url,
-      cluster: options.cluster === true,
-      commandTimeoutMs,
-      logger,
-      label: "ioredisDriver backend",
-    });
-    return withClientReleasedOnThrow(
+  createBackend(options) {
+    const resolved = resolveRedisDriverBackendOptions(options, "ioredisDriver.createBackend");
+    const client = createOwnedIoredisClient({ ...resolved, label: "ioredisDriver backend" });
+    const backend = withClientReleasedOnThrow(
       [client],
-      () =>
-        new IoredisApiKeyCacheBackend(client, {
-          keyPrefix,
-          logger,
-          commandTimeoutMs,
-          ownsClient: true,
-        }),
+      () => new IoredisApiKeyCacheBackend(client, { ...resolved, ownsClient: true }),
     );
+    const { endpoint, keyPrefix, logger } = resolved;
+    warnOnNestedKeyPrefix(endpoint.address, keyPrefix, logger, "ioredisDriver");
+    return backend;
   },
 
-  createInvalidationBus(options: RedisDriverBusOptions): InvalidationBus {
-    const logger = options.logger ?? defaultLogger;
-    const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    assertCommandTimeout(commandTimeoutMs, "ioredisDriver.createInvalidationBus");
+  createInvalidationBus(options) {
+    const resolved = resolveRedisDriverOptions(options, "ioredisDriver.createInvalidationBus");
     // Classic pub/sub is broadcast to every node of a cluster, so one node (the seed) serves
     // both connections whether or not `cluster` is set.
     const publisher = createOwnedIoredisClient({
-      url: options.url,
+      ...resolved,
       cluster: false,
-      commandTimeoutMs,
-      logger,
       label: "ioredisDriver bus publisher",
     });
     const subscriber = withClientReleasedOnThrow([publisher], () =>
-      createOwnedIoredisSubscriber({
-        url: options.url,
-        commandTimeoutMs,
-        logger,
-        label: "ioredisDriver bus subscriber",
-      }),
+      createOwnedIoredisSubscriber({ ...resolved, label: "ioredisDriver bus subscriber" }),
     );
     return withClientReleasedOnThrow(
       [publisher, subscriber],
       () =>
         new IoredisInvalidationBus({
+          ...resolved,
           publisher,
           subscriber,
           channel: options.channel,
-          logger,
-          commandTimeoutMs,
           ownsClients: true,
         }),
     );

@@ -4,19 +4,30 @@
  * commands without bound, a command written to a hung socket waits forever, and a missing
  * `error` listener crashes the process. These options close each of those holes.
  */
-import { ApiKeyCacheError } from "@apikey/core";
+import {
+  MAX_RECONNECT_DELAY_MS,
+  parseRedisUrl,
+  reconnectDelayAfter,
+  reconnectDelayMs,
+} from "@apikey/core/redis";
 import type { RedisClientOptions, RedisClusterOptions } from "redis";
 
 /** How often an idle connection is pinged, so a hung server trips the socket timeout. */
 export const NODE_REDIS_PING_INTERVAL_MS = 1000;
 
-/** Longest wait between two reconnect attempts. */
-export const NODE_REDIS_MAX_RECONNECT_DELAY_MS = 2000;
+/**
+ * Longest wait between two reconnect attempts.
+ * @deprecated use `MAX_RECONNECT_DELAY_MS` of `@apikey/core/redis` (the same value).
+ */
+export const NODE_REDIS_MAX_RECONNECT_DELAY_MS: number = MAX_RECONNECT_DELAY_MS;
 
-/** Capped exponential backoff with jitter; never gives up (a cache outlives Redis outages). */
+/**
+ * Capped exponential backoff with jitter; never gives up (a cache outlives Redis outages).
+ * @param retries node-redis's count, from 0.
+ * @deprecated use `reconnectDelayMs(retries + 1)` of `@apikey/core/redis`: this is it.
+ */
 export function nodeRedisReconnectDelay(retries: number): number {
-  const base = Math.min(100 * 2 ** Math.min(retries, 10), NODE_REDIS_MAX_RECONNECT_DELAY_MS);
-  return base + Math.floor(Math.random() * 100);
+  return reconnectDelayMs(retries + 1);
 }
 
 /**
@@ -38,30 +49,13 @@ export interface NodeRedisSafeOptions {
   pingIdleConnection?: boolean;
 }
 
-/**
- * Check a Redis URL.
- * @throws ApiKeyCacheError `E_CONFIG` unless it is a `redis://` or `rediss://` URL.
- */
-export function assertRedisUrl(url: unknown, owner: string): asserts url is string {
-  let parsed: URL | undefined;
-  try {
-    parsed = typeof url === "string" ? new URL(url) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === undefined || (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:")) {
-    throw new ApiKeyCacheError(
-      "E_CONFIG",
-      `${owner}: url must be a redis:// or rediss:// URL, got ${typeof url === "string" ? JSON.stringify(url) : typeof url}`,
-    );
-  }
-}
-
 function socketDefaults(commandTimeoutMs: number) {
   return {
     connectTimeout: Math.max(2000, commandTimeoutMs),
     socketTimeout: nodeRedisSocketTimeoutMs(commandTimeoutMs),
-    reconnectStrategy: (retries: number): number => nodeRedisReconnectDelay(retries),
+    // After an authentication failure, the longest delay at once (see reconnectDelayAfter).
+    reconnectStrategy: (retries: number, cause: unknown): number =>
+      reconnectDelayAfter(retries + 1, cause),
   };
 }
 
@@ -95,15 +89,15 @@ export function nodeRedisClusterOptions(
   url: string,
   options: NodeRedisSafeOptions,
 ): RedisClusterOptions {
-  const parsed = new URL(url);
+  const endpoint = parseRedisUrl(url, "nodeRedisClusterOptions");
   const socket = socketDefaults(options.commandTimeoutMs);
   const defaults: NonNullable<RedisClusterOptions["defaults"]> = {
-    socket: parsed.protocol === "rediss:" ? { ...socket, tls: true } : socket,
+    socket: endpoint.tls ? { ...socket, tls: true } : socket,
     disableOfflineQueue: true,
     pingInterval: NODE_REDIS_PING_INTERVAL_MS,
   };
-  if (parsed.username !== "") defaults.username = decodeURIComponent(parsed.username);
-  if (parsed.password !== "") defaults.password = decodeURIComponent(parsed.password);
+  if (endpoint.username !== undefined) defaults.username = endpoint.username;
+  if (endpoint.password !== undefined) defaults.password = endpoint.password;
   // The cluster's command options reach the node clients with every routed command.
   return { rootNodes: [{ url }], defaults, commandOptions: { timeout: 0 } };
 }

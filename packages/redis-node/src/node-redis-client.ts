@@ -3,6 +3,7 @@
  * `createClient()` or `createCluster()` result fits, whatever its modules, scripts or RESP
  * version, and core stays free of the client's heavy generic types.
  */
+import { hasMemberTypes } from "@apikey/core/redis";
 
 /** Options passed with every raw command (node-redis `CommandOptions` subset). */
 export interface NodeRedisCommandOptions {
@@ -67,12 +68,6 @@ export function isNodeRedisCluster(client: NodeRedisClientOrCluster): client is 
 
 /** True for something that looks like a node-redis client or cluster. */
 export function isNodeRedisClientLike(candidate: unknown): candidate is NodeRedisClientOrCluster {
-  if (typeof candidate !== "object" || candidate === null) return false;
-  const record = candidate as Record<string, unknown>;
-  return (
-    typeof record.sendCommand === "function" &&
-    typeof record.on === "function" &&
-    typeof record.close === "function" &&
-    typeof record.destroy === "function"
-  );
+  const methods = ["sendCommand", "on", "close", "destroy"] as const;
+  return hasMemberTypes(candidate, Object.fromEntries(methods.map((name) => [name, "function"])));
 }

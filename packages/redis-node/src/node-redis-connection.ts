@@ -1,5 +1,6 @@
 /**
- * One node-redis client or cluster as this package drives it: raw commands with node-redis's
+ * Used by the invalidation bus (the backend runs on core's engine through
+ * `node-redis-command-connection`). One node-redis client or cluster as this package drives it: raw commands with node-redis's
  * own per-command timeout turned off (an AbortSignal per command costs ~5-7x throughput; the
  * caller's `DeadlineQueue` bounds every call instead), waiting for readiness within a
  * deadline, and, for a client the package owns, connecting in the background. The tricky
@@ -8,6 +9,8 @@
  * caller believes failed).
  */
 import { ApiKeyCacheError, type ApiKeyCacheLogger } from "@apikey/core";
+import { ReadinessGate } from "@apikey/core/redis";
+import { connectInBackground } from "./node-redis-background-connect.js";
 import {
   isNodeRedisCluster,
   type NodeRedisClient,
@@ -15,8 +18,6 @@ import {
   type NodeRedisCluster,
   type NodeRedisCommandOptions,
 } from "./node-redis-client.js";
-import { nodeRedisReconnectDelay } from "./node-redis-client-options.js";
-import { ReadinessGate } from "./readiness-gate.js";
 
 /** Per-command options for every raw command: node-redis's own timeout off. */
 const RAW_COMMAND_OPTIONS: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
@@ -33,7 +34,7 @@ export class NodeRedisConnection {
   readonly #gate = new ReadinessGate();
   readonly #readyEvent: "ready" | "connect";
   readonly #onReady = (): void => this.#gate.open();
-  #connectTimer: NodeJS.Timeout | undefined;
+  #stopConnecting: () => void = () => {};
   #closed = false;
 
   constructor(target: NodeRedisClientOrCluster, owner: string) {
@@ -48,11 +49,6 @@ export class NodeRedisConnection {
       this.#readyEvent = "ready";
     }
     target.on(this.#readyEvent, this.#onReady);
-  }
-
-  /** True for a cluster client. */
-  get isCluster(): boolean {
-    return this.#cluster !== undefined;
   }
 
   /** True when commands can be written right now. */
@@ -75,51 +71,10 @@ export class NodeRedisConnection {
     });
   }
 
-  /** The clients to SCAN: the client itself, or one client per cluster master. */
-  async scanClients(timeoutMs: number): Promise<NodeRedisClient[]> {
-    if (!this.target.isReady) {
-      const startedAt = performance.now();
-      await this.#gate.wait(timeoutMs);
-      if (performance.now() - startedAt >= timeoutMs) throw new Error(LATE_MESSAGE);
-    }
-    const cluster = this.#cluster;
-    if (cluster === undefined) return [this.#client as NodeRedisClient];
-    return Promise.all(cluster.masters.map((master) => cluster.nodeClient(master)));
-  }
-
-  /** Send a raw command to one node's client (from {@link scanClients}). */
-  sendToNode(client: NodeRedisClient, args: string[]): Promise<unknown> {
-    return client.sendCommand(args, RAW_COMMAND_OPTIONS);
-  }
-
-  /**
-   * Connect an owned client in the background. A standalone client retries by itself (its
-   * reconnect strategy never gives up); a cluster's first discovery fails once when no seed
-   * answers, so it is retried here with capped backoff until it succeeds or `close()`.
-   */
+  /** Connect an owned client in the background (see `node-redis-background-connect`). */
   connectInBackground(logger: ApiKeyCacheLogger): void {
-    if (this.target.isOpen || this.#closed) return;
-    const client = this.#client;
-    if (client !== undefined) {
-      client.connect().catch((error: unknown) => {
-        if (!this.#closed) logger.error(`${this.#owner}: Redis connection gave up`, error);
-      });
-      return;
-    }
-    const cluster = this.#cluster as NodeRedisCluster;
-    const attempt = (retries: number): void => {
-      this.#connectTimer = undefined;
-      if (this.#closed || cluster.isOpen) return;
-      cluster.connect().catch((error: unknown) => {
-        if (this.#closed) return;
-        logger.debug(`${this.#owner}: cluster discovery failed, retrying`, error);
-        this.#connectTimer = setTimeout(
-          () => attempt(retries + 1),
-          nodeRedisReconnectDelay(retries),
-        );
-      });
-    };
-    attempt(0);
+    if (this.#closed) return;
+    this.#stopConnecting = connectInBackground(this.target, logger, this.#owner);
   }
 
   /**
@@ -129,7 +84,7 @@ export class NodeRedisConnection {
   async close(owned: boolean, timeoutMs: number): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
+    this.#stopConnecting();
     this.target.off(this.#readyEvent, this.#onReady);
     this.#gate.fail(new ApiKeyCacheError("E_CLOSED", `${this.#owner} is closed`));
     if (owned) await closeClient(this.target, timeoutMs);

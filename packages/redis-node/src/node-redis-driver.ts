@@ -4,51 +4,25 @@
  * `node-redis-client-options.ts` and an `error` listener on every client (a node-redis
  * client without one crashes the process on the first dropped connection).
  */
+import type { RedisDriver } from "@apikey/core";
 import {
-  type ApiKeyCacheBackend,
-  type ApiKeyCacheLogger,
-  DEFAULT_COMMAND_TIMEOUT_MS,
-  defaultLogger,
-  type InvalidationBus,
-  type RedisDriver,
-  type RedisDriverBackendOptions,
-  type RedisDriverBusOptions,
-} from "@apikey/core";
-import { createConnectionErrorLog } from "@apikey/core/redis";
+  createConnectionErrorLog,
+  type ResolvedRedisDriverOptions,
+  resolveRedisDriverBackendOptions,
+  resolveRedisDriverOptions,
+  warnOnNestedKeyPrefix,
+} from "@apikey/core/redis";
 import { createClient, createCluster } from "redis";
 import { NodeRedisApiKeyCacheBackend } from "./node-redis-backend.js";
 import type { NodeRedisClient, NodeRedisClientOrCluster } from "./node-redis-client.js";
-import {
-  assertRedisUrl,
-  nodeRedisClientOptions,
-  nodeRedisClusterOptions,
-} from "./node-redis-client-options.js";
+import { nodeRedisClientOptions, nodeRedisClusterOptions } from "./node-redis-client-options.js";
 import { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
-import { assertLogger, assertTimeout } from "./options-validation.js";
 
 const OWNER = "nodeRedisDriver";
 
-interface ResolvedConnectionOptions {
-  url: string;
-  logger: ApiKeyCacheLogger;
-  commandTimeoutMs: number;
-  cluster: boolean;
-}
-
-function resolveConnectionOptions(
-  options: RedisDriverBackendOptions | RedisDriverBusOptions,
-): ResolvedConnectionOptions {
-  assertRedisUrl(options.url, OWNER);
-  const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  assertTimeout(commandTimeoutMs, OWNER);
-  const logger = options.logger ?? defaultLogger;
-  assertLogger(logger, OWNER);
-  return { url: options.url, logger, commandTimeoutMs, cluster: options.cluster === true };
-}
-
 /** A client (or cluster) with the safe defaults and a rate-limited error listener; not connected. */
 function createOwnedClient(
-  options: ResolvedConnectionOptions,
+  options: ResolvedRedisDriverOptions,
   label: string,
   pingIdleConnection = true,
 ): NodeRedisClientOrCluster {
@@ -78,29 +52,23 @@ function createOwnedClient(
 export const nodeRedisDriver: RedisDriver = {
   name: "node-redis",
 
-  createBackend(options: RedisDriverBackendOptions): ApiKeyCacheBackend {
-    const resolved = resolveConnectionOptions(options);
+  createBackend(options) {
+    const resolved = resolveRedisDriverBackendOptions(options, OWNER);
     const client = createOwnedClient(resolved, "NodeRedisApiKeyCacheBackend");
-    const backendOptions = {
-      logger: resolved.logger,
-      commandTimeoutMs: resolved.commandTimeoutMs,
-      ownsClient: true,
-    };
+    let backend: NodeRedisApiKeyCacheBackend;
     try {
-      return new NodeRedisApiKeyCacheBackend(
-        client,
-        options.keyPrefix === undefined
-          ? backendOptions
-          : { ...backendOptions, keyPrefix: options.keyPrefix },
-      );
+      backend = new NodeRedisApiKeyCacheBackend(client, { ...resolved, ownsClient: true });
     } catch (error) {
       client.destroy();
       throw error;
     }
+    const { endpoint, keyPrefix, logger } = resolved;
+    warnOnNestedKeyPrefix(endpoint.address, keyPrefix, logger, OWNER);
+    return backend;
   },
 
-  createInvalidationBus(options: RedisDriverBusOptions): InvalidationBus {
-    const resolved = resolveConnectionOptions(options);
+  createInvalidationBus(options) {
+    const resolved = resolveRedisDriverOptions(options, OWNER);
     const publisher = createOwnedClient(resolved, "NodeRedisInvalidationBus publisher");
     // The subscriber is one standalone connection even for a cluster: classic pub/sub
     // messages reach every node. The bus pings it itself, within its deadline.

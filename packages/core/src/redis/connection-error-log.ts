@@ -5,6 +5,8 @@
  * first error at once, then at most one line per interval, counting what it held back.
  */
 import type { ApiKeyCacheLogger } from "../logger.js";
+import { errorMessage } from "./redis-errors.js";
+import { redactUrlCredentials } from "./redis-url.js";
 
 /** The shortest gap between two logged connection errors of one client. */
 export const CONNECTION_ERROR_LOG_INTERVAL_MS = 10_000;
@@ -23,7 +25,7 @@ export function createConnectionErrorLog(
       heldBack++;
       return;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = redactUrlCredentials(errorMessage(error));
     const suffix = heldBack === 0 ? "" : ` (${heldBack} similar errors not logged)`;
     lastLoggedAt = now;
     heldBack = 0;

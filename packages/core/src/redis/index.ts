@@ -1,6 +1,8 @@
 /**
- * `@apikey/core/redis`: client-independent Redis helpers (keyspace, scripts, deadlines, backoff) for authors of
- * Redis client adapters. Applications use `@apikey/redis-ioredis` or `@apikey/redis-node`.
+ * `@apikey/core/redis`: the client-free Redis engine and its helpers, for authors of Redis
+ * client adapters. An adapter implements {@link RedisCommandConnection} for its client and
+ * hands it to {@link RedisApiKeyCacheBackend}. Applications use `@apikey/redis-ioredis` or
+ * `@apikey/redis-node`.
  */
 
 export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX } from "../redis-driver.js";
@@ -10,6 +12,7 @@ export {
   MAX_INVALIDATION_MESSAGE_BYTES,
   readInboundInvalidation,
 } from "./bus-inbound-message.js";
+export { hasMemberTypes } from "./client-shape.js";
 export {
   CONNECTION_ERROR_LOG_INTERVAL_MS,
   createConnectionErrorLog,
@@ -19,11 +22,43 @@ export {
   DROPPED_MESSAGE_LOG_INTERVAL_MS,
   DroppedMessageLog,
 } from "./dropped-message-log.js";
+export { warnOnNestedKeyPrefix } from "./nested-prefix-warning.js";
+export { ReadinessGate } from "./readiness-gate.js";
 export {
   MAX_RECONNECT_DELAY_MS,
   RECONNECT_JITTER_MS,
+  reconnectDelayAfter,
   reconnectDelayMs,
 } from "./reconnect-backoff.js";
+export { RedisApiKeyCacheBackend } from "./redis-backend.js";
+export type {
+  RedisBackendOptions,
+  ResolvedRedisBackendOptions,
+} from "./redis-backend-options.js";
+export {
+  assertClientArgument,
+  assertCommandTimeout,
+  assertLogger,
+  resolveRedisBackendOptions,
+} from "./redis-backend-options.js";
+export type {
+  RedisCommandConnection,
+  RedisConnectionListener,
+  RedisMasterNode,
+} from "./redis-command-connection.js";
+export { RedisCommandRunner } from "./redis-command-runner.js";
+export type { ResolvedRedisDriverOptions } from "./redis-driver-options.js";
+export {
+  resolveRedisDriverBackendOptions,
+  resolveRedisDriverOptions,
+} from "./redis-driver-options.js";
+export {
+  errorMessage,
+  isAuthError,
+  isWrongTypeError,
+  RedisClientError,
+  safeCause,
+} from "./redis-errors.js";
 export { RedisInvalidationBus } from "./redis-invalidation-bus.js";
 export type {
   RedisInvalidationBusOptions,
@@ -45,3 +80,5 @@ export type {
   RedisSubscriberConnection,
   RedisSubscriberEvents,
 } from "./redis-subscriber-connection.js";
+export type { RedisEndpoint } from "./redis-url.js";
+export { parseRedisUrl, REDACTED_CREDENTIALS, redactUrlCredentials } from "./redis-url.js";

@@ -4,6 +4,8 @@
  * jittered so many workers dropped by the same outage do not reconnect in step.
  */
 
+import { isAuthError } from "./redis-errors.js";
+
 /** Longest wait between two reconnect attempts, jitter excluded, in milliseconds. */
 export const MAX_RECONNECT_DELAY_MS = 2000;
 
@@ -23,4 +25,16 @@ export function reconnectDelayMs(attempt: number): number {
   return (
     Math.min(exponential, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * RECONNECT_JITTER_MS)
   );
+}
+
+/**
+ * {@link reconnectDelayMs}, but the longest delay at once after an authentication failure
+ * (`WRONGPASS`, `NOAUTH`): a retry soon after will be refused the same way, so it waits as long
+ * as after a long outage instead of hammering the server through the short first steps.
+ * @param lastError the error that ended the last attempt, when the client tells it
+ */
+export function reconnectDelayAfter(attempt: number, lastError: unknown): number {
+  return isAuthError(lastError)
+    ? MAX_RECONNECT_DELAY_MS + Math.floor(Math.random() * RECONNECT_JITTER_MS)
+    : reconnectDelayMs(attempt);
 }

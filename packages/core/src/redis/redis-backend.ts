@@ -1,0 +1,207 @@
+/**
+ * The API-key cache on Redis, written once for every client: a client adapter supplies a
+ * {@link RedisCommandConnection}, this class does the rest. Entries are compact JSON under
+ * `keyPrefix` with a millisecond TTL (`PX`), one wire format whatever the client. The tricky
+ * points: an undecodable entry (garbage, wrong shape, WRONGTYPE) is a miss, removed only if it
+ * is still the same bad value so a concurrent good write survives (see `undecodable-cleanup`);
+ * and every call, waiting for the connection included, has the deadline.
+ */
+import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "../backend.js";
+import { ApiKeyCacheError } from "../errors.js";
+import { assertCacheKey, ttlToMilliseconds } from "../validation.js";
+import { decodeCachedApiKey, encodeCachedApiKey } from "../value-codec.js";
+import {
+  type RedisBackendOptions,
+  type ResolvedRedisBackendOptions,
+  resolveRedisBackendOptions,
+} from "./redis-backend-options.js";
+import { clearKeyPrefix } from "./redis-clear.js";
+import type { RedisCommandConnection } from "./redis-command-connection.js";
+import { RedisCommandRunner } from "./redis-command-runner.js";
+import { isWrongTypeError } from "./redis-errors.js";
+import { entryWithPttl } from "./redis-keyspace.js";
+import { UndecodableCleanup, WRONG_TYPE, type WrongType } from "./undecodable-cleanup.js";
+
+/** An {@link ApiKeyCacheBackend} on any Redis client, through its {@link RedisCommandConnection}. */
+export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
+  implements ApiKeyCacheBackend<V>
+{
+  /** The namespace of this backend's keys. */
+  readonly keyPrefix: string;
+  /** Deadline of every Redis round trip, in milliseconds. */
+  readonly commandTimeoutMs: number;
+  /** Whether `close()` closes the client. */
+  readonly ownsClient: boolean;
+  readonly #connection: RedisCommandConnection;
+  readonly #runner: RedisCommandRunner;
+  readonly #cleanup: UndecodableCleanup;
+  readonly #owner: string;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Synchronous and network-free.
+   * @param owner the class name used in errors and log lines
+   * @throws ApiKeyCacheError `E_CONFIG` for an empty prefix, a bad timeout or logger.
+   */
+  constructor(
+    connection: RedisCommandConnection,
+    options: RedisBackendOptions | ResolvedRedisBackendOptions,
+    owner: string,
+  ) {
+    const resolved = resolveRedisBackendOptions(options, owner);
+    this.keyPrefix = resolved.keyPrefix;
+    this.commandTimeoutMs = resolved.commandTimeoutMs;
+    this.ownsClient = resolved.ownsClient;
+    this.#owner = owner;
+    this.#connection = connection;
+    this.#runner = new RedisCommandRunner(connection, resolved.commandTimeoutMs, owner);
+    this.#cleanup = new UndecodableCleanup(this.#runner, resolved.logger, owner);
+  }
+
+  async get(cacheKey: string): Promise<V | undefined> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const key = this.keyPrefix + cacheKey;
+    // The hot path: no `.catch` of its own (one promise less per call); WRONGTYPE is told
+    // apart only once the call has failed.
+    let raw: unknown;
+    try {
+      raw = await this.#runner.send(key, ["GET", key], "GET");
+    } catch (error) {
+      if (!isWrongTypeReply(error)) throw error;
+      raw = WRONG_TYPE;
+    }
+    return this.#decodeRead(key, raw);
+  }
+
+  /**
+   * The entry and its remaining TTL: GET and PTTL written in the same tick (pipelined by the
+   * client), one round trip and one deadline for the pair. PTTL `-1` (no expiry) gives
+   * `Infinity`; `-2` (gone since the GET) a miss. An undecodable or WRONGTYPE entry is a
+   * miss, reported and removed exactly as by `get`.
+   */
+  async getWithTtl(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const key = this.keyPrefix + cacheKey;
+    const runner = this.#runner;
+    const [raw, pttl] = await runner.bound(
+      Promise.all([
+        runner.start(key, ["GET", key]).catch(wrongTypeAsMarker),
+        runner.start(key, ["PTTL", key]),
+      ]),
+      "GET+PTTL",
+    );
+    const value = this.#decodeRead(key, raw);
+    return value === undefined ? undefined : entryWithPttl(value, pttl);
+  }
+
+  async set(cacheKey: string, value: V, ttlSeconds: number): Promise<void> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const encoded = encodeCachedApiKey(value);
+    if (ttlMs === 0) return;
+    const key = this.keyPrefix + cacheKey;
+    await this.#runner.send(key, ["SET", key, encoded, "PX", String(ttlMs)], "SET");
+  }
+
+  async setIfAbsent(cacheKey: string, value: V, ttlSeconds: number): Promise<boolean> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const encoded = encodeCachedApiKey(value);
+    if (ttlMs === 0) return false;
+    const key = this.keyPrefix + cacheKey;
+    const argv = ["SET", key, encoded, "PX", String(ttlMs), "NX"];
+    return (await this.#runner.send(key, argv, "SET NX")) !== null;
+  }
+
+  /**
+   * Store if absent and return what was there, in one round trip (`SET NX PX GET`, Redis 7+).
+   * An undecodable entry in the way is removed (if unchanged) and the write tried once more.
+   */
+  async setIfAbsentGet(cacheKey: string, value: V, ttlSeconds: number): Promise<V | undefined> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const encoded = encodeCachedApiKey(value);
+    if (ttlMs === 0) return this.get(cacheKey);
+    const key = this.keyPrefix + cacheKey;
+    // At most two tries: the second follows the removal of an undecodable entry in the way.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const argv = ["SET", key, encoded, "PX", String(ttlMs), "NX", "GET"];
+      let raw: unknown;
+      try {
+        raw = await this.#runner.send(key, argv, "SET NX GET");
+      } catch (error) {
+        if (!isWrongTypeReply(error)) throw error;
+        raw = WRONG_TYPE;
+      }
+      if (raw === null || raw === undefined) return undefined;
+      const stored = raw === WRONG_TYPE ? WRONG_TYPE : String(raw);
+      const existing = stored === WRONG_TYPE ? undefined : decodeCachedApiKey<V>(stored);
+      if (existing !== undefined) return existing;
+      // Here the write needs the entry gone before its second try, so it waits for the removal.
+      this.#cleanup.report(key, stored);
+      await this.#cleanup.remove(key, stored);
+    }
+    return undefined;
+  }
+
+  async delete(cacheKey: string): Promise<void> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const key = this.keyPrefix + cacheKey;
+    await this.#runner.send(key, ["UNLINK", key], "UNLINK");
+  }
+
+  /** Remove every key under `keyPrefix`, on every master of a cluster. */
+  async clear(): Promise<void> {
+    this.#assertOpen();
+    const connection = this.#connection;
+    await clearKeyPrefix(
+      this.#runner,
+      () => connection.masters(),
+      this.keyPrefix,
+      connection.isCluster,
+      this.#owner,
+    );
+  }
+
+  /** Idempotent. Closes the client only if the backend owns it; later calls reject `E_CLOSED`. */
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#runner.close();
+      this.#closing = this.#connection.close(this.ownsClient, this.commandTimeoutMs);
+    }
+    return this.#closing;
+  }
+
+  /** A GET reply as a read returns it; an undecodable entry is removed in the background. */
+  #decodeRead(key: string, raw: unknown): V | undefined {
+    if (raw === null || raw === undefined) return undefined;
+    const stored = raw === WRONG_TYPE ? WRONG_TYPE : typeof raw === "string" ? raw : String(raw);
+    const value = stored === WRONG_TYPE ? undefined : decodeCachedApiKey<V>(stored);
+    if (value !== undefined) return value;
+    this.#cleanup.report(key, stored);
+    void this.#cleanup.remove(key, stored);
+    return undefined;
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined) {
+      throw new ApiKeyCacheError("E_CLOSED", `${this.#owner} is closed`);
+    }
+  }
+}
+
+/** True for the runner's error wrapping a WRONGTYPE reply. */
+function isWrongTypeReply(error: unknown): boolean {
+  return error instanceof ApiKeyCacheError && isWrongTypeError(error.cause);
+}
+
+function wrongTypeAsMarker(error: unknown): WrongType {
+  if (isWrongTypeError(error)) return WRONG_TYPE;
+  throw error;
+}

@@ -1,0 +1,51 @@
+/**
+ * The one thing a Redis client adapter implements for the backend engine: a connection that
+ * sends raw commands and says when it is ready. Everything else (deadlines, readiness waits,
+ * error mapping, scripts, clear, the value codec) lives in the engine, written once. A third
+ * client fits in one file implementing this interface.
+ */
+
+/** One master of the deployment (the client itself when standalone), for `clear()`'s SCAN. */
+export interface RedisMasterNode {
+  /** Send one raw command to this node only (SCAN, UNLINK of keys in one slot). */
+  send(argv: string[]): Promise<unknown>;
+}
+
+/** What the connection reports; the engine's readiness waits follow it. */
+export interface RedisConnectionListener {
+  /** The connection can take commands now (first connection or a reconnect). */
+  ready(): void;
+  /**
+   * A connection error or loss. `error` is what the client reported (a refused connection, a
+   * `WRONGPASS` reply...), `undefined` when it closed without one.
+   */
+  lost(error: unknown): void;
+}
+
+/** A Redis client (standalone or cluster) as the engine drives it. */
+export interface RedisCommandConnection {
+  /** True for a cluster: `clear()` then groups keys by slot. */
+  readonly isCluster: boolean;
+  /** True when a command sent now is written at once. */
+  readonly isReady: boolean;
+  /**
+   * Send one command, routed by `routingKey` on a cluster (to the key's master, never a
+   * replica). Called only while {@link isReady}; must not queue it offline. Rejects with the
+   * client's error; the engine bounds the call by its deadline.
+   */
+  send(routingKey: string, argv: string[]): Promise<unknown>;
+  /** The masters to SCAN; called only while ready. */
+  masters(): Promise<readonly RedisMasterNode[]>;
+  /** Report ready and lost events to `listener` until the returned function is called. */
+  listen(listener: RedisConnectionListener): () => void;
+  /**
+   * A call is waiting for readiness: start connecting if the client is idle (e.g. built with
+   * a lazy connect and never used). Must not block or throw.
+   */
+  requestConnect(): void;
+  /**
+   * Release the connection. An owned client is closed gracefully within `timeoutMs`, then
+   * dropped; a borrowed one is left as it is. Never rejects.
+   */
+  close(owned: boolean, timeoutMs: number): Promise<void>;
+}

@@ -1,0 +1,77 @@
+/**
+ * The removal of undecodable entries (garbage, a wrong shape, another type: WRONGTYPE). The
+ * tricky points: it deletes an entry only if it still holds the same bad value (or is still of
+ * that type), so a good value written since the read survives; and one removal per key runs at
+ * a time, so a burst of reads of one hot bad key costs one cleanup, not one per reader.
+ */
+import type { ApiKeyCacheLogger } from "../logger.js";
+import type { RedisCommandRunner } from "./redis-command-runner.js";
+import { DELETE_IF_UNCHANGED_SCRIPT } from "./redis-keyspace.js";
+
+/** Stands for a WRONGTYPE reply in place of the bytes read. */
+export const WRONG_TYPE: unique symbol = Symbol("WRONGTYPE");
+export type WrongType = typeof WRONG_TYPE;
+
+/** Reports and removes undecodable entries of one backend. */
+export class UndecodableCleanup {
+  readonly #runner: RedisCommandRunner;
+  readonly #logger: ApiKeyCacheLogger;
+  readonly #owner: string;
+  readonly #removing = new Map<string, Promise<void>>();
+
+  constructor(runner: RedisCommandRunner, logger: ApiKeyCacheLogger, owner: string) {
+    this.#runner = runner;
+    this.#logger = logger;
+    this.#owner = owner;
+  }
+
+  /** Warn about an undecodable entry, naming the key but never the value (it may hold a secret). */
+  report(key: string, raw: string | WrongType): void {
+    this.#logger.warn(
+      raw === WRONG_TYPE
+        ? `${this.#owner}: key ${JSON.stringify(key)} is not a Redis string (WRONGTYPE), not a cached API key; read as a miss and removed`
+        : `${this.#owner}: entry ${JSON.stringify(key)} is not a cached API key (not JSON, or not {apiKey, active}); read as a miss and removed`,
+    );
+  }
+
+  /**
+   * Delete `key` if it still holds `raw` (or, for WRONGTYPE, is still of the type TYPE
+   * reports). A caller arriving while a removal of `key` runs shares it. Never rejects.
+   */
+  remove(key: string, raw: string | WrongType): Promise<void> {
+    if (this.#runner.closed) return Promise.resolve();
+    const running = this.#removing.get(key);
+    if (running !== undefined) return running;
+    const removal = this.#compareAndDelete(key, raw).finally(() => this.#removing.delete(key));
+    this.#removing.set(key, removal);
+    return removal;
+  }
+
+  async #compareAndDelete(key: string, raw: string | WrongType): Promise<void> {
+    try {
+      let expected = "";
+      let type = "string";
+      if (raw === WRONG_TYPE) {
+        type = String(await this.#runner.send(key, ["TYPE", key], "TYPE"));
+        // Already replaced by a string (maybe a good one) or gone: nothing to remove.
+        if (type === "string" || type === "none") return;
+      } else expected = raw;
+      // Plain EVAL, routed by the key: this path is rare, so the script is not cached by SHA.
+      const argv = ["EVAL", DELETE_IF_UNCHANGED_SCRIPT, "1", key, expected, type];
+      const removed = await this.#runner.send(key, argv, "EVAL");
+      this.#logger.debug(
+        Number(removed) === 1
+          ? `${this.#owner}: removed the undecodable entry ${JSON.stringify(key)}`
+          : `${this.#owner}: left ${JSON.stringify(key)} in place: it changed since it was read`,
+      );
+    } catch (error) {
+      // The entry still reads as a miss; the next read tries again.
+      if (!this.#runner.closed) {
+        this.#logger.warn(
+          `${this.#owner}: could not remove the undecodable entry ${JSON.stringify(key)}; the next read retries`,
+          error,
+        );
+      }
+    }
+  }
+}

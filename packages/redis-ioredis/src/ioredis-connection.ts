@@ -1,0 +1,83 @@
+/**
+ * An ioredis `Redis` or `Cluster` as core's Redis engine drives it: raw commands through
+ * `call` (auto-pipelined when the client has it on; a cluster routes them by their key, to
+ * the master), readiness from `status` and the ready/error/close events, and a close that
+ * quits an owned client within its deadline.
+ */
+import {
+  assertClientArgument,
+  type RedisCommandConnection,
+  type RedisConnectionListener,
+  type RedisMasterNode,
+} from "@apikey/core/redis";
+import type { Redis } from "ioredis";
+import { closeClientWithin } from "./close-client.js";
+import { type IoredisClient, isIoredisCluster, looksLikeIoredisClient } from "./ioredis-client.js";
+
+/** `call` with the command and its arguments in one array (applied, not spread). */
+type RawCall = (this: IoredisClient, ...argv: string[]) => Promise<unknown>;
+
+/** The connection of an ioredis backend. */
+export class IoredisConnection implements RedisCommandConnection {
+  readonly isCluster: boolean;
+  readonly #client: IoredisClient;
+  readonly #call: RawCall;
+
+  constructor(client: IoredisClient) {
+    this.#client = client;
+    this.isCluster = isIoredisCluster(client);
+    this.#call = client.call as unknown as RawCall;
+  }
+
+  get isReady(): boolean {
+    return this.#client.status === "ready";
+  }
+
+  send(_routingKey: string, argv: string[]): Promise<unknown> {
+    return this.#call.apply(this.#client, argv);
+  }
+
+  async masters(): Promise<readonly RedisMasterNode[]> {
+    const client = this.#client;
+    const nodes: Redis[] = isIoredisCluster(client) ? client.nodes("master") : [client];
+    const call = this.#call;
+    return nodes.map((node) => ({ send: (argv: string[]) => call.apply(node, argv) }));
+  }
+
+  listen(listener: RedisConnectionListener): () => void {
+    const client = this.#client;
+    const onReady = (): void => listener.ready();
+    const onError = (error: unknown): void => listener.lost(error);
+    const onClose = (): void => listener.lost(undefined);
+    const onEnd = (): void =>
+      listener.lost(new Error("the ioredis client has ended (status end) and will not reconnect"));
+    client.on("ready", onReady);
+    client.on("error", onError);
+    client.on("node error", onError);
+    client.on("close", onClose);
+    client.on("end", onEnd);
+    return () => {
+      client.off("ready", onReady);
+      client.off("error", onError);
+      client.off("node error", onError);
+      client.off("close", onClose);
+      client.off("end", onEnd);
+    };
+  }
+
+  requestConnect(): void {
+    // A caller's client built with lazyConnect waits for a first command that, without an
+    // offline queue, would fail at once: start its connection instead.
+    if (this.#client.status === "wait") this.#client.connect().catch(() => {});
+  }
+
+  close(owned: boolean, timeoutMs: number): Promise<void> {
+    return owned ? closeClientWithin(this.#client, timeoutMs) : Promise.resolve();
+  }
+}
+
+/** The connection of `client`. @throws ApiKeyCacheError `E_CONFIG` unless it is an ioredis client. */
+export function ioredisConnectionOf(client: unknown, owner: string): IoredisConnection {
+  assertClientArgument(looksLikeIoredisClient(client), owner, "an ioredis Redis or Cluster");
+  return new IoredisConnection(client as IoredisClient);
+}

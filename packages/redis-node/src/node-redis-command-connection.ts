@@ -1,0 +1,88 @@
+/**
+ * A node-redis client or cluster as core's Redis engine drives it: raw `sendCommand` with
+ * node-redis's own per-command timeout off (an AbortSignal per command costs ~5-7x
+ * throughput; the engine's deadline bounds every call), routed to the key's master on a
+ * cluster (never a replica: a lagging one could still serve a revoked key), readiness from
+ * `isReady` and the ready/error/end events, and a close that drains an owned client within
+ * its deadline.
+ */
+import type { ApiKeyCacheLogger } from "@apikey/core";
+import type {
+  RedisCommandConnection,
+  RedisConnectionListener,
+  RedisMasterNode,
+} from "@apikey/core/redis";
+import { connectInBackground } from "./node-redis-background-connect.js";
+import {
+  isNodeRedisCluster,
+  type NodeRedisClient,
+  type NodeRedisClientOrCluster,
+  type NodeRedisCluster,
+  type NodeRedisCommandOptions,
+} from "./node-redis-client.js";
+import { closeClient } from "./node-redis-connection.js";
+
+/** Per-command options for every raw command: node-redis's own timeout off. */
+const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
+
+/** The connection of a node-redis backend. */
+export class NodeRedisCommandConnection implements RedisCommandConnection {
+  readonly isCluster: boolean;
+  readonly #target: NodeRedisClientOrCluster;
+  #stopConnecting: () => void = () => {};
+
+  constructor(target: NodeRedisClientOrCluster) {
+    this.#target = target;
+    this.isCluster = isNodeRedisCluster(target);
+  }
+
+  get isReady(): boolean {
+    return this.#target.isReady;
+  }
+
+  send(routingKey: string, argv: string[]): Promise<unknown> {
+    return this.isCluster
+      ? (this.#target as NodeRedisCluster).sendCommand(routingKey, false, argv, RAW)
+      : (this.#target as NodeRedisClient).sendCommand(argv, RAW);
+  }
+
+  async masters(): Promise<readonly RedisMasterNode[]> {
+    const target = this.#target;
+    const clients = isNodeRedisCluster(target)
+      ? await Promise.all(target.masters.map((master) => target.nodeClient(master)))
+      : [target];
+    return clients.map((client) => ({ send: (argv: string[]) => client.sendCommand(argv, RAW) }));
+  }
+
+  listen(listener: RedisConnectionListener): () => void {
+    const target = this.#target;
+    // A cluster emits "connect" once its slots are discovered and its masters connected.
+    const readyEvent = this.isCluster ? "connect" : "ready";
+    const onReady = (): void => listener.ready();
+    const onError = (error: unknown): void => listener.lost(error);
+    const onEnd = (): void => listener.lost(undefined);
+    target.on(readyEvent, onReady);
+    target.on("error", onError);
+    target.on("node-error", onError);
+    target.on("end", onEnd);
+    return () => {
+      target.off(readyEvent, onReady);
+      target.off("error", onError);
+      target.off("node-error", onError);
+      target.off("end", onEnd);
+    };
+  }
+
+  /** A caller's client is connected by the caller; an owned one by {@link connectOwned}. */
+  requestConnect(): void {}
+
+  /** Connect an owned client in the background, retrying a cluster's discovery. */
+  connectOwned(logger: ApiKeyCacheLogger, owner: string): void {
+    this.#stopConnecting = connectInBackground(this.#target, logger, owner);
+  }
+
+  close(owned: boolean, timeoutMs: number): Promise<void> {
+    this.#stopConnecting();
+    return owned ? closeClient(this.#target, timeoutMs) : Promise.resolve();
+  }
+}
