@@ -1,0 +1,121 @@
+// The workspace as the release tools see it: its public packages, a copy of it in a temp dir,
+// and child processes that fail loudly. The tricky point is the copy: it must be the working
+// tree as it is (uncommitted changesets included) without node_modules or build output, so a
+// command run there cannot touch the real tree.
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Folders never copied: installs, build output, caches, VCS. */
+const SKIPPED_NAMES = new Set([
+  "node_modules",
+  "dist",
+  ".turbo",
+  ".git",
+  ".readme-examples",
+  ".scratch",
+  "coverage",
+]);
+
+/** Package folders named by pnpm-workspace.yaml (`dir/*` globs and plain paths). */
+export function workspacePackageDirs(root = ROOT) {
+  const yaml = readFileSync(join(root, "pnpm-workspace.yaml"), "utf8");
+  const section = yaml.split(/^packages:\s*$/m)[1]?.split(/^\S/m)[0] ?? "";
+  const patterns = [...section.matchAll(/^\s+-\s+["']?([^"'\s]+)["']?\s*$/gm)].map((m) => m[1]);
+  const dirs = [];
+  for (const pattern of patterns) {
+    if (pattern.endsWith("/*")) {
+      const parent = join(root, pattern.slice(0, -2));
+      if (!existsSync(parent)) continue;
+      for (const entry of readdirSync(parent, { withFileTypes: true })) {
+        const dir = join(parent, entry.name);
+        if (entry.isDirectory() && existsSync(join(dir, "package.json"))) dirs.push(dir);
+      }
+    } else if (existsSync(join(root, pattern, "package.json"))) {
+      dirs.push(join(root, pattern));
+    }
+  }
+  return dirs.sort();
+}
+
+/** Every workspace package: `{ name, version, private, dir, relativeDir, manifest }`. */
+export function workspacePackages(root = ROOT) {
+  return workspacePackageDirs(root).map((dir) => {
+    const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    return {
+      name: manifest.name,
+      version: manifest.version,
+      private: manifest.private === true,
+      dir,
+      relativeDir: relative(root, dir),
+      manifest,
+    };
+  });
+}
+
+/** The packages that get published (not `private`). */
+export function publicPackages(root = ROOT) {
+  return workspacePackages(root).filter((pkg) => !pkg.private);
+}
+
+/** Copies the working tree (no installs, build output or .git) into a new temp dir. */
+export function copyWorkspace(prefix = "apikey-release-") {
+  const dest = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(ROOT, dest, {
+    recursive: true,
+    filter: (source) => !SKIPPED_NAMES.has(basename(source)),
+  });
+  return dest;
+}
+
+/**
+ * Runs a command to completion, output shown, and throws if it fails or outlives `timeoutMs`.
+ * `env` entries are added to (or, when `undefined`, removed from) this process's environment.
+ */
+export function run(command, args, { cwd = ROOT, env = {}, timeoutMs = 300_000 } = {}) {
+  console.log(`$ ${[command, ...args].join(" ")}  (in ${cwd})`);
+  const result = spawnSync(command, args, {
+    cwd,
+    env: mergedEnv(env),
+    stdio: "inherit",
+    timeout: timeoutMs,
+    killSignal: "SIGKILL",
+  });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(" ")} exited with ${result.status ?? result.signal}`);
+  }
+}
+
+/** Like {@link run}, but returns stdout (stderr is shown). */
+export function capture(command, args, { cwd = ROOT, env = {}, timeoutMs = 120_000 } = {}) {
+  const result = spawnSync(command, args, {
+    cwd,
+    env: mergedEnv(env),
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    timeout: timeoutMs,
+    killSignal: "SIGKILL",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    throw new Error(
+      `${command} ${args.join(" ")} exited with ${result.status ?? result.signal}:\n${result.stdout}`,
+    );
+  }
+  return result.stdout;
+}
+
+function mergedEnv(env) {
+  const merged = { ...process.env };
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
