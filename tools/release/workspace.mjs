@@ -2,7 +2,7 @@
 // and child processes that fail loudly. The tricky point is the copy: it must be the working
 // tree as it is (uncommitted changesets included) without node_modules or build output, so a
 // command run there cannot touch the real tree.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
@@ -89,6 +89,25 @@ export function run(command, args, { cwd = ROOT, env = {}, timeoutMs = 300_000 }
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(" ")} exited with ${result.status ?? result.signal}`);
   }
+}
+
+/** {@link run} without blocking: resolves when the command succeeds. */
+export function runAsync(command, args, { cwd = ROOT, env = {}, timeoutMs = 300_000 } = {}) {
+  console.log(`$ ${[command, ...args].join(" ")}  (in ${cwd})`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      env: mergedEnv(env),
+      stdio: "inherit",
+      timeout: timeoutMs,
+      killSignal: "SIGKILL",
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(" ")} exited with ${code ?? signal}`));
+    });
+  });
 }
 
 /** Like {@link run}, but returns stdout (stderr is shown). */
