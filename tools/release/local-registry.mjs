@@ -19,7 +19,7 @@ import { request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, run } from "./workspace.mjs";
+import { cleanNpmEnv, ROOT, run } from "./workspace.mjs";
 
 const VERDACCIO_DIR = join(ROOT, "tools", "release", "verdaccio");
 const START_TIMEOUT_MS = 30_000;
@@ -37,7 +37,7 @@ export function ensureVerdaccio() {
   }
   run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: VERDACCIO_DIR,
-    env: { npm_config_registry: undefined, npm_config_userconfig: undefined },
+    env: cleanNpmEnv(),
     timeoutMs: 300_000,
   });
 }

@@ -11,7 +11,7 @@ import { pendingChangesets } from "./changesets.mjs";
 import { startLocalRegistry } from "./local-registry.mjs";
 import { packPackages, tarballProblems } from "./pack.mjs";
 import { changelogProblems, metadataProblems } from "./package-metadata.mjs";
-import { capture, copyWorkspace, publicPackages, ROOT, run } from "./workspace.mjs";
+import { capture, cleanNpmEnv, copyWorkspace, publicPackages, ROOT, run } from "./workspace.mjs";
 
 const USAGE = "usage: pnpm release [--dry-run] [--keep]";
 const args = process.argv.slice(2);
@@ -62,42 +62,46 @@ async function dryRun({ keep }) {
     const userconfig = join(copy, ".npmrc-release-dry-run");
     const host = registry.url.replace(/^https?:/, "");
     writeFileSync(userconfig, `registry=${registry.url}\n${host}:_authToken=${token}\n`);
-    const registryEnv = { npm_config_registry: registry.url, npm_config_userconfig: userconfig };
+    const registryEnv = cleanNpmEnv({
+      npm_config_registry: registry.url,
+      npm_config_userconfig: userconfig,
+    });
     run("pnpm", ["exec", "changeset", "publish", "--no-git-tag"], { cwd: copy, env: registryEnv });
 
-    const problems = [];
-    for (const pkg of packages) {
-      const packument = await registry.packument(pkg.name);
-      if (packument === undefined) {
-        problems.push(`${pkg.name} was not published`);
-        continue;
-      }
-      if (packument["dist-tags"]?.latest !== pkg.version) {
-        problems.push(
-          `${pkg.name}: latest is ${packument["dist-tags"]?.latest}, not ${pkg.version}`,
-        );
-      }
-      for (const [field, ranges] of Object.entries(packument.versions?.[pkg.version] ?? {})) {
-        if (!field.endsWith("ependencies") || ranges === null || typeof ranges !== "object")
-          continue;
-        for (const [name, range] of Object.entries(ranges)) {
-          if (String(range).startsWith("workspace:"))
-            problems.push(`${pkg.name}: ${name} ${range}`);
-        }
-      }
-    }
+    const problems = await registryProblems(registry, packages);
     if (problems.length > 0) throw new Error(`the local registry holds:\n${problems.join("\n")}`);
     installFromRegistry(packages, registryEnv);
 
-    console.log(
-      `release dry run: ${packages.length} packages published to ${registry.url} and installed back ` +
-        `(${packages.map((p) => `${p.name}@${p.version}`).join(", ")}) in ${Math.round((Date.now() - started) / 1000)} s`,
-    );
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const published = packages.map((p) => `${p.name}@${p.version}`).join(", ");
+    console.log(`release dry run: published ${published} to ${registry.url} in ${seconds} s`);
   } finally {
     await registry?.stop();
     if (keep) console.log(`release dry run: the copy is kept in ${copy}`);
     else rmSync(copy, { recursive: true, force: true });
   }
+}
+
+/** What differs between the registry and the packages it should now hold, as messages. */
+async function registryProblems(registry, packages) {
+  const problems = [];
+  for (const pkg of packages) {
+    const packument = await registry.packument(pkg.name);
+    if (packument === undefined) {
+      problems.push(`${pkg.name} was not published`);
+      continue;
+    }
+    const latest = packument["dist-tags"]?.latest;
+    if (latest !== pkg.version)
+      problems.push(`${pkg.name}: latest is ${latest}, not ${pkg.version}`);
+    const published = packument.versions?.[pkg.version] ?? {};
+    for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
+      for (const [name, range] of Object.entries(published[field] ?? {})) {
+        if (range.startsWith("workspace:")) problems.push(`${pkg.name}: ${field}.${name} ${range}`);
+      }
+    }
+  }
+  return problems;
 }
 
 /**

@@ -20,7 +20,7 @@ import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { packPackages, tarballProblems } from "./pack.mjs";
-import { capture, publicPackages, ROOT, run, runAsync } from "./workspace.mjs";
+import { capture, cleanNpmEnv, publicPackages, ROOT, run, runAsync } from "./workspace.mjs";
 
 const execFileAsync = promisify(execFile);
 const CONSUMERS = join(ROOT, "tools", "release", "consumers");
@@ -44,11 +44,7 @@ const SCENARIOS = [
 ];
 
 // A consumer sees none of the monorepo's npm/pnpm settings.
-const CLEAN_ENV = Object.fromEntries(
-  Object.keys(process.env)
-    .filter((key) => /^(npm|pnpm)_/i.test(key))
-    .map((key) => [key, undefined]),
-);
+const CLEAN_ENV = cleanNpmEnv();
 
 const workspace = new Map(publicPackages().map((pkg) => [pkg.name, pkg]));
 const rootManifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
@@ -176,7 +172,7 @@ async function node(project, file, redisUrl) {
     return await execFileAsync(process.execPath, [file], {
       cwd: project,
       env: { ...process.env, ...CLEAN_ENV, REDIS_URL: redisUrl },
-      timeout: 30_000,
+      timeout: 60_000,
     });
   } catch (error) {
     throw new Error(`node ${file} failed:\n${error.stdout}${error.stderr}`);

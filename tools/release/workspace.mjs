@@ -3,7 +3,7 @@
 // tree as it is (uncommitted changesets included) without node_modules or build output, so a
 // command run there cannot touch the real tree.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,14 +62,53 @@ export function publicPackages(root = ROOT) {
   return workspacePackages(root).filter((pkg) => !pkg.private);
 }
 
-/** Copies the working tree (no installs, build output or .git) into a new temp dir. */
+/**
+ * Copies the working tree into a new temp dir: the files git tracks or would add (so
+ * uncommitted changesets come along, and nothing .gitignore names), or, outside a git
+ * checkout, everything but installs, build output and caches.
+ */
 export function copyWorkspace(prefix = "apikey-release-") {
   const dest = mkdtempSync(join(tmpdir(), prefix));
-  cpSync(ROOT, dest, {
-    recursive: true,
-    filter: (source) => !SKIPPED_NAMES.has(basename(source)),
-  });
+  const files = gitFiles();
+  if (files === undefined) {
+    cpSync(ROOT, dest, {
+      recursive: true,
+      filter: (source) => !SKIPPED_NAMES.has(basename(source)),
+    });
+    return dest;
+  }
+  for (const file of files) {
+    const source = join(ROOT, file);
+    if (!existsSync(source)) continue; // deleted in the working tree
+    mkdirSync(dirname(join(dest, file)), { recursive: true });
+    cpSync(source, join(dest, file));
+  }
   return dest;
+}
+
+function gitFiles() {
+  const result = spawnSync(
+    "git",
+    ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  if (result.error || result.status !== 0) return undefined;
+  return [...new Set(result.stdout.split("\0").filter((file) => file !== ""))];
+}
+
+/**
+ * Env entries that unset what pnpm passes to the scripts it runs (npm_config_*, pnpm_*), for
+ * commands that must see only the user's npm configuration; merge overrides after it.
+ */
+export function cleanNpmEnv(overrides = {}) {
+  const unset = Object.keys(process.env)
+    .filter((key) => /^(npm|pnpm)_/i.test(key))
+    .map((key) => [key, undefined]);
+  return { ...Object.fromEntries(unset), ...overrides };
 }
 
 /**

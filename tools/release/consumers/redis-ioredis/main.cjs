@@ -10,6 +10,7 @@ async function main() {
     redisKeyPrefix: "consumer-cjs:",
     redis: ioredisDriver,
     onMissingRedisUrl: "throw",
+    commandTimeoutMs: 10_000, // a loaded CI machine is slow; this checks packaging, not latency
   });
   const keyHash = hashApiKey("sk_test_consumer");
   await backend.set(keyHash, { apiKey: "sk_test_con", active: true }, 60);
