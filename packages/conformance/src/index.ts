@@ -1,4 +1,12 @@
 export type {
+  InProcessBusNetwork,
+  InProcessBusNetworkOptions,
+  InProcessInvalidationBus,
+  SimulatedDisconnectOptions,
+} from "@apikey/core/testing";
+/** Re-exported from `@apikey/core/testing`, where the in-process bus now lives. */
+export { createInProcessBusNetwork } from "@apikey/core/testing";
+export type {
   BackendCheck,
   BackendCheckContext,
   BackendCheckDefinition,
@@ -86,13 +94,6 @@ export type {
   TieredRevocationRaceOptions,
 } from "./describe-tiered-revocation-race.js";
 export { describeTieredRevocationRace } from "./describe-tiered-revocation-race.js";
-export type {
-  InProcessBusNetwork,
-  InProcessBusNetworkOptions,
-  InProcessInvalidationBus,
-  SimulatedDisconnectOptions,
-} from "./in-process-bus.js";
-export { createInProcessBusNetwork } from "./in-process-bus.js";
 export type {
   ResolverRevocationRaceOptions,
   ResolverRevocationRaceReport,

@@ -4,9 +4,10 @@
  * and network, so cross-instance checks go through real bus invalidation.
  */
 
-import { createInProcessBusNetwork, describeBackendConformance } from "@apikey/conformance";
+import { describeBackendConformance } from "@apikey/conformance";
 import { InMemoryApiKeyCacheBackend, silentLogger, TieredApiKeyCacheBackend } from "@apikey/core";
-import { observeRemote } from "./tiered-harness.js";
+import { createInProcessBusNetwork } from "@apikey/core/testing";
+import { sharedRemote } from "./support/shared-remote.js";
 
 interface Shared {
   store: InMemoryApiKeyCacheBackend;
@@ -20,7 +21,7 @@ function member(shared: Shared, now?: () => number): TieredApiKeyCacheBackend {
   shared.members++;
   const tiered = new TieredApiKeyCacheBackend({
     local: new InMemoryApiKeyCacheBackend(now === undefined ? {} : { now }),
-    remote: observeRemote(shared.store),
+    remote: sharedRemote(shared.store),
     bus: shared.network.createBus(),
     localTtlSeconds: 5,
     logger: silentLogger,

@@ -6,14 +6,14 @@
  */
 
 import { randomUUID } from "node:crypto";
+import { ApiKeyCacheError } from "../errors.js";
 import {
-  ApiKeyCacheError,
   decodeInvalidationMessage,
   encodeInvalidationMessage,
   type InvalidationBus,
   type InvalidationHandlers,
   type InvalidationMessage,
-} from "@apikey/core";
+} from "../invalidation-bus.js";
 
 /** Options of {@link createInProcessBusNetwork}. */
 export interface InProcessBusNetworkOptions {

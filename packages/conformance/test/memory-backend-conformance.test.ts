@@ -1,6 +1,6 @@
 /** The in-memory backend runs the same conformance suite as the Redis backends. */
 import { describeBackendConformance } from "@apikey/conformance";
-import { InMemoryApiKeyCacheBackend } from "../src/index.js";
+import { InMemoryApiKeyCacheBackend } from "@apikey/core";
 
 describeBackendConformance("InMemoryApiKeyCacheBackend", {
   createBackend: () => new InMemoryApiKeyCacheBackend(),
