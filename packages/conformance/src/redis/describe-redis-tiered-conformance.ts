@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { type RedisDriver, silentLogger, type TieredApiKeyCacheBackend } from "@apikey/core";
 import { redisCommand } from "@apikey/redis-test-server";
 import { describe, expect, it } from "vitest";
-import { describeBackendConformance } from "../describe-backend-conformance.js";
+import { describeBackendConformance } from "../backend/describe-backend-conformance.js";
 import { createRedisTieredBackend } from "./redis-tiered-backend.js";
 
 /** Options of {@link describeRedisTieredConformance}. */

@@ -6,6 +6,9 @@
 import { randomUUID } from "node:crypto";
 import { type InvalidationBus, isApiKeyCacheError } from "@apikey/core";
 import { describe } from "vitest";
+import type { ConformanceSession, ConformanceSuite } from "../conformance-check.js";
+import { describeCheckGroup } from "../describe-check-group.js";
+import { type CheckResult, runChecks } from "../run-checks.js";
 import {
   BUS_CHECK_GROUPS,
   type BusCheck,
@@ -16,9 +19,6 @@ import {
 } from "./bus-check.js";
 import { busChecks } from "./bus-checks.js";
 import { BusRecorder } from "./bus-recorder.js";
-import type { ConformanceSession, ConformanceSuite } from "./conformance-check.js";
-import { describeCheckGroup } from "./describe-check-group.js";
-import { type CheckResult, runChecks } from "./run-checks.js";
 
 /** A bus check context plus the teardown of every bus the check created. */
 export interface BusCheckSession extends ConformanceSession<BusCheckContext> {}

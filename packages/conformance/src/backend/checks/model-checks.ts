@@ -8,6 +8,7 @@ import { strict as assert } from "node:assert";
 import { type ApiKeyCacheBackend, type CachedApiKey, ttlToMilliseconds } from "@apikey/core";
 import fc from "fast-check";
 import { type BackendCheck, type BackendCheckContext, defineChecks } from "../backend-check.js";
+import { assertRemainingTtl } from "../check-assertions.js";
 import { sampleKey, sampleValue } from "../check-fixtures.js";
 
 type ModelCommand =
@@ -106,10 +107,7 @@ async function step(
       assert.deepStrictEqual(entry?.value, model.get(command.key), "getWithTtl()");
       if (entry === undefined) return;
       const left = model.remainingMs(command.key);
-      assert.ok(
-        entry.ttlMs > 0 && entry.ttlMs <= left,
-        `getWithTtl(): ttlMs ${entry.ttlMs} is not within (0, ${left}]`,
-      );
+      assertRemainingTtl(entry.ttlMs, left, `getWithTtl(${JSON.stringify(command.key)})`);
       return;
     }
     case "set":

@@ -4,7 +4,7 @@
  * which is how the suite proves it catches broken backends.
  */
 import type { ApiKeyCacheBackend } from "@apikey/core";
-import { type ConformanceCheck, stampCheckGroup } from "./conformance-check.js";
+import { type ConformanceCheck, stampCheckGroup } from "../conformance-check.js";
 import type { BackendConformanceOptions, FakeClockBackend } from "./conformance-options.js";
 
 /** The groups of checks, in the order they are registered and run. */

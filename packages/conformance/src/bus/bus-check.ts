@@ -4,8 +4,8 @@
  * when the check ends, so they run under vitest or from `runInvalidationBusChecks`.
  */
 import type { InvalidationBus } from "@apikey/core";
+import type { ConformanceCheck } from "../conformance-check.js";
 import type { BusRecorder } from "./bus-recorder.js";
-import type { ConformanceCheck } from "./conformance-check.js";
 
 /** The groups of bus checks, in the order they are registered and run. */
 export const BUS_CHECK_GROUPS = [

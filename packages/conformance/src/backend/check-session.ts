@@ -4,12 +4,12 @@
  * and tolerates backends a check already closed.
  */
 import { type ApiKeyCacheBackend, isApiKeyCacheError } from "@apikey/core";
+import type { ConformanceSession, ConformanceSuite } from "../conformance-check.js";
 import {
   type BackendCheckContext,
   DEFAULT_CHECK_TIMEOUT_MS,
   type ResolvedCapabilities,
 } from "./backend-check.js";
-import type { ConformanceSession, ConformanceSuite } from "./conformance-check.js";
 import type { BackendConformanceOptions, FakeClockBackend } from "./conformance-options.js";
 
 /** A context plus the teardown of every backend still open; rejects with the first disposal error. */

@@ -5,11 +5,11 @@
  */
 import type { ApiKeyCacheBackend } from "@apikey/core";
 import { describe } from "vitest";
+import { describeCheckGroup } from "../describe-check-group.js";
 import { BACKEND_CHECK_GROUPS, type BackendCheckGroup } from "./backend-check.js";
 import { backendChecks } from "./backend-checks.js";
 import { backendCheckSuite } from "./check-session.js";
 import type { BackendConformanceOptions } from "./conformance-options.js";
-import { describeCheckGroup } from "./describe-check-group.js";
 
 /** Register the checks of `groups` for vitest under `describe(name)`. */
 export function describeConformanceGroups<B extends ApiKeyCacheBackend>(

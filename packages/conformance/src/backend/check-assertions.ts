@@ -29,9 +29,26 @@ export async function assertFailsWithCode(
   assert.equal(failure.code, code, `${what}: wrong error code`);
 }
 
-/** Assert that two reads of a value are deep-equal (key order ignored, types strict). */
-export function assertSameValue(actual: unknown, expected: unknown, message: string): void {
-  assert.deepStrictEqual(actual, expected, message);
+/**
+ * Assert that the remaining TTL a present entry reports is within (0, `maxMs`]: above 0 (an
+ * entry with no time left has expired, so it must miss rather than report 0) and no more than
+ * it really has left. `what` names the read in the failure message.
+ */
+export function assertRemainingTtl(ttlMs: unknown, maxMs: number, what: string): void {
+  const expected = `expected a remaining TTL within (0, ${maxMs}] ms`;
+  if (typeof ttlMs !== "number" || Number.isNaN(ttlMs)) {
+    assert.fail(`${what}: ttlMs is ${String(ttlMs)}, not a number; ${expected}`);
+  }
+  if (ttlMs <= 0) {
+    assert.fail(
+      `${what}: ttlMs is ${ttlMs}, which breaks the "> 0" rule: an entry with no time left has expired and must read as a miss; ${expected}`,
+    );
+  }
+  if (ttlMs > maxMs) {
+    assert.fail(
+      `${what}: ttlMs is ${ttlMs}, more than the ${maxMs} ms the entry has left; ${expected}`,
+    );
+  }
 }
 
 function describeError(error: unknown): string {

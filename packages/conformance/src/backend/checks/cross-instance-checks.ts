@@ -9,6 +9,7 @@
 import { strict as assert } from "node:assert";
 import { isDeepStrictEqual } from "node:util";
 import type { ApiKeyCacheBackend, CachedApiKey } from "@apikey/core";
+import { monotonicNow, pollUntil } from "../../check-timing.js";
 import {
   type BackendCheck,
   type BackendCheckContext,
@@ -17,7 +18,6 @@ import {
   type ResolvedCapabilities,
 } from "../backend-check.js";
 import { sampleKey, sampleValue } from "../check-fixtures.js";
-import { monotonicNow, pollUntil } from "../check-timing.js";
 import type { BackendConformanceOptions } from "../conformance-options.js";
 
 /** The short TTL of `crossInstance.peerShortTtl`, in seconds. */

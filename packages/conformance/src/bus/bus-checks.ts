@@ -11,9 +11,9 @@ import {
   strictEqual,
 } from "node:assert/strict";
 import { type InvalidationBus, type InvalidationMessage, isApiKeyCacheError } from "@apikey/core";
+import { stampCheckGroup } from "../conformance-check.js";
 import type { BusCheck, BusCheckContext, BusCheckGroup } from "./bus-check.js";
 import type { BusRecorder } from "./bus-recorder.js";
-import { stampCheckGroup } from "./conformance-check.js";
 
 type BusCheckDefinition = Omit<BusCheck, "group" | "id"> & { readonly name: string };
 

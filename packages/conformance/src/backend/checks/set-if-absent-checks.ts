@@ -1,8 +1,8 @@
 /** setIfAbsent (and the optional setIfAbsentGet): stores only when nothing live is there. */
 import { strict as assert } from "node:assert";
+import { monotonicNow, sleepUntil } from "../../check-timing.js";
 import { type BackendCheck, defineChecks } from "../backend-check.js";
 import { sampleKey, sampleValue } from "../check-fixtures.js";
-import { monotonicNow, sleepUntil } from "../check-timing.js";
 
 /** The `setIfAbsent` group. */
 export const setIfAbsentChecks: readonly BackendCheck[] = defineChecks("setIfAbsent", [

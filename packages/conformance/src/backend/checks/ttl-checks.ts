@@ -6,9 +6,10 @@
  */
 import { strict as assert } from "node:assert";
 import type { ApiKeyCacheBackend, CachedApiKeyWithTtl } from "@apikey/core";
+import { monotonicNow, sleepUntil } from "../../check-timing.js";
 import { type BackendCheck, type BackendCheckContext, defineChecks } from "../backend-check.js";
+import { assertRemainingTtl } from "../check-assertions.js";
 import { richValue, sampleKey, sampleValue } from "../check-fixtures.js";
-import { monotonicNow, sleepUntil } from "../check-timing.js";
 
 /** Slack added to every real-clock absence check, for a loaded machine. */
 const ABSENCE_SLACK_MS = 250;
@@ -53,6 +54,21 @@ async function assertLifetime(context: BackendCheckContext, probe: LifetimeProbe
   assert.fail(`${ATTEMPTS} attempts were each too slow to judge a ${probe.ttlSeconds}s TTL`);
 }
 
+/** On a fake clock: an entry with `ttlSeconds` must last exactly ceil(ttlSeconds × 1000) ms. */
+function lifetimeMs(ttlSeconds: number): number {
+  return Math.ceil(ttlSeconds * 1000);
+}
+
+/** The failure message for an entry still read `atMs` after set(), past its lifetime. */
+function tooLong(ttlSeconds: number, atMs: number, read = "get()"): string {
+  return `an entry set with ttl ${ttlSeconds} s was still there (${read}) ${atMs} ms after set(): it must last exactly ceil(ttl × 1000) = ${lifetimeMs(ttlSeconds)} ms, then miss`;
+}
+
+/** The failure message for an entry already gone `atMs` after set(), before its lifetime ended. */
+function tooShort(ttlSeconds: number, atMs: number): string {
+  return `an entry set with ttl ${ttlSeconds} s was gone ${atMs} ms after set(): it must last exactly ceil(ttl × 1000) = ${lifetimeMs(ttlSeconds)} ms`;
+}
+
 const needsFakeClock = (options: { createWithFakeClock?: unknown }): string | undefined =>
   options.createWithFakeClock ? undefined : "no createWithFakeClock";
 
@@ -81,11 +97,7 @@ function assertEntryWithTtl(
 ): void {
   assert.notEqual(entry, undefined, `getWithTtl() of ${what} missed`);
   assert.deepStrictEqual(entry?.value, expected, `getWithTtl() of ${what}: value`);
-  const ttlMs = entry?.ttlMs;
-  assert.ok(
-    typeof ttlMs === "number" && ttlMs > 0 && ttlMs <= maxMs,
-    `getWithTtl() of ${what}: ttlMs ${String(ttlMs)} is not within (0, ${maxMs}]`,
-  );
+  assertRemainingTtl(entry?.ttlMs, maxMs, `getWithTtl() of ${what}`);
 }
 
 /** The `ttl` group. */
@@ -235,24 +247,32 @@ export const ttlChecks: readonly BackendCheck[] = defineChecks("ttl", [
       await backend.set(sampleKey(1), sampleValue(1), 0.25);
       assert.equal(await backend.setIfAbsent(sampleKey(2), sampleValue(2), 1.5), true);
       await backend.set(sampleKey(3), sampleValue(3), 0.0004);
-      assert.deepStrictEqual(await backend.get(sampleKey(3)), sampleValue(3));
+      assert.deepStrictEqual(await backend.get(sampleKey(3)), sampleValue(3), tooShort(0.0004, 0));
       advance(1);
-      assert.equal(await backend.get(sampleKey(3)), undefined, "0.0004 s must last 1 ms");
+      assert.equal(await backend.get(sampleKey(3)), undefined, tooLong(0.0004, 1));
       advance(248);
-      assert.deepStrictEqual(await backend.get(sampleKey(1)), sampleValue(1), "gone at 249 ms");
+      assert.deepStrictEqual(await backend.get(sampleKey(1)), sampleValue(1), tooShort(0.25, 249));
       advance(1);
-      assert.equal(await backend.get(sampleKey(1)), undefined, "still there at 250 ms");
+      assert.equal(await backend.get(sampleKey(1)), undefined, tooLong(0.25, 250));
       advance(1_249);
-      assert.deepStrictEqual(await backend.get(sampleKey(2)), sampleValue(2), "gone at 1499 ms");
+      assert.deepStrictEqual(await backend.get(sampleKey(2)), sampleValue(2), tooShort(1.5, 1499));
       advance(1);
-      assert.equal(await backend.get(sampleKey(2)), undefined, "still there at 1500 ms");
-      assert.equal(await backend.setIfAbsent(sampleKey(2), sampleValue(4), 1), true);
+      assert.equal(await backend.get(sampleKey(2)), undefined, tooLong(1.5, 1500));
+      assert.equal(
+        await backend.setIfAbsent(sampleKey(2), sampleValue(4), 1),
+        true,
+        "setIfAbsent() over the expired entry must store",
+      );
       // 2.007 * 1000 is 2007.0000000000002 in floating point: still exactly 2007 ms.
       await backend.set(sampleKey(5), sampleValue(5), 2.007);
       advance(2_006);
-      assert.deepStrictEqual(await backend.get(sampleKey(5)), sampleValue(5), "gone at 2006 ms");
+      assert.deepStrictEqual(
+        await backend.get(sampleKey(5)),
+        sampleValue(5),
+        tooShort(2.007, 2006),
+      );
       advance(1);
-      assert.equal(await backend.get(sampleKey(5)), undefined, "2.007 s lasted past 2007 ms");
+      assert.equal(await backend.get(sampleKey(5)), undefined, tooLong(2.007, 2007));
     },
   },
   {
@@ -265,9 +285,17 @@ export const ttlChecks: readonly BackendCheck[] = defineChecks("ttl", [
       advance(900);
       await backend.set(sampleKey(1), sampleValue(2), 1);
       advance(900);
-      assert.deepStrictEqual(await backend.get(sampleKey(1)), sampleValue(2));
+      assert.deepStrictEqual(
+        await backend.get(sampleKey(1)),
+        sampleValue(2),
+        "a 1 s entry set again 900 ms after the first set() was gone 900 ms after the second: set() must restart the TTL (it ended with the replaced entry's TTL)",
+      );
       advance(100);
-      assert.equal(await backend.get(sampleKey(1)), undefined);
+      assert.equal(
+        await backend.get(sampleKey(1)),
+        undefined,
+        "a 1 s entry set again 900 ms after the first set() was still there 1000 ms after the second: the new TTL must end then",
+      );
     },
   },
   {
@@ -289,7 +317,7 @@ export const ttlChecks: readonly BackendCheck[] = defineChecks("ttl", [
         750,
         "a 1 s entry at 250 ms",
       );
-      assert.equal(await getWithTtl(sampleKey(2)), undefined, "0.0004 s must last 1 ms");
+      assert.equal(await getWithTtl(sampleKey(2)), undefined, tooLong(0.0004, 250, "getWithTtl()"));
       advance(749);
       assertEntryWithTtl(
         await getWithTtl(sampleKey(1)),
@@ -298,7 +326,7 @@ export const ttlChecks: readonly BackendCheck[] = defineChecks("ttl", [
         "a 1 s entry at 999 ms",
       );
       advance(1);
-      assert.equal(await getWithTtl(sampleKey(1)), undefined, "a 1 s entry at 1000 ms");
+      assert.equal(await getWithTtl(sampleKey(1)), undefined, tooLong(1, 1000, "getWithTtl()"));
     },
   },
 ]);

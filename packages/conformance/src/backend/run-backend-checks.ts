@@ -4,11 +4,11 @@
  * backends; it also suits a quick script against a new backend.
  */
 import type { ApiKeyCacheBackend } from "@apikey/core";
+import { type CheckResult, runChecks } from "../run-checks.js";
 import type { BackendCheckGroup } from "./backend-check.js";
 import { listBackendChecks } from "./backend-checks.js";
 import { backendCheckSuite } from "./check-session.js";
 import type { BackendConformanceOptions } from "./conformance-options.js";
-import { type CheckResult, runChecks } from "./run-checks.js";
 
 /** What to run. */
 export interface RunBackendChecksFilter {
