@@ -1,13 +1,7 @@
-import { defineConfig, type ViteUserConfig } from "vitest/config";
+import type { ViteUserConfig } from "vitest/config";
+import { workspaceVitestConfig } from "../../vitest.shared.js";
 
-const config: ViteUserConfig = defineConfig({
-  resolve: { conditions: ["@apikey/source"] },
-  ssr: { resolve: { conditions: ["@apikey/source"] } },
-  test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 90_000,
-    hookTimeout: 90_000,
-  },
-});
+// Each test starts worker processes (and some a redis-server): slower than a unit test.
+const config: ViteUserConfig = workspaceVitestConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 export default config;

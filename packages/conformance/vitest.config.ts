@@ -1,13 +1,6 @@
-import { defineConfig, type ViteUserConfig } from "vitest/config";
+import type { ViteUserConfig } from "vitest/config";
+import { workspaceVitestConfig } from "../../vitest.shared.js";
 
-const config: ViteUserConfig = defineConfig({
-  resolve: { conditions: ["@apikey/source"] },
-  ssr: { resolve: { conditions: ["@apikey/source"] } },
-  test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-  },
-});
+const config: ViteUserConfig = workspaceVitestConfig();
 
 export default config;

@@ -11,7 +11,8 @@ import type {
 } from "./conformance-check.js";
 
 /**
- * Register `checks` under `describe(group)`. A check the options declare they cannot run is
+ * Register `checks` under `describe(group)`, each titled `<id>: <title>` (e.g.
+ * `ttl.fractional: a fractional TTL ...`). A check the options declare they cannot run is
  * not registered at all (it would only show up as a skipped test); a group left with no check
  * registers nothing.
  */
@@ -31,8 +32,9 @@ export function describeCheckGroup<Options, Context>(
       await ending?.dispose();
     });
     for (const check of supported) {
+      // The id leads the title, so a failing test names what `run...Checks({ ids })` takes.
       it(
-        check.title,
+        `${check.id}: ${check.title}`,
         async () => {
           session = suite.startSession(options);
           await check.run(session.context);

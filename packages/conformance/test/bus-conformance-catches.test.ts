@@ -1,7 +1,7 @@
 import type { InvalidationBus, InvalidationHandlers, InvalidationMessage } from "@apikey/core";
+import { createInProcessBusNetwork, type InProcessInvalidationBus } from "@apikey/core/testing";
 import { describe, expect, it } from "vitest";
-import { runInvalidationBusChecks } from "../src/bus-conformance.js";
-import { createInProcessBusNetwork, type InProcessInvalidationBus } from "../src/in-process-bus.js";
+import { runInvalidationBusChecks } from "../src/bus/bus-conformance.js";
 
 /** Wraps an in-process bus to break one rule; the suite must notice. */
 function faultyNetwork(

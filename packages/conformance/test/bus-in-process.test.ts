@@ -1,8 +1,8 @@
 import { type InvalidationMessage, isApiKeyCacheError } from "@apikey/core";
+import { createInProcessBusNetwork } from "@apikey/core/testing";
 import { describe, expect, it } from "vitest";
-import { describeInvalidationBusConformance } from "../src/bus-conformance.js";
-import { BusRecorder } from "../src/bus-recorder.js";
-import { createInProcessBusNetwork } from "../src/in-process-bus.js";
+import { describeInvalidationBusConformance } from "../src/bus/bus-conformance.js";
+import { BusRecorder } from "../src/bus/bus-recorder.js";
 
 const network = createInProcessBusNetwork();
 

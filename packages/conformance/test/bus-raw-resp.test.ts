@@ -15,7 +15,7 @@ import {
 } from "@apikey/core";
 import { killRedisClients, type RedisTarget, RespConnection } from "@apikey/redis-test-server";
 import { useRedisServer } from "@apikey/redis-test-server/vitest";
-import { describeInvalidationBusConformance } from "../src/bus-conformance.js";
+import { describeInvalidationBusConformance } from "../src/bus/bus-conformance.js";
 
 class RawRespInvalidationBus implements InvalidationBus {
   readonly instanceId: string = randomUUID();

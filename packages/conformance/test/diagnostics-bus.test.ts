@@ -6,8 +6,8 @@ import {
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
+import { createInProcessBusNetwork } from "@apikey/core/testing";
 import { expect, it } from "vitest";
-import { createInProcessBusNetwork } from "../src/in-process-bus.js";
 
 it("a tiered backend publishes apikey-cache:bus when its bus becomes ready and when it is lost", async () => {
   const events: BusEvent[] = [];

@@ -5,9 +5,9 @@
  * the same suite on their backends.
  */
 import { InMemoryApiKeyCacheBackend, silentLogger, TieredApiKeyCacheBackend } from "@apikey/core";
+import { createInProcessBusNetwork } from "@apikey/core/testing";
 import { describe } from "vitest";
-import { describeResolverRevocationRace } from "../src/describe-resolver-revocation-race.js";
-import { createInProcessBusNetwork } from "../src/in-process-bus.js";
+import { describeResolverRevocationRace } from "../src/resolver/describe-resolver-revocation-race.js";
 
 // Generous: CI machines are shared, and every round also waits for its refreshes to land.
 const maxElapsedMs = 90_000;

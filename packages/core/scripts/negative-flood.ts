@@ -5,7 +5,7 @@
  * the valid keys; on tiered, also the share of valid lookups L1 answered. Used by a scaled test
  * and, with 1,000,000 flood keys, by `pnpm --filter @apikey/core flood`.
  */
-import { createInProcessBusNetwork } from "@apikey/conformance";
+
 import {
   type ApiKeyCacheBackend,
   type CachedApiKey,
@@ -15,6 +15,7 @@ import {
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
+import { createInProcessBusNetwork } from "@apikey/core/testing";
 
 /** Options of {@link runNegativeFlood}. */
 export interface NegativeFloodOptions {

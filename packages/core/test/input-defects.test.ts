@@ -3,7 +3,7 @@
  * that answers differently on each read, TTL options the store cannot hold, a loader record
  * whose `expiresAt` is not epoch milliseconds, and strings with lone surrogates.
  */
-import { createInProcessBusNetwork } from "@apikey/conformance";
+
 import {
   type ApiKeyCacheBackend,
   ApiKeyCacheError,
@@ -18,6 +18,7 @@ import {
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
+import { createInProcessBusNetwork } from "@apikey/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 /** The error `action` throws or rejects with; fails the test if it succeeds. */

@@ -3,7 +3,7 @@
  * `scripts/negative-flood.ts` (1,000,000 keys there; 100,000 on memory and 50,000 on tiered
  * here) through the resolver, plus the bounds of the memory backend that make it hold.
  */
-import { createInProcessBusNetwork } from "@apikey/conformance";
+
 import {
   createApiKeyResolver,
   hashApiKey,
@@ -14,6 +14,7 @@ import {
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
+import { createInProcessBusNetwork } from "@apikey/core/testing";
 import { describe, expect, it } from "vitest";
 import { runNegativeFlood } from "../scripts/negative-flood.js";
 

@@ -11,7 +11,7 @@ describe("README examples", () => {
       "resolve-api-key.ts",
       "memory-backend.ts",
       "tiered-backend.ts",
-      "conformance.ts",
+      "in-process-bus.ts",
     ]) {
       const code = (await readFile(new URL(`examples/${name}`, packageRoot), "utf8")).trimEnd();
       expect(readme.includes(`\`\`\`ts\n${code}\n\`\`\``), name).toBe(true);

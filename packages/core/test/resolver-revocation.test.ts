@@ -1,4 +1,3 @@
-import { describeResolverRevocationRace, describeResolverTombstone } from "@apikey/conformance";
 import {
   type ApiKeyCacheBackend,
   type CachedApiKey,
@@ -31,40 +30,6 @@ function withoutSetIfAbsentGet(memory: InMemoryApiKeyCacheBackend): ApiKeyCacheB
     close: () => memory.close(),
   };
 }
-
-describe("revocation race (memory backend)", () => {
-  // The shared race body (also run by the Redis packages); loads stall up to 4 ms here.
-  const race = { maxLoadDelayMs: 4 };
-  describeResolverRevocationRace("one resolver", {
-    ...race,
-    title: "1,000 rounds, one resolver: nothing started after revoke() resolved is active",
-    createBackends: () => [new InMemoryApiKeyCacheBackend()],
-  });
-  describeResolverRevocationRace("two resolvers", {
-    ...race,
-    title: "1,000 rounds, a second resolver sharing the backend: nothing after revoke() is active",
-    createBackends: () => {
-      const shared = new InMemoryApiKeyCacheBackend();
-      return [shared, shared];
-    },
-  });
-  describeResolverRevocationRace("two resolvers without setIfAbsentGet", {
-    ...race,
-    title:
-      "1,000 rounds through setIfAbsent + get (no setIfAbsentGet): nothing after revoke() is active",
-    createBackends: () => {
-      const shared = new InMemoryApiKeyCacheBackend();
-      return [withoutSetIfAbsentGet(shared), withoutSetIfAbsentGet(shared)];
-    },
-  });
-  // The published tombstone check, read through getWithTtl (its fallback).
-  describeResolverTombstone("tombstone", {
-    createPair: () => {
-      const shared = new InMemoryApiKeyCacheBackend();
-      return { backends: [shared, shared] };
-    },
-  });
-});
 
 describe("revoke()", () => {
   it("writes the tombstone for max(ttlSeconds, 2 × loadTimeoutMs) and resolve returns it inactive", async () => {

@@ -1,4 +1,3 @@
-import { createInProcessBusNetwork, type InProcessInvalidationBus } from "@apikey/conformance";
 import {
   buildApiKeyCacheBackend,
   InMemoryApiKeyCacheBackend,
@@ -8,6 +7,7 @@ import {
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
+import { createInProcessBusNetwork, type InProcessInvalidationBus } from "@apikey/core/testing";
 import { describe, expect, it } from "vitest";
 
 /** A driver whose "Redis" is memory and an in-process bus (this test checks only the wiring). */

@@ -4,11 +4,6 @@
  */
 
 import {
-  createInProcessBusNetwork,
-  type InProcessBusNetwork,
-  type InProcessInvalidationBus,
-} from "@apikey/conformance";
-import {
   type ApiKeyCacheBackend,
   type CachedApiKey,
   type CachedApiKeyWithTtl,
@@ -16,6 +11,11 @@ import {
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
+import {
+  createInProcessBusNetwork,
+  type InProcessBusNetwork,
+  type InProcessInvalidationBus,
+} from "@apikey/core/testing";
 
 /** An L2 that records calls and can delay `get` replies (the value is read when called). */
 export interface ObservedRemote extends ApiKeyCacheBackend {

@@ -5,13 +5,14 @@
  * fill L1 with a lifetime it does not know, and an L2 without `getWithTtl` keeps the documented
  * `localTtlSeconds` bound.
  */
-import { createInProcessBusNetwork, type InProcessBusNetwork } from "@apikey/conformance";
+
 import {
   type ApiKeyCacheBackend,
   InMemoryApiKeyCacheBackend,
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
+import { createInProcessBusNetwork, type InProcessBusNetwork } from "@apikey/core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { waitFor } from "./tiered-harness.js";
 

@@ -1,4 +1,3 @@
-import { createInProcessBusNetwork } from "@apikey/conformance";
 import {
   type ApiKeyCacheLogger,
   type CachedApiKey,
@@ -9,6 +8,7 @@ import {
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
+import { createInProcessBusNetwork } from "@apikey/core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTieredCluster, type TieredCluster, waitFor } from "./tiered-harness.js";
 

@@ -1,5 +1,5 @@
 /**
- * Entries the backend cannot decode, planted with a raw client: they read as misses, are
+ * Entries the backend cannot decode, planted with the raw RESP client: they read as misses, are
  * reported without their content, and are removed, but only if still the same bad value (or
  * still of the same wrong type), so a good write that lands in between survives.
  */
@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IoredisApiKeyCacheBackend } from "../src/index.js";
 import { type CommandHoldProxy, startCommandHoldProxy } from "./support/command-hold-proxy.js";
+import { rawRedis, waitUntilGone } from "./support/raw-redis.js";
 import { recordingLogger } from "./support/recording-logger.js";
 import { testPrefix } from "./support/test-prefix.js";
 
@@ -23,24 +24,15 @@ const BAD_STRINGS: Array<[string, string]> = [
   ["active missing", `{"apiKey":"${SECRET}"}`],
 ];
 
-async function waitUntilGone(raw: Redis, key: string): Promise<void> {
-  const deadline = performance.now() + 5000;
-  while ((await raw.exists(key)) === 1) {
-    if (performance.now() > deadline) throw new Error(`${key} was not removed within 5 s`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe("undecodable entries", () => {
   const server = useRedisServer();
-  let raw: Redis;
+  const raw = rawRedis(() => server.url);
   let client: Redis;
   beforeAll(() => {
-    raw = new Redis(server.url);
     client = new Redis(server.url);
   });
   afterAll(async () => {
-    await Promise.all([raw.quit(), client.quit()]);
+    await client.quit();
   });
 
   it.each(BAD_STRINGS)(

@@ -1,5 +1,5 @@
 /**
- * What the backend writes into Redis, checked with a raw ioredis client: the shared wire
+ * What the backend writes into Redis, checked with the raw RESP client: the shared wire
  * format, `PX ceil(ttl * 1000)`, and a `clear()` that stays inside its prefix even when the
  * prefix holds glob characters, on one server and on every master of a cluster.
  */
@@ -10,6 +10,7 @@ import { useRedisCluster, useRedisServer } from "@apikey/redis-test-server/vites
 import { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IoredisApiKeyCacheBackend } from "../src/index.js";
+import { monitorCommands, ownerIndex, type RawRedis, rawRedis } from "./support/raw-redis.js";
 import { testPrefix } from "./support/test-prefix.js";
 
 const GLOB_PREFIXES = ["a*", "b?[x]\\"] as const;
@@ -18,7 +19,7 @@ const UNRELATED_KEYS = ["aXYZ", "ab:1", "a", "b![x]\\1", "bz[x]\\2", "b?x\\3", "
 
 const record = (n: number): CachedApiKey => ({ apiKey: `key-${n}`, active: n % 2 === 0 });
 
-async function allKeys(nodes: readonly Redis[]): Promise<string[]> {
+async function allKeys(nodes: readonly RawRedis[]): Promise<string[]> {
   const keys: string[] = [];
   for (const node of nodes) keys.push(...(await node.keys("*")));
   return keys.sort();
@@ -26,16 +27,18 @@ async function allKeys(nodes: readonly Redis[]): Promise<string[]> {
 
 describe("standalone server", () => {
   const server = useRedisServer({ spawn: true });
-  let raw: Redis;
+  const raw = rawRedis(() => server.url);
+  // The client under test; the server is only ever inspected through `raw`.
+  let client: Redis;
   beforeAll(() => {
-    raw = new Redis(server.url);
+    client = new Redis(server.url);
   });
   afterAll(async () => {
-    await raw.quit();
+    await client.quit();
   });
 
   it("stores compact JSON that a raw client reads, and reads compact JSON a raw client wrote", async () => {
-    const backend = new IoredisApiKeyCacheBackend(raw, { keyPrefix: testPrefix("wire") });
+    const backend = new IoredisApiKeyCacheBackend(client, { keyPrefix: testPrefix("wire") });
     const value = { apiKey: "pub_1", active: true, scopes: ["read"], owner: { id: 7 } };
     await backend.set("h1", value, 60);
     expect(await raw.get(`${backend.keyPrefix}h1`)).toBe(JSON.stringify(value));
@@ -46,11 +49,10 @@ describe("standalone server", () => {
   });
 
   it.each([0.0015, 0.25, 1.5])("a TTL of %s s is sent as PX ceil(ttl * 1000)", async (ttl) => {
-    const backend = new IoredisApiKeyCacheBackend(raw, { keyPrefix: testPrefix("ttl") });
+    const backend = new IoredisApiKeyCacheBackend(client, { keyPrefix: testPrefix("ttl") });
     const ceilMs = Math.ceil(ttl * 1000);
-    const monitor = await raw.monitor();
-    const seen: string[][] = [];
-    monitor.on("monitor", (_time: string, args: string[]) => seen.push(args));
+    const monitor = await monitorCommands(server.url);
+    const seen = monitor.commands;
     try {
       await backend.set("k", record(1), ttl);
       await backend.setIfAbsent("n", record(2), ttl);
@@ -68,7 +70,7 @@ describe("standalone server", () => {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     } finally {
-      monitor.disconnect();
+      monitor.stop();
     }
     const sets = seen.filter((args) => args[0]?.toLowerCase() === "set");
     expect(sets.map((args) => args.slice(3).map((a) => a.toUpperCase()))).toEqual([
@@ -80,7 +82,7 @@ describe("standalone server", () => {
   });
 
   it("stores nothing for ttl <= 0", async () => {
-    const backend = new IoredisApiKeyCacheBackend(raw, { keyPrefix: testPrefix("zero") });
+    const backend = new IoredisApiKeyCacheBackend(client, { keyPrefix: testPrefix("zero") });
     await backend.set("k", record(1), 0);
     expect(await backend.setIfAbsent("k", record(1), -1)).toBe(false);
     expect(await raw.exists(`${backend.keyPrefix}k`)).toBe(0);
@@ -90,7 +92,7 @@ describe("standalone server", () => {
   it("clear() with glob characters in the prefix removes exactly its own keys", async () => {
     await raw.flushall();
     const [first, second] = GLOB_PREFIXES.map(
-      (keyPrefix) => new IoredisApiKeyCacheBackend(raw, { keyPrefix, logger: silentLogger }),
+      (keyPrefix) => new IoredisApiKeyCacheBackend(client, { keyPrefix, logger: silentLogger }),
     ) as [IoredisApiKeyCacheBackend, IoredisApiKeyCacheBackend];
     for (let n = 0; n < 30; n++) {
       await first.set(`k${n}`, record(n), 60);
@@ -112,20 +114,30 @@ describe("standalone server", () => {
 describe("3-master cluster", () => {
   const cluster = useRedisCluster();
   let client: Cluster;
-  let nodes: Redis[];
+  // The cluster's three masters, each reached directly (read once the cluster has started).
+  const nodes = [0, 1, 2].map((index) =>
+    rawRedis(() => {
+      const node = cluster.nodes[index];
+      if (node === undefined) throw new Error(`the cluster has no master ${index}`);
+      return node.url;
+    }),
+  );
   beforeAll(() => {
     client = new Cluster([...cluster.startupNodes]);
-    nodes = cluster.nodes.map((node) => new Redis(node.url));
   });
   afterAll(async () => {
-    await Promise.all([client.quit(), ...nodes.map((node) => node.quit())]);
+    await client.quit();
   });
 
-  /** Which of the test's raw node connections holds `key`. */
+  /** The raw connection to the master that serves `key`. */
+  const ownerOf = (key: string): RawRedis => nodes[ownerIndex(key, nodes.length)] as RawRedis;
+
+  /** Which master holds `key`, asked of each master (not computed), or -1. */
   async function nodeIndexOf(key: string): Promise<number> {
     const slot = clusterKeySlot(key);
     for (const [index, node] of nodes.entries()) {
-      if ((await node.cluster("COUNTKEYSINSLOT", slot)) > 0) return index;
+      // Unlike a read of the key, COUNTKEYSINSLOT answers on every master (no MOVED).
+      if (Number(await node.command("CLUSTER", "COUNTKEYSINSLOT", slot)) > 0) return index;
     }
     return -1;
   }
@@ -140,7 +152,7 @@ describe("3-master cluster", () => {
       await second.set(`k${n}`, record(n), 60);
     }
     const strangers = [...UNRELATED_KEYS, ...Array.from({ length: 20 }, (_, n) => `aX${n}`)];
-    for (const key of strangers) await client.set(key, "untouched");
+    for (const key of strangers) await ownerOf(key).set(key, "untouched");
 
     // The fixture is only meaningful if every master holds keys of each kind.
     const holders = async (keys: string[]): Promise<Set<number>> =>
@@ -154,7 +166,7 @@ describe("3-master cluster", () => {
     expect(await allKeys(nodes)).toEqual([...strangers, ...secondKeys].sort());
     await second.clear();
     expect(await allKeys(nodes)).toEqual([...strangers].sort());
-    for (const key of strangers) expect(await client.get(key)).toBe("untouched");
+    for (const key of strangers) expect(await ownerOf(key).get(key)).toBe("untouched");
     await Promise.all([first.close(), second.close()]);
   });
 });

@@ -9,29 +9,21 @@ import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IoredisApiKeyCacheBackend } from "../src/index.js";
+import { rawRedis, waitUntilGone } from "./support/raw-redis.js";
 import { recordingLogger } from "./support/recording-logger.js";
 import { testPrefix } from "./support/test-prefix.js";
 
 const VALUE = { apiKey: "pub_ttl", active: true };
 
-async function waitUntilGone(raw: Redis, key: string): Promise<void> {
-  const deadline = performance.now() + 5000;
-  while ((await raw.exists(key)) === 1) {
-    if (performance.now() > deadline) throw new Error(`${key} was not removed within 5 s`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe("IoredisApiKeyCacheBackend.getWithTtl()", () => {
   const server = useRedisServer();
-  let raw: Redis;
+  const raw = rawRedis(() => server.url);
   let client: Redis;
   beforeAll(() => {
-    raw = new Redis(server.url);
     client = new Redis(server.url);
   });
   afterAll(async () => {
-    await Promise.all([raw.quit(), client.quit()]);
+    await client.quit();
   });
 
   it("returns get()'s value and the PTTL Redis reports, within (0, ttl]", async () => {

@@ -1,7 +1,7 @@
 /**
- * The invalidation bus: the shared bus conformance suite (driver-owned connections on one
- * server; caller connections spread over the nodes of a cluster), then what the suite cannot
- * see: a paused server noticed by the pings, publish under faults, malformed messages.
+ * What is particular to IoredisInvalidationBus (the driver's bus runs the shared suites in
+ * conformance.test.ts): the bus suite over caller connections spread over the nodes of a
+ * cluster, and a paused server noticed by the pings of caller clients with `pingIntervalMs`.
  */
 import { describeInvalidationBusConformance } from "@apikey/conformance";
 import {
@@ -12,10 +12,11 @@ import {
   isApiKeyCacheError,
   silentLogger,
 } from "@apikey/core";
+import { killRedisClients } from "@apikey/redis-test-server";
 import { useRedisCluster, useRedisServer } from "@apikey/redis-test-server/vitest";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IoredisInvalidationBus, ioredisDriver } from "../src/index.js";
+import { IoredisInvalidationBus } from "../src/index.js";
 import { testPrefix } from "./support/test-prefix.js";
 
 const COMMAND_TIMEOUT_MS = 300;
@@ -23,38 +24,19 @@ const PING_INTERVAL_MS = 200;
 
 /**
  * Kill the bus's subscriber connection, and only that one (other buses of the check must stay
- * subscribed): CLIENT KILL TYPE pubsub, narrowed to the subscriber's local address.
+ * subscribed): found by its local address in CLIENT LIST, through the raw RESP client.
  */
 async function killSubscriberConnection(
   bus: InvalidationBus,
   urls: readonly string[],
 ): Promise<void> {
-  const { subscriber } = bus as IoredisInvalidationBus;
-  const address = `${subscriber.stream.localAddress}:${subscriber.stream.localPort}`;
+  const { stream } = (bus as IoredisInvalidationBus).subscriber;
+  const address = `${stream.localAddress}:${stream.localPort}`;
   let killed = 0;
-  for (const url of urls) {
-    const admin = new Redis(url);
-    try {
-      killed += Number(
-        await admin.call("CLIENT", "KILL", "TYPE", "pubsub", "ADDR", address, "SKIPME", "yes"),
-      );
-    } finally {
-      await admin.quit();
-    }
-  }
+  for (const url of urls)
+    killed += await killRedisClients(url, (client) => client.addr === address);
   expect(killed).toBe(1);
 }
-
-describe("standalone server, driver-owned connections", () => {
-  const server = useRedisServer({ spawn: true });
-  const channel = invalidationChannel(testPrefix("bus"));
-
-  describeInvalidationBusConformance("IoredisInvalidationBus (standalone)", {
-    createBus: () =>
-      ioredisDriver.createInvalidationBus({ url: server.url, channel, logger: silentLogger }),
-    breakSubscriberConnection: (bus) => killSubscriberConnection(bus, [server.url]),
-  });
-});
 
 describe("3-master cluster, caller connections on different nodes", () => {
   const cluster = useRedisCluster();
@@ -185,73 +167,5 @@ describe("faults on a spawned server", () => {
     }
     await events.next("message", back);
     expect(events.messages.at(-1)).toEqual({ op: "delete", key });
-  });
-
-  it("publish on a killed server fails within its deadline", async () => {
-    await server.kill();
-    try {
-      const started = performance.now();
-      const error = await publisher.publish({ op: "clear" }).then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
-      expect(isApiKeyCacheError(error, "E_BACKEND_UNAVAILABLE")).toBe(true);
-      expect(performance.now() - started).toBeLessThan(COMMAND_TIMEOUT_MS + 1000);
-    } finally {
-      await server.restart();
-    }
-  });
-});
-
-describe("messages on the channel", () => {
-  const server = useRedisServer();
-
-  it("ignores malformed messages and keeps delivering good ones", async () => {
-    const channel = invalidationChannel(testPrefix("bus"));
-    const raw = new Redis(server.url);
-    const bus = ioredisDriver.createInvalidationBus({
-      url: server.url,
-      channel,
-      logger: silentLogger,
-    });
-    const events = recorder();
-    await bus.subscribe(events);
-    await events.next("ready", 0);
-    for (const junk of [
-      "not json",
-      "{}",
-      '{"v":2,"origin":"x","op":"clear"}',
-      '{"v":1,"origin":"x","op":"set"}',
-    ]) {
-      await raw.publish(channel, junk);
-    }
-    await raw.publish(channel, '{"v":1,"origin":"someone-else","op":"delete","key":"k"}');
-    await events.next("message", 0);
-    expect(events.messages).toEqual([{ op: "delete", key: "k" }]);
-    await bus.close();
-    await raw.quit();
-  });
-
-  it("rejects a malformed publish with a typed error, before sending anything", async () => {
-    const bus = ioredisDriver.createInvalidationBus({
-      url: server.url,
-      channel: invalidationChannel(testPrefix("bus")),
-      logger: silentLogger,
-    });
-    const cases: Array<[unknown, string]> = [
-      [null, "E_INVALID_VALUE"],
-      [{ op: "set" }, "E_INVALID_KEY"],
-      [{ op: "delete", key: "" }, "E_INVALID_KEY"],
-      [{ op: "bogus", key: "k" }, "E_INVALID_VALUE"],
-    ];
-    for (const [message, code] of cases) {
-      const error = await bus.publish(message as InvalidationMessage).then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
-      expect(isApiKeyCacheError(error), `${JSON.stringify(message)}: ${String(error)}`).toBe(true);
-      expect((error as { code: string }).code, JSON.stringify(message)).toBe(code);
-    }
-    await bus.close();
   });
 });

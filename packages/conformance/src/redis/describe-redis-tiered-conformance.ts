@@ -6,11 +6,11 @@
  * the 2 s convergence bound, so expiry cannot stand in for the bus). Plus the one check only a
  * real server can make: an L1 copy never outlives the Redis entry it was read from.
  */
-import { randomUUID } from "node:crypto";
 import { type RedisDriver, silentLogger, type TieredApiKeyCacheBackend } from "@apikey/core";
 import { redisCommand } from "@apikey/redis-test-server";
 import { describe, expect, it } from "vitest";
-import { describeBackendConformance } from "../describe-backend-conformance.js";
+import { describeBackendConformance } from "../backend/describe-backend-conformance.js";
+import { redisTestPrefix } from "./redis-test-prefix.js";
 import { createRedisTieredBackend } from "./redis-tiered-backend.js";
 
 /** Options of {@link describeRedisTieredConformance}. */
@@ -39,7 +39,7 @@ export function describeRedisTieredConformance(
     prefixOf.set(tiered, keyPrefix);
     return tiered;
   };
-  const freshPrefix = (): string => `tiered:${randomUUID().slice(0, 8)}:`;
+  const freshPrefix = (): string => redisTestPrefix("tiered");
 
   describeBackendConformance<TieredApiKeyCacheBackend>(name, {
     createBackend: () => tieredOn(freshPrefix()),

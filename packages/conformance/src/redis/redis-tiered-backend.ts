@@ -3,7 +3,6 @@
  * its own L1, its own Redis connection (L2) and its own bus connections. Two of them on one
  * server and prefix behave like two processes sharing the cache.
  */
-import { randomUUID } from "node:crypto";
 import {
   InMemoryApiKeyCacheBackend,
   invalidationChannel,
@@ -11,6 +10,7 @@ import {
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
+import { redisTestPrefix } from "./redis-test-prefix.js";
 
 /** Options of {@link createRedisTieredBackend}. */
 export interface RedisTieredBackendOptions {
@@ -63,8 +63,8 @@ export function createRedisTieredPair(
   options: RedisTieredPairOptions,
 ): readonly [TieredApiKeyCacheBackend, TieredApiKeyCacheBackend] {
   const { url, localTtlSeconds } = options;
-  const keyPrefix = options.keyPrefix ?? randomPrefix("tiered-race");
-  const elsewhere = invalidationChannel(randomPrefix("elsewhere"));
+  const keyPrefix = options.keyPrefix ?? redisTestPrefix("tiered-race");
+  const elsewhere = invalidationChannel(redisTestPrefix("elsewhere"));
   return [
     createRedisTieredBackend(driver, { url, keyPrefix, localTtlSeconds }),
     createRedisTieredBackend(driver, {
@@ -74,8 +74,4 @@ export function createRedisTieredPair(
       ...(options.deafPeer ? { channel: elsewhere } : {}),
     }),
   ];
-}
-
-function randomPrefix(label: string): string {
-  return `${label}:${randomUUID().slice(0, 8)}:`;
 }

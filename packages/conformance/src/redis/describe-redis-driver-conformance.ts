@@ -1,0 +1,123 @@
+/**
+ * Every Redis-level suite for one `RedisDriver`, registered with one call: the backend suite
+ * on a standalone server and on a 3-master cluster, the bus suite, the keyspace and wire
+ * format (against a raw RESP reader and writer, and another driver if given), the tiered
+ * suite, the resolver scenarios (revocation race, tombstone, tiered revocation race) and, on
+ * a server of their own that they kill and pause, the faults and the resolver outage.
+ * A client package's `test/conformance.test.ts` is this call plus its client-specific tests.
+ */
+import {
+  type ApiKeyCacheBackend,
+  invalidationChannel,
+  type RedisDriver,
+  silentLogger,
+} from "@apikey/core";
+import { redisCommand } from "@apikey/redis-test-server";
+import { useRedisCluster, useRedisServer } from "@apikey/redis-test-server/vitest";
+import { describe } from "vitest";
+import { describeInvalidationBusConformance } from "../bus/bus-conformance.js";
+import { describeResolverOutage } from "../resolver/describe-resolver-outage.js";
+import { describeResolverRevocationRace } from "../resolver/describe-resolver-revocation-race.js";
+import { describeResolverTombstone } from "../resolver/describe-resolver-tombstone.js";
+import { describeTieredRevocationRace } from "../resolver/describe-tiered-revocation-race.js";
+import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
+import { describeRedisFaults } from "./describe-redis-faults.js";
+import { describeRedisKeyspace } from "./describe-redis-keyspace.js";
+import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
+import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
+import { redisTestPrefix } from "./redis-test-prefix.js";
+import { createRedisTieredPair } from "./redis-tiered-backend.js";
+
+/**
+ * Register every Redis-level conformance suite for `driver` with vitest, under
+ * `describe("<driver.name>: Redis driver conformance")`. It starts its own servers and
+ * cluster (`REDIS_URL` may stand in for the standalone one; faults always spawn).
+ *
+ * @example
+ * // test/conformance.test.ts of a client package
+ * describeRedisDriverConformance(myDriver, {
+ *   breakSubscriberConnection: async (bus, server) => {
+ *     const id = await (bus as MyBus).subscriberClientId();
+ *     await redisCommand(server.url, "CLIENT", "KILL", "ID", String(id));
+ *   },
+ * });
+ */
+export function describeRedisDriverConformance(
+  driver: RedisDriver,
+  options: RedisDriverConformanceOptions = {},
+): void {
+  const name = driver.name;
+  describe(`${name}: Redis driver conformance`, () => {
+    describe("standalone server", () => {
+      const redis = useRedisServer();
+      describeRedisBackendConformance(`${name} backend (standalone)`, driver, () => ({
+        url: redis.url,
+        cluster: false,
+      }));
+
+      const channel = invalidationChannel(redisTestPrefix("bus"));
+      const breakSubscriber = options.breakSubscriberConnection;
+      describeInvalidationBusConformance(`${name} bus`, {
+        createBus: () =>
+          driver.createInvalidationBus({
+            url: redis.url,
+            channel,
+            logger: silentLogger,
+            commandTimeoutMs: 500,
+          }),
+        ...(breakSubscriber === undefined
+          ? {}
+          : { breakSubscriberConnection: (bus) => breakSubscriber(bus, redis) }),
+      });
+
+      describeRedisKeyspace(name, driver, redis, options.otherDriver);
+      describeRedisTieredConformance(`${name} tiered`, { driver, redis });
+
+      /** A backend on its own connection (a process of its own, in effect). */
+      const backendOn = (keyPrefix: string): ApiKeyCacheBackend =>
+        driver.createBackend({ url: redis.url, keyPrefix, logger: silentLogger });
+      describeResolverRevocationRace(`${name}: resolver revocation race`, {
+        createBackends: () => {
+          const keyPrefix = redisTestPrefix("race");
+          return [backendOn(keyPrefix), backendOn(keyPrefix)];
+        },
+      });
+      describeResolverTombstone(`${name}: resolver revocation tombstone`, {
+        createPair: () => {
+          const keyPrefix = redisTestPrefix("tombstone");
+          return {
+            backends: [backendOn(keyPrefix), backendOn(keyPrefix)],
+            remainingTtlMs: async (key) =>
+              Number(await redisCommand(redis.url, "PTTL", `${keyPrefix}${key}`)),
+          };
+        },
+      });
+      describeTieredRevocationRace(`${name}: revocation race through the tiered backend`, {
+        createPair: (request) => createRedisTieredPair(driver, { url: redis.url, ...request }),
+      });
+    });
+
+    describe("3-master cluster", () => {
+      const cluster = useRedisCluster();
+      describeRedisBackendConformance(`${name} backend (cluster)`, driver, () => ({
+        url: cluster.seedUrl,
+        cluster: true,
+      }));
+    });
+
+    describe("a server the checks kill and pause", () => {
+      const redis = useRedisServer({ spawn: true });
+      describeRedisFaults(name, driver, redis, options.faultCommandTimeoutMs ?? 300);
+      describeResolverOutage(`${name}: resolver while Redis is paused`, {
+        createBackend: () =>
+          driver.createBackend({
+            url: redis.url,
+            keyPrefix: redisTestPrefix("outage"),
+            logger: silentLogger,
+          }),
+        pause: () => redis.pause(),
+        resume: () => redis.resume(),
+      });
+    });
+  });
+}
