@@ -6,7 +6,12 @@
 import { strict as assert } from "node:assert";
 import type { ApiKeyCacheBackend, CachedApiKey } from "@apikey/core";
 import { monotonicNow, sleepUntil } from "../../check-timing.js";
-import { type BackendCheck, type BackendCheckContext, defineChecks } from "../backend-check.js";
+import {
+  type BackendCheck,
+  type BackendCheckContext,
+  type BackendCheckDefinition,
+  defineChecks,
+} from "../backend-check.js";
 import { assertFailsWithCode } from "../check-assertions.js";
 import { sampleKey, sampleValue } from "../check-fixtures.js";
 
@@ -38,18 +43,34 @@ async function withCompareAndSet(
   return { backend, replace: backend.replaceIfUnchanged.bind(backend) };
 }
 
+/** A check that runs only on a backend with `replaceIfUnchanged` (and passes without one). */
+function casCheck(definition: {
+  name: string;
+  title: string;
+  run(
+    subject: { backend: ApiKeyCacheBackend; replace: CompareAndSet },
+    context: BackendCheckContext,
+  ): Promise<void>;
+}): BackendCheckDefinition {
+  const { run, ...rest } = definition;
+  return {
+    ...rest,
+    async run(context) {
+      const subject = await withCompareAndSet(context);
+      if (subject !== undefined) await run(subject, context);
+    },
+  };
+}
+
 /** The `replaceIfUnchanged` group. */
 export const replaceIfUnchangedChecks: readonly BackendCheck[] = defineChecks(
   "replaceIfUnchanged",
   [
-    {
+    casCheck({
       name: "whenUnchanged",
       title:
         "replaceIfUnchanged(), where present, replaces an entry that is still the expected one, with the new TTL",
-      async run(context) {
-        const subject = await withCompareAndSet(context);
-        if (subject === undefined) return;
-        const { backend, replace } = subject;
+      async run({ backend, replace }) {
         const key = sampleKey(1);
         await backend.set(key, sampleValue(1), 60);
         assert.equal(await replace(key, sampleValue(1), sampleValue(2), 30), true);
@@ -62,15 +83,12 @@ export const replaceIfUnchangedChecks: readonly BackendCheck[] = defineChecks(
           );
         }
       },
-    },
-    {
+    }),
+    casCheck({
       name: "whenChanged",
       title:
         "replaceIfUnchanged(), where present, leaves an entry that changed since it was read (a newer write, a tombstone)",
-      async run(context) {
-        const subject = await withCompareAndSet(context);
-        if (subject === undefined) return;
-        const { backend, replace } = subject;
+      async run({ backend, replace }) {
         const key = sampleKey(1);
         await backend.set(key, sampleValue(1), 60);
         await backend.set(key, sampleValue(1, false), 60);
@@ -85,15 +103,12 @@ export const replaceIfUnchangedChecks: readonly BackendCheck[] = defineChecks(
         assert.equal(await replace(key, sampleValue(3), sampleValue(4), 60), false);
         assert.deepStrictEqual(await backend.get(key), { ...sampleValue(3), note: "x" });
       },
-    },
-    {
+    }),
+    casCheck({
       name: "whenAbsent",
       title:
         "replaceIfUnchanged(), where present, stores nothing for an absent or expired entry, or with ttl <= 0",
-      async run(context) {
-        const subject = await withCompareAndSet(context);
-        if (subject === undefined) return;
-        const { backend, replace } = subject;
+      async run({ backend, replace }, context) {
         assert.equal(await replace(sampleKey(1), sampleValue(1), sampleValue(2), 60), false);
         assert.equal(await backend.get(sampleKey(1)), undefined, "absent must stay absent");
         await backend.set(sampleKey(2), sampleValue(1), 60);
@@ -114,15 +129,12 @@ export const replaceIfUnchangedChecks: readonly BackendCheck[] = defineChecks(
         );
         assert.equal(await backend.get(sampleKey(3)), undefined);
       },
-    },
-    {
+    }),
+    casCheck({
       name: "validation",
       title:
         "replaceIfUnchanged(), where present, checks closed, key, TTL, expected and value in that order",
-      async run(context) {
-        const subject = await withCompareAndSet(context);
-        if (subject === undefined) return;
-        const { backend, replace } = subject;
+      async run({ backend, replace }) {
         const key = sampleKey(1);
         await backend.set(key, sampleValue(1), 60);
         const bad = { apiKey: 5 } as unknown as CachedApiKey;
@@ -158,15 +170,12 @@ export const replaceIfUnchangedChecks: readonly BackendCheck[] = defineChecks(
           "replaceIfUnchanged() after close() with an empty key",
         );
       },
-    },
-    {
+    }),
+    casCheck({
       name: "race",
       title:
         "replaceIfUnchanged(), where present: of 50 concurrent calls expecting one entry, exactly one replaces it",
-      async run(context) {
-        const subject = await withCompareAndSet(context);
-        if (subject === undefined) return;
-        const { backend, replace } = subject;
+      async run({ backend, replace }) {
         const key = sampleKey(1);
         await backend.set(key, sampleValue(0), 60);
         const results = await Promise.all(
@@ -178,6 +187,6 @@ export const replaceIfUnchangedChecks: readonly BackendCheck[] = defineChecks(
         assert.equal(winners.length, 1, `${winners.length} of 50 calls reported replacing`);
         assert.deepStrictEqual(await backend.get(key), sampleValue(winners[0] as number));
       },
-    },
+    }),
   ],
 );
