@@ -15,6 +15,7 @@ import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.js
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
 import { type RemoteRead, RemoteReadFlights } from "./remote-read-flights.js";
 import { ttlToMilliseconds } from "./validation.js";
+import { frozenCopyOfCachedApiKey } from "./value-codec.js";
 
 /** Options of {@link TieredApiKeyCacheBackend}. */
 export interface TieredApiKeyCacheBackendOptions<V extends CachedApiKey = CachedApiKey> {
@@ -63,7 +64,7 @@ const SUBSCRIBE_RETRY_MAX_MS = 30_000;
  *
  * L1 misses of one key that overlap share one L2 read: a caller joins a read in flight only if
  * no write, delete, clear, bus message or disconnect has touched the key since it was sent,
- * and gets its own copy of the reply.
+ * and gets the (deep-frozen) reply.
  */
 export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   implements ApiKeyCacheBackend<V>
@@ -86,6 +87,8 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #remoteGetWithTtl:
     | ((cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>)
     | undefined;
+  /** L1's `peek`, bound, when it has one: `get` then answers an L1 hit without a continuation. */
+  readonly #peekLocal: ((cacheKey: string) => V | undefined) | undefined;
   /** True while the bus subscription is confirmed: only then is L1 read or filled. */
   #l1Enabled = false;
   #closed = false;
@@ -130,6 +133,12 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       this.#remoteGetWithTtl = remote.getWithTtl.bind(remote);
       this.getWithTtl = (cacheKey) => this.#getWithTtl(cacheKey);
     }
+    const local = options.local;
+    if (typeof local.peek === "function") {
+      const peekLocal = local.peek.bind(local);
+      this.#peekLocal = peekLocal;
+      this.peek = (cacheKey) => this.#peek(peekLocal, cacheKey);
+    }
     if (typeof remote.replaceIfUnchanged === "function") {
       const replace = remote.replaceIfUnchanged.bind(remote);
       this.replaceIfUnchanged = (cacheKey, expected, value, ttlSeconds) =>
@@ -144,6 +153,13 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
    * `getWithTtl` (otherwise the remaining TTL of an entry read from L2 is unknown).
    */
   declare readonly getWithTtl?: (cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>;
+
+  /**
+   * The L1 copy `get` would answer with, synchronously; `undefined` when there is none, or when
+   * L1 is off (bus not confirmed): then only `get` can answer. Present only when L1 has `peek`.
+   * @throws ApiKeyCacheError `E_CLOSED` after `close()`; L1's own errors (a bad key).
+   */
+  declare readonly peek?: (cacheKey: string) => V | undefined;
 
   /**
    * Compare-and-set, decided by L2 alone (L1 copies may be stale). Present only when L2 has
@@ -171,10 +187,28 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   get(cacheKey: string): Promise<V | undefined> {
     if (this.#closed) return Promise.reject(closedError());
     if (!this.#l1Enabled) return this.#readThroughValue(cacheKey);
-    // The hot path: one L1 promise and one continuation, no async frame of our own.
-    return this.#local
-      .get(cacheKey)
-      .then((hit) => (hit !== undefined ? hit : this.#readThroughValue(cacheKey)));
+    const peekLocal = this.#peekLocal;
+    if (peekLocal === undefined) {
+      // One L1 promise and one continuation, no async frame of our own.
+      return this.#local
+        .get(cacheKey)
+        .then((hit) => (hit !== undefined ? hit : this.#readThroughValue(cacheKey)));
+    }
+    // The hot path: peek L1, then answer a hit with L1's own get (nothing can run in between,
+    // so it is the same entry; the memory backend hands out one settled promise per entry).
+    let hit: V | undefined;
+    try {
+      hit = peekLocal(cacheKey);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return hit !== undefined ? this.#local.get(cacheKey) : this.#readThroughValue(cacheKey);
+  }
+
+  /** `peek`: L1 only, and only while L1 is in use, exactly as `get` reads it. */
+  #peek(peekLocal: (cacheKey: string) => V | undefined, cacheKey: string): V | undefined {
+    if (this.#closed) throw closedError();
+    return this.#l1Enabled ? peekLocal(cacheKey) : undefined;
   }
 
   #getWithTtl(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
@@ -203,8 +237,12 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     return flight.reply.then((entry) => {
       if (entry === undefined) return undefined;
       if (now - flight.sentAt >= entry.ttlMs) return this.#sendRemoteRead(cacheKey, this.#now());
-      // Every caller gets its own object, as from any other read.
-      return { value: jsonCopy(entry.value), ttlMs: entry.ttlMs };
+      // Values are deep-frozen, so sharing the reply is safe; one from an L2 that does not
+      // freeze (against the protocol) is copied and frozen instead.
+      const value = Object.isFrozen(entry.value)
+        ? entry.value
+        : frozenCopyOfCachedApiKey(entry.value);
+      return { value, ttlMs: entry.ttlMs };
     });
   }
 
@@ -479,11 +517,6 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       },
     );
   }
-}
-
-/** A deep copy of a value read from L2 (JSON-safe by construction: it was decoded from JSON). */
-function jsonCopy<V extends CachedApiKey>(value: V): V {
-  return JSON.parse(JSON.stringify(value)) as V;
 }
 
 function closedError(): ApiKeyCacheError {
