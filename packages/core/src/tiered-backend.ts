@@ -14,7 +14,7 @@ import { GenerationTable } from "./generation-table.js";
 import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
 import { type RemoteRead, RemoteReadFlights } from "./remote-read-flights.js";
-import { ttlToMilliseconds } from "./validation.js";
+import { assertCacheKey, ttlToMilliseconds } from "./validation.js";
 import { frozenCopyOfCachedApiKey } from "./value-codec.js";
 
 /** Options of {@link TieredApiKeyCacheBackend}. */
@@ -208,7 +208,10 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   /** `peek`: L1 only, and only while L1 is in use, exactly as `get` reads it. */
   #peek(peekLocal: (cacheKey: string) => V | undefined, cacheKey: string): V | undefined {
     if (this.#closed) throw closedError();
-    return this.#l1Enabled ? peekLocal(cacheKey) : undefined;
+    if (this.#l1Enabled) return peekLocal(cacheKey);
+    // No answer, but bad input is refused as L1 would refuse it.
+    assertCacheKey(cacheKey);
+    return undefined;
   }
 
   #getWithTtl(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
