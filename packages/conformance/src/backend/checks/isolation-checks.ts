@@ -72,7 +72,7 @@ export const isolationChecks: readonly BackendCheck[] = defineChecks("isolation"
   {
     name: "mutateAfterRead",
     title:
-      "mutating what getWithTtl(), setIfAbsentGet() or peek() returned, where present, does not change the entry",
+      "mutating what get(), getWithTtl(), setIfAbsentGet() or peek() returned, where present, does not change the entry",
     async run(context) {
       const backend = await context.createBackend();
       await backend.set(sampleKey(1), richValue(), 60);
