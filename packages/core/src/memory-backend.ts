@@ -13,6 +13,7 @@ import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./ba
 import { ApiKeyCacheError } from "./errors.js";
 import { withoutFreshUntil } from "./freshness.js";
 import { LruMap } from "./lru-map.js";
+import { registerSettledHitReader } from "./settled-hit.js";
 import { isNotFoundMarker, isRevokedMarker } from "./stored-markers.js";
 import { assertCacheKey, ttlToMilliseconds } from "./validation.js";
 import { encodeCachedApiKey, frozenCopyOfCachedApiKey } from "./value-codec.js";
@@ -103,6 +104,8 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.maxEntries = maxEntries;
     this.maxNegativeEntries = maxNegativeEntries;
     this.#now = options.now ?? (() => performance.now());
+    // For the tiered backend (core-internal): an L1 hit answered with `get`'s settled promise.
+    registerSettledHitReader<V>(this, (cacheKey) => this.#lookup(cacheKey, this.#now())?.resolved);
   }
 
   /** Live entries held right now, markers included (expired ones are reclaimed first). */

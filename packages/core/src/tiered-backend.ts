@@ -14,6 +14,7 @@ import { GenerationTable } from "./generation-table.js";
 import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
 import { type RemoteRead, RemoteReadFlights } from "./remote-read-flights.js";
+import { settledHitReaderOf } from "./settled-hit.js";
 import { assertCacheKey, ttlToMilliseconds } from "./validation.js";
 import { frozenCopyOfCachedApiKey } from "./value-codec.js";
 
@@ -87,8 +88,12 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #remoteGetWithTtl:
     | ((cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>)
     | undefined;
-  /** L1's `peek`, bound, when it has one: `get` then answers an L1 hit without a continuation. */
-  readonly #peekLocal: ((cacheKey: string) => V | undefined) | undefined;
+  /**
+   * When L1 can be read synchronously (it has `peek`): an L1 hit as a settled promise, or
+   * `undefined` on a miss, in one lookup (the memory backend's own settled promise), so `get`
+   * answers a hit with no continuation of its own.
+   */
+  readonly #localHit: ((cacheKey: string) => Promise<V> | undefined) | undefined;
   /** True while the bus subscription is confirmed: only then is L1 read or filled. */
   #l1Enabled = false;
   #closed = false;
@@ -136,7 +141,12 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     const local = options.local;
     if (typeof local.peek === "function") {
       const peekLocal = local.peek.bind(local);
-      this.#peekLocal = peekLocal;
+      this.#localHit =
+        settledHitReaderOf<V>(local) ??
+        ((cacheKey) => {
+          const hit = peekLocal(cacheKey);
+          return hit === undefined ? undefined : Promise.resolve(hit);
+        });
       this.peek = (cacheKey) => this.#peek(peekLocal, cacheKey);
     }
     if (typeof remote.replaceIfUnchanged === "function") {
@@ -187,22 +197,21 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   get(cacheKey: string): Promise<V | undefined> {
     if (this.#closed) return Promise.reject(closedError());
     if (!this.#l1Enabled) return this.#readThroughValue(cacheKey);
-    const peekLocal = this.#peekLocal;
-    if (peekLocal === undefined) {
+    const localHit = this.#localHit;
+    if (localHit === undefined) {
       // One L1 promise and one continuation, no async frame of our own.
       return this.#local
         .get(cacheKey)
         .then((hit) => (hit !== undefined ? hit : this.#readThroughValue(cacheKey)));
     }
-    // The hot path: peek L1, then answer a hit with L1's own get (nothing can run in between,
-    // so it is the same entry; the memory backend hands out one settled promise per entry).
-    let hit: V | undefined;
+    // The hot path: one synchronous L1 lookup; a hit is answered with its settled promise.
+    let hit: Promise<V> | undefined;
     try {
-      hit = peekLocal(cacheKey);
+      hit = localHit(cacheKey);
     } catch (error) {
       return Promise.reject(error);
     }
-    return hit !== undefined ? this.#local.get(cacheKey) : this.#readThroughValue(cacheKey);
+    return hit ?? this.#readThroughValue(cacheKey);
   }
 
   /** `peek`: L1 only, and only while L1 is in use, exactly as `get` reads it. */
