@@ -76,6 +76,10 @@ export {
   unlinkBatches,
 } from "./redis-keyspace.js";
 export type { RedisPublishConnection } from "./redis-publish-connection.js";
+export {
+  REPLACE_IF_UNCHANGED_SCRIPT,
+  replaceIfUnchangedOnRedis,
+} from "./redis-replace-if-unchanged.js";
 export type {
   RedisSubscriberConnection,
   RedisSubscriberEvents,

@@ -20,6 +20,7 @@ import type { RedisCommandConnection } from "./redis-command-connection.js";
 import { RedisCommandRunner } from "./redis-command-runner.js";
 import { isWrongTypeError } from "./redis-errors.js";
 import { entryWithPttl } from "./redis-keyspace.js";
+import { replaceIfUnchangedOnRedis } from "./redis-replace-if-unchanged.js";
 import { UndecodableCleanup, WRONG_TYPE, type WrongType } from "./undecodable-cleanup.js";
 
 /** An {@link ApiKeyCacheBackend} on any Redis client, through its {@link RedisCommandConnection}. */
@@ -147,6 +148,27 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       await this.#cleanup.remove(key, stored);
     }
     return undefined;
+  }
+
+  /**
+   * Compare-and-set: replace the entry with `value` for `ttlSeconds` only if it still holds
+   * exactly what `expected` encodes to (one Lua script, atomic on the server, routed by the
+   * key on a cluster); `true` if replaced. Absent, expired, changed or of another type: `false`.
+   */
+  async replaceIfUnchanged(
+    cacheKey: string,
+    expected: V,
+    value: V,
+    ttlSeconds: number,
+  ): Promise<boolean> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const expectedEncoded = encodeCachedApiKey(expected);
+    const encoded = encodeCachedApiKey(value);
+    if (ttlMs === 0) return false;
+    const key = this.keyPrefix + cacheKey;
+    return replaceIfUnchangedOnRedis(this.#runner, key, expectedEncoded, encoded, ttlMs);
   }
 
   async delete(cacheKey: string): Promise<void> {
