@@ -2,7 +2,8 @@
  * Every Redis-level suite for one `RedisDriver`, registered with one call: the backend suite
  * on a standalone server and on a 3-master cluster, the bus suite, the keyspace and wire
  * format (against a raw RESP reader and writer, and another driver if given), the tiered
- * suite, the resolver scenarios (revocation race, tombstone, tiered revocation race) and, on
+ * suite, the resolver scenarios (revocation race, tombstone, tiered revocation race, the
+ * refresh-ahead revocation race standalone and tiered, stale-if-error) and, on
  * a server of their own that they kill and pause, the faults and the resolver outage.
  * A client package's `test/conformance.test.ts` is this call plus its client-specific tests.
  */
@@ -18,11 +19,13 @@ import { describe } from "vitest";
 import { describeInvalidationBusConformance } from "../bus/bus-conformance.js";
 import { describeResolverOutage } from "../resolver/describe-resolver-outage.js";
 import { describeResolverRevocationRace } from "../resolver/describe-resolver-revocation-race.js";
+import { describeResolverStaleIfError } from "../resolver/describe-resolver-stale-if-error.js";
 import { describeResolverTombstone } from "../resolver/describe-resolver-tombstone.js";
 import { describeTieredRevocationRace } from "../resolver/describe-tiered-revocation-race.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
 import { describeRedisFaults } from "./describe-redis-faults.js";
 import { describeRedisKeyspace } from "./describe-redis-keyspace.js";
+import { describeRedisRefreshAheadRaces } from "./describe-redis-refresh-ahead-races.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
 import { redisTestPrefix } from "./redis-test-prefix.js";
@@ -94,6 +97,13 @@ export function describeRedisDriverConformance(
       });
       describeTieredRevocationRace(`${name}: revocation race through the tiered backend`, {
         createPair: (request) => createRedisTieredPair(driver, { url: redis.url, ...request }),
+      });
+      describeRedisRefreshAheadRaces(name, driver, redis);
+      describeResolverStaleIfError(`${name}: resolver stale-if-error`, {
+        createBackends: () => {
+          const keyPrefix = redisTestPrefix("stale");
+          return [backendOn(keyPrefix), backendOn(keyPrefix)];
+        },
       });
     });
 
