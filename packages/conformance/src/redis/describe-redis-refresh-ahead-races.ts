@@ -13,6 +13,9 @@ import { createRedisTieredPair } from "./redis-tiered-backend.js";
 /** Generous: the machine is shared, and every round also waits for its refreshes to land. */
 const MAX_ELAPSED_MS = 90_000;
 
+/** Rounds in flight at once: more than the default 10, to keep the CI time down (each round mostly waits). */
+const PARALLEL_ROUNDS = 25;
+
 /** Register both races on `redis` (read once tests run). */
 export function describeRedisRefreshAheadRaces(
   name: string,
@@ -22,6 +25,7 @@ export function describeRedisRefreshAheadRaces(
   describeResolverRevocationRace(`${name}: refresh-ahead against revoke (standalone)`, {
     refreshAhead: true,
     maxElapsedMs: MAX_ELAPSED_MS,
+    parallel: PARALLEL_ROUNDS,
     createBackends: () => {
       const keyPrefix = redisTestPrefix("refresh-race");
       const backendOn = () =>
@@ -32,6 +36,7 @@ export function describeRedisRefreshAheadRaces(
   describeResolverRevocationRace(`${name}: refresh-ahead against revoke (tiered)`, {
     refreshAhead: true,
     maxElapsedMs: MAX_ELAPSED_MS,
+    parallel: PARALLEL_ROUNDS,
     // Across processes the guarantee is revoke({ wait: true }): it returns once no L1 copy
     // elsewhere can be served (localTtlSeconds), so loads never land after it resolved.
     revokeOptions: { wait: true },
