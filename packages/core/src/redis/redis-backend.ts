@@ -10,6 +10,8 @@ import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "../b
 import { ApiKeyCacheError } from "../errors.js";
 import { assertCacheKey, ttlToMilliseconds } from "../validation.js";
 import { decodeCachedApiKey, encodeCachedApiKey } from "../value-codec.js";
+import { watchMaxmemoryPolicy } from "./maxmemory-policy-check.js";
+import { NegativeMarkerBudget } from "./negative-marker-budget.js";
 import {
   type RedisBackendOptions,
   type ResolvedRedisBackendOptions,
@@ -37,6 +39,10 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #runner: RedisCommandRunner;
   readonly #cleanup: UndecodableCleanup;
   readonly #owner: string;
+  /** Stops the background maxmemory-policy check (`close()`). */
+  readonly #stopPolicyCheck: () => void;
+  /** Caps the TTL of not-found markers over `negativeMarkersPerSecond`; unset without a cap. */
+  readonly #markerBudget: NegativeMarkerBudget | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -57,6 +63,16 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#connection = connection;
     this.#runner = new RedisCommandRunner(connection, resolved.commandTimeoutMs, owner);
     this.#cleanup = new UndecodableCleanup(this.#runner, resolved.logger, owner);
+    this.#stopPolicyCheck = resolved.checkMaxmemoryPolicy
+      ? watchMaxmemoryPolicy(connection, this.#runner, resolved.logger, owner)
+      : () => {};
+    this.#markerBudget =
+      resolved.negativeMarkersPerSecond === Number.POSITIVE_INFINITY
+        ? undefined
+        : new NegativeMarkerBudget(
+            resolved.negativeMarkersPerSecond,
+            ttlToMilliseconds(resolved.negativeTtlUnderPressureSeconds),
+          );
   }
 
   async get(cacheKey: string): Promise<V | undefined> {
@@ -110,8 +126,9 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   async setIfAbsent(cacheKey: string, value: V, ttlSeconds: number): Promise<boolean> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
-    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const requestedMs = ttlToMilliseconds(ttlSeconds);
     const encoded = encodeCachedApiKey(value);
+    const ttlMs = this.#storedTtlMs(encoded, requestedMs);
     if (ttlMs === 0) return false;
     const key = this.keyPrefix + cacheKey;
     const argv = ["SET", key, encoded, "PX", String(ttlMs), "NX"];
@@ -125,8 +142,9 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   async setIfAbsentGet(cacheKey: string, value: V, ttlSeconds: number): Promise<V | undefined> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
-    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const requestedMs = ttlToMilliseconds(ttlSeconds);
     const encoded = encodeCachedApiKey(value);
+    const ttlMs = this.#storedTtlMs(encoded, requestedMs);
     if (ttlMs === 0) return this.get(cacheKey);
     const key = this.keyPrefix + cacheKey;
     // At most two tries: the second follows the removal of an undecodable entry in the way.
@@ -194,6 +212,7 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   /** Idempotent. Closes the client only if the backend owns it; later calls reject `E_CLOSED`. */
   close(): Promise<void> {
     if (this.#closing === undefined) {
+      this.#stopPolicyCheck();
       this.#runner.close();
       this.#closing = this.#connection.close(this.ownsClient, this.commandTimeoutMs);
     }
@@ -209,6 +228,12 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#cleanup.report(key, stored);
     void this.#cleanup.remove(key, stored);
     return undefined;
+  }
+
+  /** The TTL a write stores with: a not-found marker over the budget gets a shorter one. */
+  #storedTtlMs(encoded: string, ttlMs: number): number {
+    const budget = this.#markerBudget;
+    return budget === undefined ? ttlMs : budget.ttlFor(encoded, ttlMs);
   }
 
   #assertOpen(): void {
