@@ -23,6 +23,10 @@ import { describeResolverStaleIfError } from "../resolver/describe-resolver-stal
 import { describeResolverTombstone } from "../resolver/describe-resolver-tombstone.js";
 import { describeTieredRevocationRace } from "../resolver/describe-tiered-revocation-race.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
+import {
+  describeRedisClusterEvictionCheck,
+  describeRedisEvictionChecks,
+} from "./describe-redis-eviction-checks.js";
 import { describeRedisFaults } from "./describe-redis-faults.js";
 import { describeRedisKeyspace } from "./describe-redis-keyspace.js";
 import { describeRedisRefreshAheadRaces } from "./describe-redis-refresh-ahead-races.js";
@@ -113,6 +117,11 @@ export function describeRedisDriverConformance(
         url: cluster.seedUrl,
         cluster: true,
       }));
+      describeRedisClusterEvictionCheck(name, driver, cluster);
+    });
+
+    describe("servers with an eviction policy", () => {
+      describeRedisEvictionChecks(name, driver);
     });
 
     describe("a server the checks kill and pause", () => {
