@@ -14,6 +14,7 @@ import {
   createApiKeyResolver,
   hashApiKey,
   REVOKED_MARKER,
+  type RevokeOptions,
   silentLogger,
 } from "@apikey/core";
 import { afterEach, describe, expect, it } from "vitest";
@@ -24,6 +25,11 @@ export interface ResolverStaleIfErrorOptions<B extends ApiKeyCacheBackend = ApiK
   createBackends(): readonly [B, B] | Promise<readonly [B, B]>;
   /** Release the backends after a test. @default closes each distinct backend */
   dispose?(backends: readonly [B, B]): Promise<void>;
+  /**
+   * Passed to every `revoke`: `{ wait: true }` over tiered backends, where another process's L1
+   * copy may be served until `localTtlSeconds` after the write (keep that short).
+   */
+  revokeOptions?: RevokeOptions;
 }
 
 /** The logical TTL: short, so a test waits it out; the stale window is long, so it never closes. */
@@ -147,7 +153,7 @@ export function describeResolverStaleIfError<B extends ApiKeyCacheBackend>(
       const other = resolverOn(second, source.load);
       await caching.resolve(plaintext);
       await pastLogicalTtl();
-      await other.revoke(keyHash);
+      await other.revoke(keyHash, options.revokeOptions);
       source.fail();
       for (const resolver of [caching, other]) {
         expect((await resolver.resolve(plaintext))?.active).toBe(false);
@@ -172,7 +178,8 @@ export function describeResolverStaleIfError<B extends ApiKeyCacheBackend>(
           (error: unknown) => ({ error }),
         );
         await stall.started;
-        await (revoker === "the reloading resolver" ? caching : other).revoke(keyHash);
+        const revoking = revoker === "the reloading resolver" ? caching : other;
+        await revoking.revoke(keyHash, options.revokeOptions);
         stall.release();
         const outcome = await reloading;
         if (revoker === "the reloading resolver") {
