@@ -50,6 +50,27 @@ export class GoalBook {
     });
   }
 
+  /** Record a count goal (`value <= maximum`, e.g. loader calls per stampede). */
+  countAtMost(
+    suite: string,
+    subject: string,
+    value: number,
+    maximum: number,
+    unit: string,
+  ): GoalVerdict {
+    return this.#add({
+      suite,
+      subject,
+      direction: "atMost",
+      value,
+      threshold: maximum,
+      measured: `${formatCount(value)} ${unit}`,
+      goal: `<= ${formatCount(maximum)} ${unit}`,
+      passed: value <= maximum,
+      margin: Number.isFinite(value) ? signed(maximum - value, 2) : "n/a",
+    });
+  }
+
   #add(verdict: GoalVerdict): GoalVerdict {
     this.verdicts.push(verdict);
     return verdict;
@@ -66,6 +87,11 @@ export function ratioMargin(ratio: number, minimum: number): string {
 function signed(value: number, digits: number): string {
   const text = value.toFixed(digits);
   return text.startsWith("-") ? text : `+${text}`;
+}
+
+/** Up to two decimals, no trailing zeros: `1` → `"1"`, `1.25` → `"1.25"`. */
+function formatCount(value: number): string {
+  return Number.isFinite(value) ? String(Math.round(value * 100) / 100) : "n/a";
 }
 
 /** `0.934` → `"0.93x"`. */

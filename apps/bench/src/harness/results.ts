@@ -85,8 +85,8 @@ export interface LatencyRecord {
 export interface GoalRecord {
   suite: string;
   subject: string;
-  /** "atLeast": value >= threshold passes; "below": value < threshold passes. */
-  direction: "atLeast" | "below";
+  /** "atLeast": value >= threshold passes; "below": value < threshold; "atMost": value <= it. */
+  direction: "atLeast" | "below" | "atMost";
   value: number;
   threshold: number;
   /** Formatted, e.g. "0.93x" or "p99 3.37 ms". */

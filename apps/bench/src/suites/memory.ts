@@ -8,8 +8,8 @@
 import { type CachedApiKey, InMemoryApiKeyCacheBackend } from "@apikey/core";
 import { BentoCache, bentostore } from "bentocache";
 import { memoryDriver } from "bentocache/drivers/memory";
-import { Cacheable } from "cacheable";
 import { createCache } from "cache-manager";
+import { Cacheable } from "cacheable";
 import { Keyv } from "keyv";
 import { LRUCache } from "lru-cache";
 import { type Contender, compareContenders } from "../harness/compare-contenders.js";

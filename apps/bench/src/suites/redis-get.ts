@@ -43,7 +43,9 @@ const CONCURRENCIES = [256, 1, 1000] as const;
 function ratiosAt(concurrency: number): RatioSpec[] {
   const batchedGoal = concurrency === 256 ? 1.5 : concurrency === 1 ? 0.9 : undefined;
   const on = (contender: string, baseline: string): RatioSpec =>
-    batchedGoal === undefined ? { contender, baseline } : { contender, baseline, goal: batchedGoal };
+    batchedGoal === undefined
+      ? { contender, baseline }
+      : { contender, baseline, goal: batchedGoal };
   const ratios: RatioSpec[] = [
     on(OURS_IOREDIS, RAW_IOREDIS),
     concurrency === 256

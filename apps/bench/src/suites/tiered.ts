@@ -167,8 +167,7 @@ async function measureHitOverheads(
     },
     {
       name: CACHEABLE_TWO_TIER,
-      operation: async (sequence) =>
-        expectHit(await cacheable.get<CachedApiKey>(hash(sequence))),
+      operation: async (sequence) => expectHit(await cacheable.get<CachedApiKey>(hash(sequence))),
     },
     {
       name: HASH_MEMORY,
