@@ -37,7 +37,10 @@ export function renderLatencyChart(results: BenchResults): string {
     const x = (ms: number): number => left + (finite(ms) / scaleMax) * plotWidth;
     body.push(
       svgText(left, TOP - 30, `${concurrency} in flight`, { size: 12, weight: "bold" }),
-      svgText(left, TOP - 14, `0 – ${scaleMax.toFixed(3)} ms`, { size: 10, fill: "#6b7280" }),
+      svgText(left, TOP - 14, `scale 0–${scaleMax.toFixed(2)} ms; labels p50 / p99 ms`, {
+        size: 10,
+        fill: "#6b7280",
+      }),
       svgLine(left, TOP - 6, left, TOP + contenders.length * ROW_HEIGHT, "#9ca3af"),
     );
     for (const entry of entries) {
