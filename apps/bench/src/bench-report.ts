@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ApiKeyCacheError } from "@apikey/core";
 import { parseBenchOptions } from "./harness/bench-options.js";
 import { runSuites } from "./harness/run-suites.js";
 import { renderReport } from "./report/render-report.js";
@@ -45,7 +46,10 @@ function takeOwnFlags(argv: string[]): { renderOnly: boolean; outDir?: string; r
     else if (arg === "--out") {
       outDir = argv[++index];
       if (outDir === undefined || outDir.startsWith("--")) {
-        throw new Error("--out needs a directory, e.g. --out /tmp/bench-report");
+        throw new ApiKeyCacheError(
+          "E_CONFIG",
+          "--out needs a directory, e.g. --out /tmp/bench-report",
+        );
       }
     } else if (arg.startsWith("--out=")) outDir = arg.slice("--out=".length);
     else rest.push(arg);

@@ -118,7 +118,12 @@ describe("parseResults", () => {
       'x.json is not a bench results file: no "goals" array',
     );
     expect(() => parseResults({ schemaVersion: 1 }, "x.json")).toThrow('no "machine" object');
-    expect(() => parseResults("text", "x.json")).toThrow("not a JSON object");
+    expect(() => parseResults("text", "x.json")).toThrow(
+      expect.objectContaining({
+        code: "E_CONFIG",
+        message: "x.json is not a bench results file: not a JSON object",
+      }),
+    );
   });
 });
 

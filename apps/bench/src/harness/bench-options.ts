@@ -3,6 +3,7 @@
  * so `BENCH_DURATION=1 pnpm bench -- --duration 3` measures for 3 s.
  */
 import { parseArgs } from "node:util";
+import { ApiKeyCacheError } from "@apikey/core";
 
 /** The suites in the order `pnpm bench` runs them (http last: it needs the demo app). */
 export const SUITE_NAMES = [
@@ -103,7 +104,10 @@ function parseSuites(raw: string | undefined): SuiteName[] {
   const wanted = raw.split(",").map((name) => name.trim().toLowerCase());
   for (const name of wanted) {
     if (!(SUITE_NAMES as readonly string[]).includes(name)) {
-      throw new Error(`unknown suite "${name}"; valid suites: ${SUITE_NAMES.join(", ")}`);
+      throw new ApiKeyCacheError(
+        "E_CONFIG",
+        `unknown suite "${name}"; valid suites: ${SUITE_NAMES.join(", ")}`,
+      );
     }
   }
   return SUITE_NAMES.filter((name) => wanted.includes(name));
@@ -113,7 +117,10 @@ function seconds(option: string, raw: string | undefined, fallback: number): num
   if (raw === undefined || raw === "") return fallback * 1000;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) {
-    throw new Error(`--${option} must be a positive number of seconds, got "${raw}"`);
+    throw new ApiKeyCacheError(
+      "E_CONFIG",
+      `--${option} must be a positive number of seconds, got "${raw}"`,
+    );
   }
   return value * 1000;
 }
@@ -122,7 +129,7 @@ function positiveInteger(option: string, raw: string | undefined, fallback: numb
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`--${option} must be a positive integer, got "${raw}"`);
+    throw new ApiKeyCacheError("E_CONFIG", `--${option} must be a positive integer, got "${raw}"`);
   }
   return value;
 }

@@ -1,12 +1,13 @@
 /** Reading and writing `benchmarks/results.json`, with a clear error for a file that is not one. */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { ApiKeyCacheError } from "@apikey/core";
 import { type BenchResults, RESULTS_SCHEMA_VERSION } from "../harness/results.js";
 
 /** Check that `value` has the shape of {@link BenchResults}; `source` names it in errors. */
 export function parseResults(value: unknown, source: string): BenchResults {
   const fail = (what: string): never => {
-    throw new Error(`${source} is not a bench results file: ${what}`);
+    throw new ApiKeyCacheError("E_CONFIG", `${source} is not a bench results file: ${what}`);
   };
   if (typeof value !== "object" || value === null) return fail("not a JSON object");
   const record = value as Record<string, unknown>;
@@ -35,7 +36,10 @@ export async function readResults(path: string): Promise<BenchResults> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+    throw new ApiKeyCacheError(
+      "E_CONFIG",
+      `${path} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   return parseResults(parsed, path);
 }

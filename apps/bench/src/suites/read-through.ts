@@ -58,7 +58,7 @@ export const readThroughSuite: BenchSuite = {
             if (sequence % MISS_EVERY === MISS_EVERY - 1) {
               misses++;
               missesIssued.set(reader.name, misses);
-              plaintext = `sk_live_never_seen_${misses}_${reader.name.length}`;
+              plaintext = `sk_live_never_seen_${misses}`;
             } else {
               plaintext = (keys[sequence % KEY_COUNT] as (typeof keys)[number]).plaintext;
             }
