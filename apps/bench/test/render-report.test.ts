@@ -74,6 +74,8 @@ describe("renderReport: BENCHMARKS.md", () => {
     // A pipe inside a cell is escaped, so the row keeps its three cells.
     expect(markdown).toContain("0.90x of Map \\| floor");
     expect(markdown).toContain("- fastest peer in this run (by median ops/s): lru-cache 11");
+    // Comparison signs stay readable; only a would-be tag is escaped.
+    expect(markdown).toContain("| >= 1.50x |");
   });
 });
 
@@ -101,8 +103,8 @@ describe("renderReport: charts", () => {
     expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
     expect(svg).toContain(">1 in flight</text>");
     expect(svg).toContain(">256 in flight</text>");
-    for (const entry of results.latencies) {
-      expect(svg).toContain(`${entry.p50Ms.toFixed(2)} / ${entry.p99Ms.toFixed(2)}`);
+    for (const label of ["0.100 / 0.300", "0.120 / 0.350", "2.50 / 6.25", "2.75 / 7.50"]) {
+      expect(svg).toContain(`>${label}</text>`);
     }
     const bars = svg.match(/<rect [^>]*><title>/g) ?? [];
     expect(bars).toHaveLength(results.latencies.length * 2);

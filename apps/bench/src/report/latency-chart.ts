@@ -73,10 +73,16 @@ function latencyBars(
   return [
     svgRect(left, y, x(entry.p99Ms) - left, 14, `${colour}55`, label),
     svgRect(left, y + 3, x(entry.p50Ms) - left, 8, colour, label),
-    svgText(x(entry.p99Ms) + 4, y + 11, `${entry.p50Ms.toFixed(2)} / ${entry.p99Ms.toFixed(2)}`, {
+    svgText(x(entry.p99Ms) + 4, y + 11, `${shortMs(entry.p50Ms)} / ${shortMs(entry.p99Ms)}`, {
       size: 9,
     }),
   ];
+}
+
+/** Three decimals below 1 ms, two above: `0.021`, `20.48`. */
+function shortMs(ms: number): string {
+  if (!Number.isFinite(ms)) return "n/a";
+  return ms < 1 ? ms.toFixed(3) : ms.toFixed(2);
 }
 
 function finite(value: number): number {

@@ -75,10 +75,16 @@ function bar(
       size: 10,
     }),
     svgRect(PLOT_LEFT, y, x(ratio.ratio) - PLOT_LEFT, BAR_HEIGHT, colour, ratio.label),
-    svgText(x(ratio.ratio) + 4, y + BAR_HEIGHT - 2, valueText, {
-      size: 10,
-      ...(missed ? { fill: MISSED, weight: "bold" as const } : {}),
-    }),
+    // After the bar and after the goal's tick, so neither hides the figure.
+    svgText(
+      Math.max(x(ratio.ratio), ratio.goal === undefined ? 0 : x(ratio.goal)) + 4,
+      y + BAR_HEIGHT - 2,
+      valueText,
+      {
+        size: 10,
+        ...(missed ? { fill: MISSED, weight: "bold" as const } : {}),
+      },
+    ),
   ];
   if (ratio.goal !== undefined) {
     elements.push(

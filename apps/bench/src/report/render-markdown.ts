@@ -188,7 +188,7 @@ function escapeCell(text: string): string {
   return escapeText(text).replaceAll("|", "\\|").replaceAll("\n", " ");
 }
 
-/** Markdown that would be read as emphasis or HTML in free text. */
+/** What would be read as HTML (`<` before a tag name) or emphasis (`*`) in free text. */
 function escapeText(text: string): string {
-  return text.replaceAll("<", "&lt;").replaceAll("*", "\\*").replaceAll("_", "\\_");
+  return text.replace(/<(?=[A-Za-z/!?])/g, "&lt;").replaceAll("*", "\\*");
 }
