@@ -36,6 +36,8 @@ export function svgText(
       : `text-anchor="${options.anchor}"`,
     options.weight === undefined ? "" : `font-weight="${options.weight}"`,
     `fill="${options.fill ?? "#1f2937"}"`,
+    // A white outline under the glyphs keeps a figure readable where a grid line crosses it.
+    'paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round"',
   ].filter((attribute) => attribute !== "");
   return `<text ${attributes.join(" ")}>${escapeXml(text)}</text>`;
 }
