@@ -1,3 +1,8 @@
+export type {
+  CallerClientBackend,
+  CallerClientBackendFactory,
+  CallerClientBackendOptions,
+} from "./caller-client-backend.js";
 export { describeRedisDriverConformance } from "./describe-redis-driver-conformance.js";
 export type { RedisTieredConformanceOptions } from "./describe-redis-tiered-conformance.js";
 export { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";

@@ -22,6 +22,14 @@ export {
   DROPPED_MESSAGE_LOG_INTERVAL_MS,
   DroppedMessageLog,
 } from "./dropped-message-log.js";
+export type { MaxmemorySetting } from "./maxmemory-policy-check.js";
+export {
+  checkMaxmemoryPolicy,
+  evictsCacheKeys,
+  maxmemoryWarning,
+  parseMaxmemoryReply,
+} from "./maxmemory-policy-check.js";
+export { NegativeMarkerBudget } from "./negative-marker-budget.js";
 export { warnOnNestedKeyPrefix } from "./nested-prefix-warning.js";
 export { ReadinessGate } from "./readiness-gate.js";
 export {
@@ -36,6 +44,7 @@ export type {
   ResolvedRedisBackendOptions,
 } from "./redis-backend-options.js";
 export {
+  assertBooleanOption,
   assertClientArgument,
   assertCommandTimeout,
   assertLogger,
@@ -47,7 +56,10 @@ export type {
   RedisMasterNode,
 } from "./redis-command-connection.js";
 export { RedisCommandRunner } from "./redis-command-runner.js";
-export type { ResolvedRedisDriverOptions } from "./redis-driver-options.js";
+export type {
+  ResolvedRedisDriverBackendOptions,
+  ResolvedRedisDriverOptions,
+} from "./redis-driver-options.js";
 export {
   resolveRedisDriverBackendOptions,
   resolveRedisDriverOptions,
@@ -76,6 +88,10 @@ export {
   unlinkBatches,
 } from "./redis-keyspace.js";
 export type { RedisPublishConnection } from "./redis-publish-connection.js";
+export {
+  REPLACE_IF_UNCHANGED_SCRIPT,
+  replaceIfUnchangedOnRedis,
+} from "./redis-replace-if-unchanged.js";
 export type {
   RedisSubscriberConnection,
   RedisSubscriberEvents,

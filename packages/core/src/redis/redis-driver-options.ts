@@ -10,7 +10,11 @@ import {
   type RedisDriverBackendOptions,
   type RedisDriverBusOptions,
 } from "../redis-driver.js";
-import { assertCommandTimeout, assertLogger } from "./redis-backend-options.js";
+import {
+  assertCommandTimeout,
+  assertLogger,
+  resolveRedisBackendOptions,
+} from "./redis-backend-options.js";
 import { assertKeyPrefix } from "./redis-keyspace.js";
 import { parseRedisUrl, type RedisEndpoint } from "./redis-url.js";
 
@@ -41,8 +45,25 @@ export function resolveRedisDriverOptions(
 export function resolveRedisDriverBackendOptions(
   options: RedisDriverBackendOptions,
   owner: string,
-): ResolvedRedisDriverOptions & { readonly keyPrefix: string } {
+): ResolvedRedisDriverBackendOptions {
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   assertKeyPrefix(keyPrefix, owner);
-  return { ...resolveRedisDriverOptions(options, owner), keyPrefix };
+  const resolved = resolveRedisDriverOptions(options, owner);
+  // Checked here too, so a bad one fails before the driver makes a client.
+  const engine = resolveRedisBackendOptions({ ...options, logger: resolved.logger }, owner);
+  return {
+    ...resolved,
+    keyPrefix,
+    checkMaxmemoryPolicy: engine.checkMaxmemoryPolicy,
+    negativeMarkersPerSecond: engine.negativeMarkersPerSecond,
+    negativeTtlUnderPressureSeconds: engine.negativeTtlUnderPressureSeconds,
+  };
+}
+
+/** {@link ResolvedRedisDriverOptions} plus the backend's own options, for `createBackend`. */
+export interface ResolvedRedisDriverBackendOptions extends ResolvedRedisDriverOptions {
+  readonly keyPrefix: string;
+  readonly checkMaxmemoryPolicy: boolean;
+  readonly negativeMarkersPerSecond: number;
+  readonly negativeTtlUnderPressureSeconds: number;
 }
