@@ -21,6 +21,7 @@ import { describeResolverRevocationRace } from "../resolver/describe-resolver-re
 import { describeResolverTombstone } from "../resolver/describe-resolver-tombstone.js";
 import { describeTieredRevocationRace } from "../resolver/describe-tiered-revocation-race.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
+import { describeRedisClusterFailover } from "./describe-redis-cluster-failover.js";
 import { describeRedisFaults } from "./describe-redis-faults.js";
 import { describeRedisKeyspace } from "./describe-redis-keyspace.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
@@ -104,6 +105,8 @@ export function describeRedisDriverConformance(
         cluster: true,
       }));
     });
+
+    describeRedisClusterFailover(name, driver);
 
     describe("a server the checks kill and pause", () => {
       const redis = useRedisServer({ spawn: true });
