@@ -26,6 +26,7 @@ import { describeResolverTombstone } from "../resolver/describe-resolver-tombsto
 import { describeTieredRevocationRace } from "../resolver/describe-tiered-revocation-race.js";
 import { describeRedisAuthFailure } from "./describe-redis-auth-failure.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
+import { describeRedisClusterFailover } from "./describe-redis-cluster-failover.js";
 import {
   describeRedisClusterEvictionCheck,
   describeRedisEvictionChecks,
@@ -137,6 +138,8 @@ export function describeRedisDriverConformance(
     describe("servers with an eviction policy", () => {
       describeRedisEvictionChecks(name, driver);
     });
+
+    describeRedisClusterFailover(name, driver);
 
     describe("a server the checks kill and pause", () => {
       const redis = useRedisServer({ spawn: true });

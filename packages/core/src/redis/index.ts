@@ -6,12 +6,15 @@
  */
 
 export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX } from "../redis-driver.js";
+export { RedisCommandPublishConnection } from "./bus-command-publisher.js";
 export type { InboundInvalidation } from "./bus-inbound-message.js";
 export {
   exceedsInvalidationMessageLimit,
   MAX_INVALIDATION_MESSAGE_BYTES,
   readInboundInvalidation,
 } from "./bus-inbound-message.js";
+export type { BusNodeCandidate } from "./bus-subscriber-node.js";
+export { nextSubscriberNode } from "./bus-subscriber-node.js";
 export { hasMemberTypes } from "./client-shape.js";
 export {
   CONNECTION_ERROR_LOG_INTERVAL_MS,
