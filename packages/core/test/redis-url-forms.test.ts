@@ -162,7 +162,11 @@ describe("explainConnectionError", () => {
     expect(refused.message).toBe(
       "TLS handshake with 127.0.0.1:6380 failed: self-signed certificate",
     );
-    expect(`${timeout.message}${refused.message}`).not.toContain("hunter2");
+    const reset = Object.assign(new Error("write ECONNRESET"), { code: "ECONNRESET" });
+    expect(explainConnectionError(reset, tls)).toBe(true);
+    expect(reset.message).toContain("TLS connection to 127.0.0.1:6380 reset by the server");
+    expect(reset.message).toContain("client certificate");
+    expect(`${timeout.message}${refused.message}${reset.message}`).not.toContain("hunter2");
   });
 
   it("leaves other errors alone", () => {

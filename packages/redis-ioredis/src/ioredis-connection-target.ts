@@ -71,15 +71,24 @@ export function ioredisTargetOptions(
  * `error` listener.
  */
 export function guardConnectionErrors(client: IoredisClient, endpoint: RedisEndpoint): void {
+  const repeated = new WeakSet<object>();
   const onError = (error: unknown): void => {
+    if (typeof error === "object" && error !== null && repeated.has(error)) return;
     explainConnectionError(error, endpoint);
     if (
-      endpoint.database !== undefined &&
-      isDatabaseRefusedError(error) &&
-      !isIoredisCluster(client)
+      endpoint.database === undefined ||
+      !isDatabaseRefusedError(error) ||
+      isIoredisCluster(client) ||
+      typeof error !== "object" ||
+      error === null
     ) {
-      client.disconnect(true);
+      return;
     }
+    client.disconnect(true);
+    // Dropping the connection fails the rest of its handshake ("Stream isn't writeable"),
+    // which would bury the refusal: say it once more after that, so it is the last error.
+    repeated.add(error);
+    setImmediate(() => client.emit("error", error));
   };
   client.on("error", onError);
   if (isIoredisCluster(client)) client.on("node error", onError);

@@ -13,6 +13,7 @@ const EXPLAINED = Symbol("apikey.connectionErrorExplained");
 
 const DATABASE_REFUSED = /DB index is out of range|invalid DB index|SELECT is not allowed/i;
 const CONNECT_TIMEOUT = /ETIMEDOUT|Connection timeout|timed? ?out/i;
+const CONNECTION_RESET = /ECONNRESET|EPIPE|socket hang up/i;
 const TLS_FAILURE = /\b(SSL|TLS)\b|certificate|wrong version number|handshake|alert/i;
 const TLS_CODES = new Set([
   "EPROTO",
@@ -68,6 +69,12 @@ function explanationOf(error: Error, endpoint: RedisEndpoint): string | undefine
     (code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_") || TLS_CODES.has(code));
   if (tlsCode || TLS_FAILURE.test(message)) {
     return `TLS handshake with ${endpoint.address} failed: ${message}`;
+  }
+  if (CONNECTION_RESET.test(message) || code === "ECONNRESET" || code === "EPIPE") {
+    return (
+      `TLS connection to ${endpoint.address} reset by the server (${message}); right after connecting this ` +
+      "means the server refused the TLS handshake: does it require a client certificate (tls.cert and tls.key)?"
+    );
   }
   if (CONNECT_TIMEOUT.test(message) || code === "ETIMEDOUT") {
     return (
