@@ -1,8 +1,8 @@
 /**
  * Where an owned ioredis client connects, from the parsed URL and the driver's options: one
  * server (`redis://`, `rediss://` with the `tls` settings, the database index), or the master
- * of a Sentinel group (`redis+sentinel://`: ioredis asks the sentinels, follows `+switch-master`
- * and re-asks on every reconnect). Plus the guard every owned client gets: its connection
+ * of a Sentinel group (`redis+sentinel://`: ioredis asks the sentinels on every reconnect, and
+ * a write refused with READONLY, by a master demoted to replica, reconnects). Plus the guard every owned client gets: its connection
  * errors explained (refused database index, failed TLS handshake), and a connection whose
  * SELECT was refused dropped before it turns ready (ioredis would otherwise go on in db 0).
  */
@@ -59,8 +59,12 @@ export function ioredisTargetOptions(
     sentinelCommandTimeout: settings.commandTimeoutMs,
     // Never give up asking the sentinels (a cache outlives an outage), backing off to a cap.
     sentinelRetryStrategy: (times: number) => reconnectDelayMs(times),
-    // Follow `+switch-master` at once instead of waiting for the old master's socket to drop.
-    failoverDetector: true,
+    // Off: ioredis 6's detector can call `+switch-master` while a reconnect is asking the
+    // sentinels, and that reconnect then ends the client for good (status "end"), seen here in
+    // about one failover run in three. A master that is killed drops its sockets anyway; one
+    // that is demoted refuses writes with READONLY, which reconnects (below).
+    failoverDetector: false,
+    reconnectOnError: (error: Error) => error.message.startsWith("READONLY"),
   };
 }
 

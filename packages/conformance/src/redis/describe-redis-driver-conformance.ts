@@ -3,7 +3,9 @@
  * on a standalone server and on a 3-master cluster, the bus suite, the keyspace and wire
  * format (against a raw RESP reader and writer, and another driver if given), the tiered
  * suite, the resolver scenarios (revocation race, tombstone, tiered revocation race) and, on
- * a server of their own that they kill and pause, the faults and the resolver outage.
+ * a server of their own that they kill and pause, the faults and the resolver outage; and the
+ * deployments: the database index of a URL, TLS with generated certificates, and Sentinel
+ * (a master, a replica and a sentinel; the master killed under traffic).
  * A client package's `test/conformance.test.ts` is this call plus its client-specific tests.
  */
 import {
@@ -21,9 +23,12 @@ import { describeResolverRevocationRace } from "../resolver/describe-resolver-re
 import { describeResolverTombstone } from "../resolver/describe-resolver-tombstone.js";
 import { describeTieredRevocationRace } from "../resolver/describe-tiered-revocation-race.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
+import { describeRedisDatabaseIndex } from "./describe-redis-database-index.js";
 import { describeRedisFaults } from "./describe-redis-faults.js";
 import { describeRedisKeyspace } from "./describe-redis-keyspace.js";
+import { describeRedisSentinelFailover } from "./describe-redis-sentinel-failover.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
+import { describeRedisTls } from "./describe-redis-tls.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
 import { redisTestPrefix } from "./redis-test-prefix.js";
 import { createRedisTieredPair } from "./redis-tiered-backend.js";
@@ -118,6 +123,12 @@ export function describeRedisDriverConformance(
         pause: () => redis.pause(),
         resume: () => redis.resume(),
       });
+    });
+
+    describe("deployments: database index, TLS, Sentinel", () => {
+      describeRedisDatabaseIndex(name, driver);
+      describeRedisTls(name, driver);
+      describeRedisSentinelFailover(name, driver);
     });
   });
 }
