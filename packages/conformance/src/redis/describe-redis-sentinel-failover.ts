@@ -164,6 +164,7 @@ async function runFailover(
     timeoutMs: RESOLVE_TIMEOUT_MS,
     loadTimeoutMs: 1000,
     writeTimeoutMs: COMMAND_TIMEOUT_MS,
+    logger: silentLogger,
   });
   const revoked = plaintexts[0] as string;
   const revokedHash = hashApiKey(revoked);
