@@ -6,7 +6,9 @@
  * refresh-ahead revocation race standalone and tiered, stale-if-error) and, on a server of
  * their own that they kill and pause, the faults and the resolver outage; then URL redaction,
  * nested-prefix warnings, `getWithTtl()`, authentication failures, resolver recovery and
- * missed writes, each on the server it needs.
+ * missed writes, each on the server it needs; and the deployments: the database index of a
+ * URL, TLS with generated certificates, and Sentinel (a master, a replica and a sentinel; the
+ * master killed under traffic).
  * A client package's `test/conformance.test.ts` is this call plus its client-specific tests.
  */
 import {
@@ -26,6 +28,8 @@ import { describeResolverTombstone } from "../resolver/describe-resolver-tombsto
 import { describeTieredRevocationRace } from "../resolver/describe-tiered-revocation-race.js";
 import { describeRedisAuthFailure } from "./describe-redis-auth-failure.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
+import { describeRedisClusterFailover } from "./describe-redis-cluster-failover.js";
+import { describeRedisDatabaseIndex } from "./describe-redis-database-index.js";
 import {
   describeRedisClusterEvictionCheck,
   describeRedisEvictionChecks,
@@ -37,7 +41,9 @@ import { describeRedisMissedWrite } from "./describe-redis-missed-write.js";
 import { describeRedisNestedPrefixes } from "./describe-redis-nested-prefixes.js";
 import { describeRedisRefreshAheadRaces } from "./describe-redis-refresh-ahead-races.js";
 import { describeRedisResolverRecovery } from "./describe-redis-resolver-recovery.js";
+import { describeRedisSentinelFailover } from "./describe-redis-sentinel-failover.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
+import { describeRedisTls } from "./describe-redis-tls.js";
 import { describeRedisUrlRedaction } from "./describe-redis-url-redaction.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
 import { redisTestPrefix } from "./redis-test-prefix.js";
@@ -138,6 +144,8 @@ export function describeRedisDriverConformance(
       describeRedisEvictionChecks(name, driver);
     });
 
+    describeRedisClusterFailover(name, driver);
+
     describe("a server the checks kill and pause", () => {
       const redis = useRedisServer({ spawn: true });
       describeRedisFaults(name, driver, redis, options.faultCommandTimeoutMs ?? 300);
@@ -158,6 +166,12 @@ export function describeRedisDriverConformance(
       describeRedisResolverRecovery(name, driver);
       const isReady = options.isBackendClientReady;
       if (isReady !== undefined) describeRedisMissedWrite(name, driver, isReady);
+    });
+
+    describe("deployments: database index, TLS, Sentinel", () => {
+      describeRedisDatabaseIndex(name, driver);
+      describeRedisTls(name, driver);
+      describeRedisSentinelFailover(name, driver);
     });
   });
 }

@@ -6,12 +6,15 @@
  */
 
 export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX } from "../redis-driver.js";
+export { RedisCommandPublishConnection } from "./bus-command-publisher.js";
 export type { InboundInvalidation } from "./bus-inbound-message.js";
 export {
   exceedsInvalidationMessageLimit,
   MAX_INVALIDATION_MESSAGE_BYTES,
   readInboundInvalidation,
 } from "./bus-inbound-message.js";
+export type { BusNodeCandidate } from "./bus-subscriber-node.js";
+export { nextSubscriberNode } from "./bus-subscriber-node.js";
 export { hasMemberTypes } from "./client-shape.js";
 export {
   CONNECTION_ERROR_LOG_INTERVAL_MS,
@@ -56,7 +59,12 @@ export type {
   RedisMasterNode,
 } from "./redis-command-connection.js";
 export { RedisCommandRunner } from "./redis-command-runner.js";
+export {
+  explainConnectionError,
+  isDatabaseRefusedError,
+} from "./redis-connection-error-context.js";
 export type {
+  RedisSentinelAuth,
   ResolvedRedisDriverBackendOptions,
   ResolvedRedisDriverOptions,
 } from "./redis-driver-options.js";
@@ -96,5 +104,12 @@ export type {
   RedisSubscriberConnection,
   RedisSubscriberEvents,
 } from "./redis-subscriber-connection.js";
-export type { RedisEndpoint } from "./redis-url.js";
-export { parseRedisUrl, REDACTED_CREDENTIALS, redactUrlCredentials } from "./redis-url.js";
+export { assertTlsOptions } from "./redis-tls-options.js";
+export type { RedisEndpoint, RedisHostPort, RedisSentinelEndpoint } from "./redis-url.js";
+export {
+  DEFAULT_SENTINEL_PORT,
+  MAX_DATABASE_INDEX,
+  parseRedisUrl,
+  REDACTED_CREDENTIALS,
+  redactUrlCredentials,
+} from "./redis-url.js";
