@@ -4,7 +4,8 @@
  * client's socket open and reads what it sends, but forwards nothing either way, as a dead
  * middlebox or a peer whose host vanished would). The tricky point is the half-open mode: the
  * client sees no close, no error and no backpressure, so only a deadline of its own (or a
- * liveness check) can notice that nothing answers.
+ * liveness check) can notice that nothing answers, and it must replace the socket: one that
+ * went half-open stays dead even once the proxy forwards again.
  */
 import { once } from "node:events";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
@@ -16,7 +17,11 @@ export type TcpFaultMode =
   | "forward"
   /** Close every open connection at once, and every new one as soon as it is accepted. */
   | "drop"
-  /** Keep connections (old and new) open, swallow what the client sends, forward nothing. */
+  /**
+   * Keep connections open, swallow what the client sends, forward nothing. A connection that
+   * was half-open stays so for good (a hung socket does not heal); connections accepted after
+   * a switch back to `"forward"` work.
+   */
   | "half-open";
 
 /** A running proxy. */
@@ -30,7 +35,10 @@ export interface TcpFaultProxy {
   readonly acceptedCount: number;
   /** Connections open now, client side. */
   readonly openCount: number;
-  /** Switch the mode; `"drop"` closes the open connections at once. */
+  /**
+   * Switch the mode; `"drop"` closes the open connections at once, `"half-open"` silences them
+   * for good.
+   */
   setMode(mode: TcpFaultMode): void;
   /** Delay added to every chunk, each way, while forwarding. 0 turns it off. */
   setLatency(latencyMs: number): void;
@@ -51,6 +59,8 @@ export interface StartTcpFaultProxyOptions {
 interface ProxiedPair {
   readonly client: Socket;
   readonly upstream: Socket;
+  /** Half-open for good: forwards nothing, never closed by the proxy. */
+  silent: boolean;
 }
 
 /** Start a proxy listening on 127.0.0.1. */
@@ -69,16 +79,16 @@ export async function startTcpFaultProxy(
   let accepted = 0;
   const pairs = new Set<ProxiedPair>();
 
-  const relay = (from: Socket, to: Socket): void => {
+  const relay = (pair: ProxiedPair, from: Socket, to: Socket): void => {
     from.on("data", (chunk: Buffer) => {
-      if (mode !== "forward") return; // half-open: read and swallow
+      if (pair.silent || mode !== "forward") return; // half-open: read and swallow
       if (latencyMs === 0) {
         to.write(chunk);
         return;
       }
       // Equal delays fire in creation order, so chunks stay in order.
       const timer = setTimeout(() => {
-        if (mode === "forward" && !to.destroyed) to.write(chunk);
+        if (!pair.silent && mode === "forward" && !to.destroyed) to.write(chunk);
       }, latencyMs);
       timer.unref();
     });
@@ -91,24 +101,23 @@ export async function startTcpFaultProxy(
       return;
     }
     const upstream = createConnection({ host: target.host, port: target.port });
-    const pair: ProxiedPair = { client, upstream };
+    const pair: ProxiedPair = { client, upstream, silent: mode === "half-open" };
     pairs.add(pair);
-    relay(client, upstream);
-    relay(upstream, client);
+    relay(pair, client, upstream);
+    relay(pair, upstream, client);
     const closeBoth = (): void => {
       pairs.delete(pair);
       client.destroy();
       upstream.destroy();
     };
     // A half-open link never tells the client its peer went away.
-    upstream.on("close", () => {
-      if (mode !== "half-open") closeBoth();
-    });
+    const closeUnlessSilent = (): void => {
+      if (!pair.silent) closeBoth();
+    };
+    upstream.on("close", closeUnlessSilent);
+    upstream.on("error", closeUnlessSilent);
     client.on("close", closeBoth);
     client.on("error", closeBoth);
-    upstream.on("error", () => {
-      if (mode !== "half-open") closeBoth();
-    });
   });
   server.listen(options.port ?? 0, "127.0.0.1");
   await once(server, "listening");
@@ -131,6 +140,7 @@ export async function startTcpFaultProxy(
     },
     setMode(next: TcpFaultMode): void {
       mode = next;
+      if (next === "half-open") for (const pair of pairs) pair.silent = true;
       if (next === "drop") {
         for (const pair of [...pairs]) {
           pair.client.destroy();

@@ -67,6 +67,19 @@ describe("startTcpFaultProxy", () => {
       ]);
       expect(outcome).toBe("silent");
       expect(proxy.openCount).toBeGreaterThanOrEqual(1);
+      // Forwarding again heals new connections only: the hung one stays silent.
+      proxy.setMode("forward");
+      const fresh = await connect();
+      expect(await fresh.command(["PING"])).toBe("PONG");
+      fresh.close();
+      const stillSilent = await Promise.race([
+        connection.command(["PING"], { timeoutMs: 5000 }).then(
+          () => "answered",
+          () => "failed",
+        ),
+        new Promise((resolve) => setTimeout(() => resolve("silent"), 300)),
+      ]);
+      expect(stillSilent).toBe("silent");
     } finally {
       connection.close();
       proxy.setMode("forward");

@@ -46,6 +46,7 @@ export type {
   RedisConnectionListener,
   RedisMasterNode,
 } from "./redis-command-connection.js";
+export type { RedisCommandRunnerOptions } from "./redis-command-runner.js";
 export { RedisCommandRunner } from "./redis-command-runner.js";
 export type { ResolvedRedisDriverOptions } from "./redis-driver-options.js";
 export {
