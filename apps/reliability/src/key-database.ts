@@ -57,6 +57,11 @@ export class KeyDatabase {
     return this.#active.length;
   }
 
+  /** Plaintexts of the active keys (a copy). */
+  activePlaintexts(): string[] {
+    return this.#active.map((entry) => entry.plaintext);
+  }
+
   /** A random active key, or undefined once all are revoked. */
   randomActive(): KeyEntry | undefined {
     return this.#active[Math.floor(Math.random() * this.#active.length)];

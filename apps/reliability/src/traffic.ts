@@ -56,6 +56,8 @@ export interface TrafficResult {
 
 export interface TrafficRun {
   readonly subject: Subject;
+  /** Valid requests checked so far. */
+  validCheckedSoFar(): number;
   /** Hashes whose revoke has returned so far. */
   revokedHashes(): string[];
   /** The fault ended now (Redis is back): recovery is timed from here. */
@@ -243,6 +245,7 @@ export function startTraffic(subject: Subject, options: TrafficOptions): Traffic
   return {
     subject,
     revokedHashes: () => [...revokedReturnedAt.keys()],
+    validCheckedSoFar: () => counts.validChecked,
     markFaultEnd(): void {
       faultEndAt = performance.now();
     },

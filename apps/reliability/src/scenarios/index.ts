@@ -1,6 +1,7 @@
 import type { Scenario } from "../scenario.js";
 import { clearLargeScenario } from "./clear-large.js";
 import { corruptValuesScenario } from "./corrupt-values.js";
+import { demoKillRestartScenario } from "./demo-kill-restart.js";
 import { eventLoopStallScenario } from "./event-loop-stall.js";
 import { keyFloodScenario } from "./key-flood.js";
 import { killRestartScenario } from "./kill-restart.js";
@@ -20,4 +21,5 @@ export const SCENARIOS: readonly Scenario[] = [
   keyFloodScenario,
   corruptValuesScenario,
   clearLargeScenario,
+  demoKillRestartScenario,
 ];
