@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { isApiKeyCacheError } from "@apikey/core";
 import { resolveRedisServerBinary } from "@apikey/redis-test-server";
 import { rowChecks } from "./checks.js";
 import { parseProfile } from "./profile.js";
@@ -13,7 +14,16 @@ import { renderReport } from "./report.js";
 import { type Check, LOADER_MS, type Scenario, type ScenarioResult } from "./scenario.js";
 import { SCENARIOS } from "./scenarios/index.js";
 
-const REPORT_PATH = fileURLToPath(new URL("../../../RELIABILITY.md", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const REPORT_PATH = `${ROOT}RELIABILITY.md`;
+
+/** The repository's formatter owns Markdown layout (tables): the report is written its way. */
+function formatReport(): void {
+  execFileSync("pnpm", ["exec", "biome", "format", "--write", "RELIABILITY.md"], {
+    cwd: ROOT,
+    stdio: "ignore",
+  });
+}
 
 async function runScenario(scenario: Scenario, profile: ReturnType<typeof parseProfile>) {
   const startedAt = performance.now();
@@ -52,6 +62,7 @@ async function main(): Promise<number> {
   }
   const totalMs = performance.now() - startedAt;
   writeFileSync(REPORT_PATH, renderReport({ profile, redisVersion, results, checks, totalMs }));
+  formatReport();
   const failed = checks.filter((check) => !check.passed).length;
   console.log(
     `reliability: ${checks.length - failed}/${checks.length} checks passed in ${(totalMs / 1000).toFixed(1)} s; wrote RELIABILITY.md`,
@@ -62,6 +73,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (isApiKeyCacheError(error, "E_CONFIG")) {
+      console.error(`reliability: ${error.message}`);
+      process.exit(2);
+    }
     console.error("reliability suite crashed:", error);
     process.exit(2);
   },

@@ -21,7 +21,7 @@ const KEYS = 200;
 /** Per demo: two demos with their workers share two cores with the driver and Redis. */
 const DEMO_REQUESTS_PER_SECOND = 60;
 /** HTTP, JSON and a SQLite lookup on top of the resolver's own bound. */
-const HTTP_MARGIN_MS = 500;
+const HTTP_MARGIN_MS = 1_000;
 
 export const demoKillRestartScenario: Scenario = {
   name: "demo-http-kill-restart",
