@@ -91,6 +91,13 @@ export class KeyDatabase {
     return { apiKey: keyHash.slice(0, 16), active: entry.active };
   };
 
+  /** Lookups beyond the first, summed over the tracked keys. */
+  extraLookups(): number {
+    let extra = 0;
+    for (const count of this.#lookups.values()) extra += Math.max(0, count - 1);
+    return extra;
+  }
+
   /** Count lookups per key for these hashes only (forgets earlier counts). */
   trackLookups(hashes: ReadonlySet<string>): void {
     this.#tracked = hashes;

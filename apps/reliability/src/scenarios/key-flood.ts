@@ -6,7 +6,10 @@
  * flood, every valid key warmed once before). The memory backend keeps not-found markers in
  * their own LRU (`maxNegativeEntries`, default a quarter of `maxEntries`): a flood larger than
  * that evicts them, so there the documented bound is one lookup per key per negative TTL only
- * while the flood fits, one more per eviction beyond; it is reported against that bound.
+ * while the flood fits, one more per eviction beyond; it is reported against that bound. A
+ * cache call that misses the resolver's deadline is bypassed by design (the lookup goes to the
+ * database): so the Redis-backed bound is one lookup per key per negative TTL plus one per
+ * bypassed cache call, and the extra lookups are checked against the bypasses counted.
  */
 import { randomBytes } from "node:crypto";
 import { hashApiKey } from "@apikey/core";
@@ -105,7 +108,13 @@ export const keyFloodScenario: Scenario = {
           const knownLoadsBefore = database.knownLoads;
           const validBefore = traffic.validCheckedSoFar();
           const revokedBefore = traffic.revokedHashes().length;
+          const bypassedNow = (): number =>
+            subject.instances.reduce((sum, instance) => {
+              const stats = instance.resolver.stats();
+              return sum + stats.timeouts + stats.bypasses + stats.backendErrors;
+            }, 0);
           const rssBefore = process.memoryUsage().rss;
+          const bypassedBefore = bypassedNow();
           const startedAt = performance.now();
           await flood(subject, profile.floodKeys, sample);
           await resendSample(subject, sample);
@@ -118,10 +127,8 @@ export const keyFloodScenario: Scenario = {
           const validLoads = Math.max(0, database.knownLoads - knownLoadsBefore - revokedDuring);
           const result = await traffic.stop();
           rows.push(result);
-          const timeouts = subject.instances.reduce(
-            (sum, instance) => sum + instance.resolver.stats().timeouts,
-            0,
-          );
+          const timeouts = bypassedNow() - bypassedBefore;
+          const extraLookups = database.extraLookups();
           const hitRate = validDuring === 0 ? 1 : 1 - validLoads / validDuring;
           const maxLookups = database.maxLookupsPerKey();
           const negativeBound =
@@ -135,9 +142,9 @@ export const keyFloodScenario: Scenario = {
             },
             fits
               ? {
-                  label: `${kind}: at most one database lookup per flooded key per negative TTL`,
-                  passed: maxLookups <= 1,
-                  detail: `most lookups of one sampled key (each sent three times): ${maxLookups}`,
+                  label: `${kind}: at most one database lookup per flooded key per negative TTL, plus one per bypassed cache call`,
+                  passed: maxLookups <= 1 || extraLookups <= timeouts,
+                  detail: `most lookups of one sampled key (each sent three times): ${maxLookups}; extra lookups over the sample: ${extraLookups}; cache calls bypassed (deadline, error, open circuit): ${timeouts}`,
                 }
               : {
                   label: `${kind}: flooded keys beyond maxNegativeEntries (${negativeBound}) looked up again at most once per send (the documented bound)`,
@@ -151,7 +158,7 @@ export const keyFloodScenario: Scenario = {
             },
           );
           notes.push(
-            `${kind}: ${validDuring} valid requests during the flood, ${validLoads} of them loaded; ${profile.floodKeys} flooded keys in ${(floodMs / 1000).toFixed(1)} s (${Math.round(profile.floodKeys / (floodMs / 1000))}/s), RSS +${rssGrowthMb.toFixed(0)} MB (bound ${FLOOD_RSS_BOUND_MB} MB), most lookups per sampled key ${maxLookups} (cache calls past the resolver's deadline, which bypass the cache: ${timeouts}), valid hit rate ${(hitRate * 100).toFixed(2)}%`,
+            `${kind}: ${validDuring} valid requests during the flood, ${validLoads} of them loaded; ${profile.floodKeys} flooded keys in ${(floodMs / 1000).toFixed(1)} s (${Math.round(profile.floodKeys / (floodMs / 1000))}/s), RSS +${rssGrowthMb.toFixed(0)} MB (bound ${FLOOD_RSS_BOUND_MB} MB), most lookups per sampled key ${maxLookups} (extra lookups over the sample: ${extraLookups}; cache calls bypassed: ${timeouts}), valid hit rate ${(hitRate * 100).toFixed(2)}%`,
           );
         } finally {
           await subject.close();
