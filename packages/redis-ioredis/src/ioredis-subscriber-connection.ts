@@ -11,7 +11,7 @@ import type {
 } from "@apikey/core/redis";
 import type { Redis } from "ioredis";
 import { closeClientWithin } from "./close-client.js";
-import type { IoredisClient } from "./ioredis-client.js";
+import { type IoredisClient, isIoredisCluster } from "./ioredis-client.js";
 import { IoredisCommandRunner } from "./ioredis-command-runner.js";
 
 const ignore = (): void => {};
@@ -86,6 +86,20 @@ export class IoredisPublishConnection implements RedisPublishConnection {
 
   publish(channel: string, payload: string): Promise<unknown> {
     return this.#runner.run("PUBLISH", () => this.#client.publish(channel, payload));
+  }
+
+  get isReady(): boolean {
+    return this.#client.status === "ready";
+  }
+
+  ping(): Promise<unknown> {
+    return this.#client.ping();
+  }
+
+  /** Drop a silent socket of a standalone client; `disconnect(true)` reconnects. */
+  replaceUnresponsiveSocket(): void {
+    if (isIoredisCluster(this.#client) || this.#client.status !== "ready") return;
+    this.#client.disconnect(true);
   }
 
   async close(owned: boolean, timeoutMs: number): Promise<void> {

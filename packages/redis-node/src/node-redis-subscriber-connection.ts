@@ -11,7 +11,11 @@ import type {
   RedisSubscriberConnection,
   RedisSubscriberEvents,
 } from "@apikey/core/redis";
-import type { NodeRedisClient, NodeRedisClientOrCluster } from "./node-redis-client.js";
+import {
+  isNodeRedisCluster,
+  type NodeRedisClient,
+  type NodeRedisClientOrCluster,
+} from "./node-redis-client.js";
 import { closeClient, NodeRedisConnection } from "./node-redis-connection.js";
 
 /** node-redis's own per-command timeout off: core's engine bounds the ping. */
@@ -91,6 +95,7 @@ export class NodeRedisSubscriberConnection implements RedisSubscriberConnection 
 export class NodeRedisPublishConnection implements RedisPublishConnection {
   readonly #connection: NodeRedisConnection;
   readonly #ownership: Ownership;
+  #closing = false;
 
   constructor(target: NodeRedisClientOrCluster, ownership: Ownership) {
     this.#connection = new NodeRedisConnection(target, ownership.owner);
@@ -105,7 +110,30 @@ export class NodeRedisPublishConnection implements RedisPublishConnection {
     return this.#connection.send(channel, ["PUBLISH", channel, payload], timeoutMs);
   }
 
+  get isReady(): boolean {
+    return this.#connection.isReady;
+  }
+
+  ping(): Promise<unknown> {
+    // Sent only while ready (the engine checks), so the readiness wait never applies.
+    return this.#connection.send(undefined, ["PING"], 1_000);
+  }
+
+  /**
+   * node-redis's socket timeout never fires while publishes keep writing: destroy the client
+   * and connect it again (a standalone client; a cluster is left to its own handling).
+   */
+  replaceUnresponsiveSocket(): void {
+    const target = this.#connection.target;
+    if (this.#closing || isNodeRedisCluster(target) || !target.isOpen) return;
+    target.destroy();
+    target.connect().catch(() => {
+      // Reported through the "error" listener; the reconnect strategy keeps trying.
+    });
+  }
+
   close(owned: boolean, timeoutMs: number): Promise<void> {
+    this.#closing = true;
     return this.#connection.close(owned, timeoutMs);
   }
 }

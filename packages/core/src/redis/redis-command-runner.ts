@@ -14,7 +14,7 @@ import { DeadlineQueue } from "./deadline-queue.js";
 import { ReadinessGate } from "./readiness-gate.js";
 import type { RedisCommandConnection } from "./redis-command-connection.js";
 import { errorMessage, isAuthError, safeCause } from "./redis-errors.js";
-import { UnresponsiveSocketWatch } from "./unresponsive-socket-watch.js";
+import { defaultProbeTimeoutMs, UnresponsiveSocketWatch } from "./unresponsive-socket-watch.js";
 
 /** The deadline passed: mapped to a message naming the command and the connection state. */
 class CallDeadlineError extends Error {
@@ -26,7 +26,7 @@ export interface RedisCommandRunnerOptions {
   /**
    * After a command on the ready connection missed its deadline, how long a PING sent then
    * may go unanswered before the adapter is asked to replace the socket
-   * (`RedisCommandConnection.replaceUnresponsiveSocket`). @default timeoutMs
+   * (`RedisCommandConnection.replaceUnresponsiveSocket`). @default max(100, timeoutMs / 2)
    */
   unresponsiveProbeTimeoutMs?: number;
 }
@@ -58,7 +58,7 @@ export class RedisCommandRunner {
     this.timeoutMs = timeoutMs;
     this.#watch = new UnresponsiveSocketWatch(
       connection,
-      options.unresponsiveProbeTimeoutMs ?? timeoutMs,
+      options.unresponsiveProbeTimeoutMs ?? defaultProbeTimeoutMs(timeoutMs),
     );
     this.#deadlines = new DeadlineQueue(timeoutMs, () => new CallDeadlineError());
     this.#unlisten = connection.listen({

@@ -8,18 +8,36 @@
  * that probe, too, gets no reply within `probeTimeoutMs`; and one fault must cause one
  * replacement, so there is one probe at a time and none until the connection is ready again.
  */
-import type { RedisCommandConnection } from "./redis-command-connection.js";
+/** What the watch needs of a connection (a `RedisCommandConnection` is one). */
+export interface WatchedConnection {
+  readonly isCluster: boolean;
+  readonly isReady: boolean;
+  send(routingKey: string, argv: string[]): Promise<unknown>;
+  replaceUnresponsiveSocket?(): void;
+}
+
+/**
+ * A replacement re-arms the watch when the connection reports ready again; for a connection
+ * that reports nothing (a bus publisher), this many probe timeouts after the replacement.
+ */
+const REARM_AFTER_PROBE_TIMEOUTS = 4;
+
+/** The probe's default deadline for a connection whose commands get `timeoutMs`. */
+export function defaultProbeTimeoutMs(timeoutMs: number): number {
+  return Math.max(100, timeoutMs / 2);
+}
 
 /** Watches one connection; see the file comment. */
 export class UnresponsiveSocketWatch {
   readonly probeTimeoutMs: number;
-  readonly #connection: RedisCommandConnection;
+  readonly #connection: WatchedConnection;
   #probing = false;
   /** Set once a replacement was asked for; cleared when the connection is ready again. */
   #replacing = false;
+  #replacedAt = 0;
   #replacedCount = 0;
 
-  constructor(connection: RedisCommandConnection, probeTimeoutMs: number) {
+  constructor(connection: WatchedConnection, probeTimeoutMs: number) {
     this.#connection = connection;
     this.probeTimeoutMs = probeTimeoutMs;
   }
@@ -38,20 +56,18 @@ export class UnresponsiveSocketWatch {
   replyMissed(): void {
     const connection = this.#connection;
     if (connection.replaceUnresponsiveSocket === undefined || connection.isCluster) return;
+    if (
+      this.#replacing &&
+      performance.now() - this.#replacedAt >= REARM_AFTER_PROBE_TIMEOUTS * this.probeTimeoutMs
+    ) {
+      this.#replacing = false;
+    }
     if (this.#probing || this.#replacing || !connection.isReady) return;
     this.#probing = true;
     let answered = false;
     const timer = setTimeout(() => {
-      this.#probing = false;
-      if (answered || this.#replacing || !connection.isReady) return;
-      this.#replacing = true;
-      this.#replacedCount++;
-      try {
-        connection.replaceUnresponsiveSocket?.();
-      } catch {
-        // The adapter must not throw; if it does, the next missed reply tries again.
-        this.#replacing = false;
-      }
+      // One more turn of I/O first: after an event-loop stall the reply may be unread.
+      setImmediate(() => this.#probeExpired(answered));
     }, this.probeTimeoutMs);
     timer.unref();
     const settle = (): void => {
@@ -69,5 +85,21 @@ export class UnresponsiveSocketWatch {
     // An error reply is a reply too: the socket is alive. A closed socket fails the probe at
     // once and the client reconnects by itself.
     probe.then(settle, settle);
+  }
+
+  #probeExpired(answeredBefore: boolean): void {
+    const connection = this.#connection;
+    if (!this.#probing) return; // answered during the extra turn
+    this.#probing = false;
+    if (answeredBefore || this.#replacing || !connection.isReady) return;
+    this.#replacing = true;
+    this.#replacedAt = performance.now();
+    this.#replacedCount++;
+    try {
+      connection.replaceUnresponsiveSocket?.();
+    } catch {
+      // The adapter must not throw; if it does, the next missed reply tries again.
+      this.#replacing = false;
+    }
   }
 }
