@@ -98,4 +98,58 @@ describe("a half-open socket under steady traffic (node-redis)", () => {
       await backend.close();
     }
   });
+
+  it("the bus's publishing connection is replaced too", async () => {
+    const bus = nodeRedisDriver.createInvalidationBus({
+      url: proxy.url,
+      channel: `hung-bus-${Math.random().toString(36).slice(2)}`,
+      logger: silentLogger,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    });
+    try {
+      await expect
+        .poll(
+          () =>
+            bus.publish({ op: "delete", key: "k" }).then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 10_000, interval: 50 },
+        )
+        .toBe(true);
+      let firstSuccessAfterHang: number | undefined;
+      let hungAt = Number.POSITIVE_INFINITY;
+      let running = true;
+      // Steady publishes, as revocations would send: every 10 ms.
+      const traffic = (async () => {
+        for (let i = 0; running && i < 5_000; i++) {
+          bus.publish({ op: "delete", key: `k${i}` }).then(
+            () => {
+              const now = performance.now();
+              if (now > hungAt && firstSuccessAfterHang === undefined) firstSuccessAfterHang = now;
+            },
+            () => {},
+          );
+          await sleep(10);
+        }
+      })();
+      await sleep(200);
+      hungAt = performance.now();
+      proxy.setMode("half-open");
+      await sleep(300);
+      proxy.setMode("forward");
+      await expect
+        .poll(() => firstSuccessAfterHang, { timeout: 15_000, interval: 20 })
+        .toBeDefined();
+      running = false;
+      await traffic;
+      const recoveryMs = (firstSuccessAfterHang as number) - hungAt;
+      console.info(
+        `node-redis bus publisher half-open socket replaced; recovery ${Math.round(recoveryMs)} ms`,
+      );
+      expect(recoveryMs).toBeLessThan(6_000);
+    } finally {
+      await bus.close();
+    }
+  });
 });
