@@ -158,7 +158,7 @@ export const keyFloodScenario: Scenario = {
             },
           );
           notes.push(
-            `${kind}: ${validDuring} valid requests during the flood, ${validLoads} of them loaded; ${profile.floodKeys} flooded keys in ${(floodMs / 1000).toFixed(1)} s (${Math.round(profile.floodKeys / (floodMs / 1000))}/s), RSS +${rssGrowthMb.toFixed(0)} MB (bound ${FLOOD_RSS_BOUND_MB} MB), most lookups per sampled key ${maxLookups} (extra lookups over the sample: ${extraLookups}; cache calls bypassed: ${timeouts}), valid hit rate ${(hitRate * 100).toFixed(2)}%`,
+            `${kind}: ${validDuring} valid requests during the flood, ${validLoads} of them loaded; ${profile.floodKeys} flooded keys in ${(floodMs / 1000).toFixed(1)} s (${Math.round(profile.floodKeys / (floodMs / 1000))}/s), RSS ${rssGrowthMb >= 0 ? "+" : ""}${rssGrowthMb.toFixed(0)} MB (bound ${FLOOD_RSS_BOUND_MB} MB), most lookups per sampled key ${maxLookups} (extra lookups over the sample: ${extraLookups}; cache calls bypassed: ${timeouts}), valid hit rate ${(hitRate * 100).toFixed(2)}%`,
           );
         } finally {
           await subject.close();
