@@ -10,6 +10,8 @@ import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "../b
 import { ApiKeyCacheError } from "../errors.js";
 import { assertCacheKey, ttlToMilliseconds } from "../validation.js";
 import { decodeCachedApiKey, encodeCachedApiKey } from "../value-codec.js";
+import { watchMaxmemoryPolicy } from "./maxmemory-policy-check.js";
+import { NegativeMarkerBudget } from "./negative-marker-budget.js";
 import {
   type RedisBackendOptions,
   type ResolvedRedisBackendOptions,
@@ -20,6 +22,7 @@ import type { RedisCommandConnection } from "./redis-command-connection.js";
 import { RedisCommandRunner } from "./redis-command-runner.js";
 import { isWrongTypeError } from "./redis-errors.js";
 import { entryWithPttl } from "./redis-keyspace.js";
+import { replaceIfUnchangedOnRedis } from "./redis-replace-if-unchanged.js";
 import { UndecodableCleanup, WRONG_TYPE, type WrongType } from "./undecodable-cleanup.js";
 
 /** An {@link ApiKeyCacheBackend} on any Redis client, through its {@link RedisCommandConnection}. */
@@ -36,6 +39,10 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #runner: RedisCommandRunner;
   readonly #cleanup: UndecodableCleanup;
   readonly #owner: string;
+  /** Stops the background maxmemory-policy check (`close()`). */
+  readonly #stopPolicyCheck: () => void;
+  /** Caps the TTL of not-found markers over `negativeMarkersPerSecond`; unset without a cap. */
+  readonly #markerBudget: NegativeMarkerBudget | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -56,6 +63,16 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#connection = connection;
     this.#runner = new RedisCommandRunner(connection, resolved.commandTimeoutMs, owner);
     this.#cleanup = new UndecodableCleanup(this.#runner, resolved.logger, owner);
+    this.#stopPolicyCheck = resolved.checkMaxmemoryPolicy
+      ? watchMaxmemoryPolicy(connection, this.#runner, resolved.logger, owner)
+      : () => {};
+    this.#markerBudget =
+      resolved.negativeMarkersPerSecond === Number.POSITIVE_INFINITY
+        ? undefined
+        : new NegativeMarkerBudget(
+            resolved.negativeMarkersPerSecond,
+            ttlToMilliseconds(resolved.negativeTtlUnderPressureSeconds),
+          );
   }
 
   async get(cacheKey: string): Promise<V | undefined> {
@@ -109,8 +126,9 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   async setIfAbsent(cacheKey: string, value: V, ttlSeconds: number): Promise<boolean> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
-    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const requestedMs = ttlToMilliseconds(ttlSeconds);
     const encoded = encodeCachedApiKey(value);
+    const ttlMs = this.#storedTtlMs(encoded, requestedMs);
     if (ttlMs === 0) return false;
     const key = this.keyPrefix + cacheKey;
     const argv = ["SET", key, encoded, "PX", String(ttlMs), "NX"];
@@ -124,8 +142,9 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   async setIfAbsentGet(cacheKey: string, value: V, ttlSeconds: number): Promise<V | undefined> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
-    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const requestedMs = ttlToMilliseconds(ttlSeconds);
     const encoded = encodeCachedApiKey(value);
+    const ttlMs = this.#storedTtlMs(encoded, requestedMs);
     if (ttlMs === 0) return this.get(cacheKey);
     const key = this.keyPrefix + cacheKey;
     // At most two tries: the second follows the removal of an undecodable entry in the way.
@@ -147,6 +166,27 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       await this.#cleanup.remove(key, stored);
     }
     return undefined;
+  }
+
+  /**
+   * Compare-and-set: replace the entry with `value` for `ttlSeconds` only if it still holds
+   * exactly what `expected` encodes to (one Lua script, atomic on the server, routed by the
+   * key on a cluster); `true` if replaced. Absent, expired, changed or of another type: `false`.
+   */
+  async replaceIfUnchanged(
+    cacheKey: string,
+    expected: V,
+    value: V,
+    ttlSeconds: number,
+  ): Promise<boolean> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const expectedEncoded = encodeCachedApiKey(expected);
+    const encoded = encodeCachedApiKey(value);
+    if (ttlMs === 0) return false;
+    const key = this.keyPrefix + cacheKey;
+    return replaceIfUnchangedOnRedis(this.#runner, key, expectedEncoded, encoded, ttlMs);
   }
 
   async delete(cacheKey: string): Promise<void> {
@@ -172,6 +212,7 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   /** Idempotent. Closes the client only if the backend owns it; later calls reject `E_CLOSED`. */
   close(): Promise<void> {
     if (this.#closing === undefined) {
+      this.#stopPolicyCheck();
       this.#runner.close();
       this.#closing = this.#connection.close(this.ownsClient, this.commandTimeoutMs);
     }
@@ -187,6 +228,12 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#cleanup.report(key, stored);
     void this.#cleanup.remove(key, stored);
     return undefined;
+  }
+
+  /** The TTL a write stores with: a not-found marker over the budget gets a shorter one. */
+  #storedTtlMs(encoded: string, ttlMs: number): number {
+    const budget = this.#markerBudget;
+    return budget === undefined ? ttlMs : budget.ttlFor(encoded, ttlMs);
   }
 
   #assertOpen(): void {
