@@ -23,6 +23,7 @@ import {
   type NodeRedisCommandOptions,
 } from "./node-redis-client.js";
 import { closeClient } from "./node-redis-close-client.js";
+import { isNodeRedisSentinelClient } from "./node-redis-sentinel-client.js";
 
 /** Per-command options for every raw command: node-redis's own timeout off. */
 const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
@@ -86,7 +87,10 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
 
   replaceUnresponsiveSocket(): void {
     const target = this.#target;
-    if (this.#closing || isNodeRedisCluster(target) || !target.isOpen) return;
+    // A cluster and a Sentinel client manage their node connections themselves; destroying
+    // the Sentinel wrapper would end it for good.
+    if (this.#closing || isNodeRedisCluster(target) || isNodeRedisSentinelClient(target)) return;
+    if (!target.isOpen) return;
     // Fails what is in flight on the silent socket (DisconnectsClientError) and emits "end".
     target.destroy();
     target.connect().catch(() => {
