@@ -2,7 +2,9 @@
  * An ioredis `Redis` or `Cluster` as core's Redis engine drives it: raw commands through
  * `call` (auto-pipelined when the client has it on; a cluster routes them by their key, to
  * the master), readiness from `status` and the ready/error/close events, and a close that
- * quits an owned client within its deadline.
+ * quits an owned client within its deadline. A socket the engine found unresponsive is
+ * dropped with `disconnect(true)`, which reconnects (its commands in flight fail; nothing is
+ * resent).
  */
 import {
   assertClientArgument,
@@ -69,6 +71,11 @@ export class IoredisConnection implements RedisCommandConnection {
     // A caller's client built with lazyConnect waits for a first command that, without an
     // offline queue, would fail at once: start its connection instead.
     if (this.#client.status === "wait") this.#client.connect().catch(() => {});
+  }
+
+  replaceUnresponsiveSocket(): void {
+    if (isIoredisCluster(this.#client) || this.#client.status !== "ready") return;
+    this.#client.disconnect(true);
   }
 
   close(owned: boolean, timeoutMs: number): Promise<void> {

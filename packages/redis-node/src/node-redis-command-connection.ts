@@ -4,7 +4,9 @@
  * throughput; the engine's deadline bounds every call), routed to the key's master on a
  * cluster (never a replica: a lagging one could still serve a revoked key), readiness from
  * `isReady` and the ready/error/end events, and a close that drains an owned client within
- * its deadline.
+ * its deadline. A socket the engine found unresponsive is replaced by destroying the client
+ * and connecting it again: node-redis has no call to drop only its socket, and its socket
+ * timeout never fires while writes continue.
  */
 import type { ApiKeyCacheLogger } from "@apikey/core";
 import type {
@@ -21,6 +23,7 @@ import {
   type NodeRedisCommandOptions,
 } from "./node-redis-client.js";
 import { closeClient } from "./node-redis-close-client.js";
+import { isNodeRedisSentinelClient } from "./node-redis-sentinel-client.js";
 
 /** Per-command options for every raw command: node-redis's own timeout off. */
 const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
@@ -30,6 +33,7 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
   readonly isCluster: boolean;
   readonly #target: NodeRedisClientOrCluster;
   #stopConnecting: () => void = () => {};
+  #closing = false;
 
   constructor(target: NodeRedisClientOrCluster) {
     this.#target = target;
@@ -81,7 +85,21 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
     this.#stopConnecting = connectInBackground(this.#target, logger, owner);
   }
 
+  replaceUnresponsiveSocket(): void {
+    const target = this.#target;
+    // A cluster and a Sentinel client manage their node connections themselves; destroying
+    // the Sentinel wrapper would end it for good.
+    if (this.#closing || isNodeRedisCluster(target) || isNodeRedisSentinelClient(target)) return;
+    if (!target.isOpen) return;
+    // Fails what is in flight on the silent socket (DisconnectsClientError) and emits "end".
+    target.destroy();
+    target.connect().catch(() => {
+      // Reported through the "error" listener; the reconnect strategy keeps trying.
+    });
+  }
+
   close(owned: boolean, timeoutMs: number): Promise<void> {
+    this.#closing = true;
     this.#stopConnecting();
     return owned ? closeClient(this.#target, timeoutMs) : Promise.resolve();
   }

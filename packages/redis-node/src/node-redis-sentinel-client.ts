@@ -100,6 +100,11 @@ export function createNodeRedisSentinelClient(
   );
 }
 
+/** True for the Sentinel client above: it follows the master itself and must not be rebuilt. */
+export function isNodeRedisSentinelClient(client: unknown): boolean {
+  return client instanceof NodeRedisSentinelClient;
+}
+
 class NodeRedisSentinelClient implements NodeRedisClient {
   readonly #sentinel: SentinelLike;
   #closed = false;

@@ -23,5 +23,7 @@ export type { RespArgument, RespReply } from "./resp-codec.js";
 export { encodeRespCommand, RedisReplyError, RespParser } from "./resp-codec.js";
 export type { RedisEndpoint, RedisTarget, RespConnectionOptions } from "./resp-connection.js";
 export { RespConnection, redisCommand, redisCommandWithOptions } from "./resp-connection.js";
+export type { StartTcpFaultProxyOptions, TcpFaultMode, TcpFaultProxy } from "./tcp-fault-proxy.js";
+export { startTcpFaultProxy } from "./tcp-fault-proxy.js";
 export type { TestCertificates } from "./test-certificates.js";
 export { createTestCertificates } from "./test-certificates.js";

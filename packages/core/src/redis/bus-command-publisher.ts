@@ -35,6 +35,21 @@ export class RedisCommandPublishConnection implements RedisPublishConnection {
     return this.#runner.send(channel, ["PUBLISH", channel, payload], "PUBLISH");
   }
 
+  /** For the bus's unresponsive-socket watch: the command connection's readiness. */
+  get isReady(): boolean {
+    return this.#connection.isReady;
+  }
+
+  /** A PING on the command connection (only while ready; the watch bounds it). */
+  ping(): Promise<unknown> {
+    return this.#connection.send("", ["PING"]);
+  }
+
+  /** Replace the command connection's silent socket, where its adapter can. */
+  replaceUnresponsiveSocket(): void {
+    if (!this.#connection.isCluster) this.#connection.replaceUnresponsiveSocket?.();
+  }
+
   /** Calls waiting for readiness reject `E_CLOSED`; an owned client is closed. */
   close(owned: boolean, timeoutMs: number): Promise<void> {
     this.#runner.close();

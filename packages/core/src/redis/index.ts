@@ -58,6 +58,7 @@ export type {
   RedisConnectionListener,
   RedisMasterNode,
 } from "./redis-command-connection.js";
+export type { RedisCommandRunnerOptions } from "./redis-command-runner.js";
 export { RedisCommandRunner } from "./redis-command-runner.js";
 export {
   explainConnectionError,

@@ -44,6 +44,15 @@ export interface RedisCommandConnection {
    */
   requestConnect(): void;
   /**
+   * Optional. The socket is up but answered nothing: a command missed its deadline and a PING
+   * sent after it got no reply within half a deadline (a half-open link or a hung server,
+   * under traffic that keeps the client from seeing the socket idle). Destroy the socket and
+   * reconnect, failing the commands in flight on it. The engine calls it at most once per
+   * fault (again only after the connection was ready again). Must not block or throw. Not
+   * used for a cluster yet: the probe would not reach the silent node.
+   */
+  replaceUnresponsiveSocket?(): void;
+  /**
    * Release the connection. An owned client is closed gracefully within `timeoutMs`, then
    * dropped; a borrowed one is left as it is. Never rejects.
    */

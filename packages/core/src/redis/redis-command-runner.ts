@@ -5,17 +5,30 @@
  * connection is never sent once its deadline has passed (its caller was told "unavailable", a
  * late SET or UNLINK would land a write the caller believes failed); and an authentication
  * failure is told apart from an outage: calls fail at once with the server's reply as `cause`
- * instead of waiting out their deadline for a connection that cannot come.
+ * instead of waiting out their deadline for a connection that cannot come. A command that got
+ * no reply on a ready connection starts the unresponsive-socket watch, which has the adapter
+ * replace a socket that stays silent (see `unresponsive-socket-watch.ts`).
  */
 import { ApiKeyCacheError } from "../errors.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import { ReadinessGate } from "./readiness-gate.js";
 import type { RedisCommandConnection } from "./redis-command-connection.js";
 import { errorMessage, isAuthError, safeCause } from "./redis-errors.js";
+import { defaultProbeTimeoutMs, UnresponsiveSocketWatch } from "./unresponsive-socket-watch.js";
 
 /** The deadline passed: mapped to a message naming the command and the connection state. */
 class CallDeadlineError extends Error {
   override readonly name = "CallDeadlineError";
+}
+
+/** Options of {@link RedisCommandRunner}. */
+export interface RedisCommandRunnerOptions {
+  /**
+   * After a command on the ready connection missed its deadline, how long a PING sent then
+   * may go unanswered before the adapter is asked to replace the socket
+   * (`RedisCommandConnection.replaceUnresponsiveSocket`). @default max(100, timeoutMs / 2)
+   */
+  unresponsiveProbeTimeoutMs?: number;
 }
 
 /** Sends commands on one connection, each within `timeoutMs`. */
@@ -25,6 +38,7 @@ export class RedisCommandRunner {
   readonly #owner: string;
   readonly #deadlines: DeadlineQueue;
   readonly #gate = new ReadinessGate();
+  readonly #watch: UnresponsiveSocketWatch;
   readonly #unlisten: () => void;
   /** One error mapper per command name, made once: no closure per call on the hot path. */
   readonly #errorMappers = new Map<string, (error: unknown) => ApiKeyCacheError>();
@@ -33,14 +47,24 @@ export class RedisCommandRunner {
   #closed = false;
 
   /** @param owner the name in error messages, e.g. `"IoredisApiKeyCacheBackend"` */
-  constructor(connection: RedisCommandConnection, timeoutMs: number, owner: string) {
+  constructor(
+    connection: RedisCommandConnection,
+    timeoutMs: number,
+    owner: string,
+    options: RedisCommandRunnerOptions = {},
+  ) {
     this.#connection = connection;
     this.#owner = owner;
     this.timeoutMs = timeoutMs;
+    this.#watch = new UnresponsiveSocketWatch(
+      connection,
+      options.unresponsiveProbeTimeoutMs ?? defaultProbeTimeoutMs(timeoutMs),
+    );
     this.#deadlines = new DeadlineQueue(timeoutMs, () => new CallDeadlineError());
     this.#unlisten = connection.listen({
       ready: () => {
         this.#lastError = undefined;
+        this.#watch.connectionReady();
         this.#gate.open();
       },
       lost: (error) => {
@@ -54,6 +78,11 @@ export class RedisCommandRunner {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** How many times a socket that answered nothing was replaced (diagnostics and tests). */
+  get unresponsiveSocketsReplaced(): number {
+    return this.#watch.replacedCount;
   }
 
   /** Send `argv` within the deadline. @throws ApiKeyCacheError on any failure. */
@@ -125,6 +154,7 @@ export class RedisCommandRunner {
       );
     }
     if (this.#connection.isReady) {
+      this.#watch.replyMissed();
       return new ApiKeyCacheError(
         "E_BACKEND_UNAVAILABLE",
         `${this.#owner}: Redis ${command} got no answer within ${this.timeoutMs} ms; is Redis reachable?`,

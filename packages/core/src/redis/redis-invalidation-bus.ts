@@ -30,6 +30,7 @@ import type { RedisInvalidationBusOptions } from "./redis-invalidation-bus-optio
 import { resolveBusSettings } from "./redis-invalidation-bus-options.js";
 import type { RedisPublishConnection } from "./redis-publish-connection.js";
 import type { RedisSubscriberConnection } from "./redis-subscriber-connection.js";
+import { defaultProbeTimeoutMs, UnresponsiveSocketWatch } from "./unresponsive-socket-watch.js";
 
 const noop = (): void => {};
 
@@ -45,6 +46,9 @@ export class RedisInvalidationBus implements InvalidationBus {
   readonly #subscriber: RedisSubscriberConnection;
   readonly #publisher: RedisPublishConnection;
   readonly #deadlines: DeadlineQueue;
+  /** Publishes only: a missed deadline there starts the unresponsive-socket watch. */
+  readonly #publishDeadlines: DeadlineQueue;
+  readonly #publishWatch: UnresponsiveSocketWatch | undefined;
   readonly #subscriptions: BusSubscriptions;
   readonly #readyWaiters = new BusReadyWaiters();
   readonly #dropped: DroppedMessageLog;
@@ -101,6 +105,17 @@ export class RedisInvalidationBus implements InvalidationBus {
           `${this.#owner}: Redis did not answer within ${timeoutMs} ms; is it reachable?`,
         ),
     );
+    this.#publishWatch = watchPublisher(
+      this.#publisher,
+      defaultProbeTimeoutMs(this.commandTimeoutMs),
+    );
+    this.#publishDeadlines = new DeadlineQueue(this.commandTimeoutMs, (timeoutMs) => {
+      this.#publishWatch?.replyMissed();
+      return new ApiKeyCacheError(
+        "E_BACKEND_UNAVAILABLE",
+        `${this.#owner}: Redis did not answer PUBLISH within ${timeoutMs} ms; is it reachable?`,
+      );
+    });
     this.#subscriber.listen({
       message: (channel, payload) => this.#receive(channel, payload),
       ready: () => this.#onReady(),
@@ -132,7 +147,7 @@ export class RedisInvalidationBus implements InvalidationBus {
         `${this.#owner}: the key is too long for the invalidation channel (a message may take at most ${MAX_INVALIDATION_MESSAGE_BYTES} bytes; receivers drop larger ones)`,
       );
     }
-    await this.#deadlines.run(
+    await this.#publishDeadlines.run(
       this.#publisher.publish(this.channel, payload, this.commandTimeoutMs),
       this.#mapPublishError,
     );
@@ -294,6 +309,9 @@ export class RedisInvalidationBus implements InvalidationBus {
 
   #lose(reason: string): void {
     this.#epoch++;
+    // The link may be hung for the publisher too: check it now rather than after a publish
+    // missed its deadline (a PING, replaced only if it gets no answer).
+    this.#publishWatch?.replyMissed();
     if (!this.#live || this.#closing !== undefined) return;
     this.#live = false;
     this.#logger.warn(
@@ -329,4 +347,25 @@ export class RedisInvalidationBus implements InvalidationBus {
     if (this.#closing !== undefined)
       throw new ApiKeyCacheError("E_CLOSED", `${this.#owner} is closed`);
   }
+}
+
+/** A watch over the publisher when its adapter can report readiness, ping and replace. */
+function watchPublisher(
+  publisher: RedisPublishConnection,
+  probeTimeoutMs: number,
+): UnresponsiveSocketWatch | undefined {
+  const { ping, replaceUnresponsiveSocket } = publisher;
+  if (ping === undefined || replaceUnresponsiveSocket === undefined) return undefined;
+  if (publisher.isReady === undefined) return undefined;
+  return new UnresponsiveSocketWatch(
+    {
+      isCluster: false,
+      get isReady() {
+        return publisher.isReady === true;
+      },
+      send: () => ping.call(publisher),
+      replaceUnresponsiveSocket: () => replaceUnresponsiveSocket.call(publisher),
+    },
+    probeTimeoutMs,
+  );
 }

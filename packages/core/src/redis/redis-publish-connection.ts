@@ -17,6 +17,19 @@ export interface RedisPublishConnection {
    * May reject with any error: the engine maps it.
    */
   publish(channel: string, payload: string, timeoutMs: number): Promise<unknown>;
+  /**
+   * Optional, with {@link ping} and {@link replaceUnresponsiveSocket}: true when a command sent
+   * now is written at once. With all three the engine replaces a socket that answers nothing
+   * (a publish missed its deadline, then a PING got no reply within one more).
+   */
+  readonly isReady?: boolean;
+  /** Optional: PING on the publishing connection, sent at once (never queued). */
+  ping?(): Promise<unknown>;
+  /**
+   * Optional: destroy the silent socket and reconnect (a standalone client only; a no-op for a
+   * cluster). Must not block or throw.
+   */
+  replaceUnresponsiveSocket?(): void;
   /** Stop waiting; close the client if `owned` (within `timeoutMs`, then force it). Never rejects. */
   close(owned: boolean, timeoutMs: number): Promise<void>;
 }

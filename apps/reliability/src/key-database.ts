@@ -1,0 +1,112 @@
+/**
+ * The source of truth the resolver loads from: plaintext keys, their hashes and whether each is
+ * active, in memory. A revocation marks the key inactive here first (the precondition of the
+ * revocation guarantee) and only then calls `revoke`. The loader takes `loaderMs` and counts
+ * its lookups, per key for the keys being tracked (a sample of the flood, so a million keys do
+ * not cost the driver a million map entries), so the flood scenario can check "at most one
+ * lookup per key per negative TTL".
+ */
+import { randomBytes } from "node:crypto";
+import { type CachedApiKey, hashApiKey } from "@apikey/core";
+import { sleep } from "./sleep.js";
+
+export interface KeyEntry {
+  readonly plaintext: string;
+  readonly hash: string;
+  active: boolean;
+}
+
+export class KeyDatabase {
+  readonly loaderMs: number;
+  readonly #byHash = new Map<string, KeyEntry>();
+  readonly #active: KeyEntry[] = [];
+  readonly #lookups = new Map<string, number>();
+  #tracked: ReadonlySet<string> = new Set();
+  #loads = 0;
+  #knownLoads = 0;
+
+  constructor(validKeys: number, loaderMs: number) {
+    this.loaderMs = loaderMs;
+    const tag = randomBytes(4).toString("hex");
+    for (let i = 0; i < validKeys; i++) {
+      const plaintext = `rk_${tag}_${i}_${randomBytes(8).toString("hex")}`;
+      const entry: KeyEntry = { plaintext, hash: hashApiKey(plaintext), active: true };
+      this.#byHash.set(entry.hash, entry);
+      this.#active.push(entry);
+    }
+  }
+
+  /** Loader calls so far. */
+  get loads(): number {
+    return this.#loads;
+  }
+
+  /** Loader calls for keys in the database (valid or revoked). */
+  get knownLoads(): number {
+    return this.#knownLoads;
+  }
+
+  /** Most lookups any one key got. */
+  maxLookupsPerKey(): number {
+    let max = 0;
+    for (const count of this.#lookups.values()) if (count > max) max = count;
+    return max;
+  }
+
+  get activeCount(): number {
+    return this.#active.length;
+  }
+
+  /** Plaintexts of the active keys (a copy). */
+  activePlaintexts(): string[] {
+    return this.#active.map((entry) => entry.plaintext);
+  }
+
+  /** A random active key, or undefined once all are revoked. */
+  randomActive(): KeyEntry | undefined {
+    return this.#active[Math.floor(Math.random() * this.#active.length)];
+  }
+
+  /** Mark a random active key revoked in the database; the caller then calls `revoke`. */
+  revokeRandom(): KeyEntry | undefined {
+    if (this.#active.length <= 1) return undefined;
+    const index = Math.floor(Math.random() * this.#active.length);
+    const entry = this.#active[index] as KeyEntry;
+    this.#active[index] = this.#active[this.#active.length - 1] as KeyEntry;
+    this.#active.pop();
+    entry.active = false;
+    return entry;
+  }
+
+  /** The resolver's loader. */
+  readonly load = async (keyHash: string): Promise<CachedApiKey | undefined> => {
+    this.#loads++;
+    if (this.#tracked.has(keyHash)) {
+      this.#lookups.set(keyHash, (this.#lookups.get(keyHash) ?? 0) + 1);
+    }
+    await sleep(this.loaderMs);
+    const entry = this.#byHash.get(keyHash);
+    if (entry === undefined) return undefined;
+    this.#knownLoads++;
+    return { apiKey: keyHash.slice(0, 16), active: entry.active };
+  };
+
+  /** Lookups beyond the first, summed over the tracked keys. */
+  extraLookups(): number {
+    let extra = 0;
+    for (const count of this.#lookups.values()) extra += Math.max(0, count - 1);
+    return extra;
+  }
+
+  /** Count lookups per key for these hashes only (forgets earlier counts). */
+  trackLookups(hashes: ReadonlySet<string>): void {
+    this.#tracked = hashes;
+    this.#lookups.clear();
+  }
+
+  /** Forget lookup counts (between phases). */
+  resetLookups(): void {
+    this.#lookups.clear();
+    this.#loads = 0;
+  }
+}

@@ -1,0 +1,25 @@
+import type { Scenario } from "../scenario.js";
+import { clearLargeScenario } from "./clear-large.js";
+import { corruptValuesScenario } from "./corrupt-values.js";
+import { demoKillRestartScenario } from "./demo-kill-restart.js";
+import { eventLoopStallScenario } from "./event-loop-stall.js";
+import { keyFloodScenario } from "./key-flood.js";
+import { killRestartScenario } from "./kill-restart.js";
+import { pauseScenario } from "./pause.js";
+import { proxyFaultsScenario } from "./proxy-faults.js";
+import { pubsubKillScenario } from "./pubsub-kill.js";
+import { tombstoneEvictionScenario } from "./tombstone-eviction.js";
+
+/** In the order they run and appear in the report. */
+export const SCENARIOS: readonly Scenario[] = [
+  killRestartScenario,
+  pauseScenario,
+  proxyFaultsScenario,
+  pubsubKillScenario,
+  eventLoopStallScenario,
+  tombstoneEvictionScenario,
+  keyFloodScenario,
+  corruptValuesScenario,
+  clearLargeScenario,
+  demoKillRestartScenario,
+];

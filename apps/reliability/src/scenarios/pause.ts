@@ -1,0 +1,34 @@
+/** Redis paused with SIGSTOP: connections stay open, nothing answers, then SIGCONT. */
+import { startRedisServer } from "@apikey/redis-test-server";
+import { runWithFault, type Scenario } from "../scenario.js";
+import { sleep } from "../sleep.js";
+import { REDIS_KINDS } from "../subjects.js";
+
+export const pauseScenario: Scenario = {
+  name: "sigstop",
+  description:
+    "Redis paused with SIGSTOP for the fault time (sockets open, no answers), then SIGCONT",
+  async run(profile) {
+    const server = await startRedisServer();
+    try {
+      const rows = await runWithFault({
+        profile,
+        kinds: REDIS_KINDS,
+        redisUrl: server.url,
+        tag: "stop",
+        fault: async (faultEnded) => {
+          server.pause();
+          try {
+            await sleep(profile.faultMs);
+          } finally {
+            server.resume();
+          }
+          faultEnded();
+        },
+      });
+      return { rows, checks: [], notes: [`paused for ${profile.faultMs} ms`] };
+    } finally {
+      await server.stop();
+    }
+  },
+};
