@@ -34,6 +34,10 @@ export interface BuildApiKeyCacheBackendOptions {
   commandTimeoutMs?: number;
   /** `redisUrl` is a seed node of a Redis Cluster. @default false */
   cluster?: boolean;
+  /** The Redis backend sends the reads of one tick as one command per batch. @default true */
+  batchReads?: boolean;
+  /** Most keys in one batched Redis read (1 to 10000). @default 128 */
+  maxReadBatchSize?: number;
   /** Entries kept by the memory backend (and by the tiered backend's L1). @default 10000 */
   maxEntries?: number;
   /** The tiered backend's L1 lifetime. @default 5 */
@@ -104,7 +108,14 @@ export function buildApiKeyCacheBackend(
       : { commandTimeoutMs: options.commandTimeoutMs }),
     ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
   };
-  const remote = driver.createBackend({ ...connection, keyPrefix: redisKeyPrefix });
+  const remote = driver.createBackend({
+    ...connection,
+    keyPrefix: redisKeyPrefix,
+    ...(options.batchReads === undefined ? {} : { batchReads: options.batchReads }),
+    ...(options.maxReadBatchSize === undefined
+      ? {}
+      : { maxReadBatchSize: options.maxReadBatchSize }),
+  });
   if (name === "redis") return remote;
   let bus: InvalidationBus | undefined;
   try {

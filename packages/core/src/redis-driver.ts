@@ -26,6 +26,10 @@ export interface RedisDriverBackendOptions {
   commandTimeoutMs?: number;
   /** Treat the URL as a Redis Cluster seed. @default false */
   cluster?: boolean;
+  /** Send the `get` and `getWithTtl` calls of one tick as one command per batch. @default true */
+  batchReads?: boolean;
+  /** Most keys in one batched read command (1 to 10000). @default 128 */
+  maxReadBatchSize?: number;
 }
 
 /** Options for {@link RedisDriver.createInvalidationBus}. */

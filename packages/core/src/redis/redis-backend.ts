@@ -4,7 +4,8 @@
  * `keyPrefix` with a millisecond TTL (`PX`), one wire format whatever the client. The tricky
  * points: an undecodable entry (garbage, wrong shape, WRONGTYPE) is a miss, removed only if it
  * is still the same bad value so a concurrent good write survives (see `undecodable-cleanup`);
- * and every call, waiting for the connection included, has the deadline.
+ * and every call, waiting for the connection included, has the deadline. Reads of one tick
+ * are batched (`redis-read-batcher`) unless `batchReads` is off.
  */
 import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "../backend.js";
 import { ApiKeyCacheError } from "../errors.js";
@@ -15,11 +16,18 @@ import {
   type ResolvedRedisBackendOptions,
   resolveRedisBackendOptions,
 } from "./redis-backend-options.js";
+import {
+  batchedGet,
+  batchedGetWithTtl,
+  type RawRead,
+  type RawReadWithPttl,
+} from "./redis-batched-reads.js";
 import { clearKeyPrefix } from "./redis-clear.js";
 import type { RedisCommandConnection } from "./redis-command-connection.js";
 import { RedisCommandRunner } from "./redis-command-runner.js";
 import { isWrongTypeError } from "./redis-errors.js";
 import { entryWithPttl } from "./redis-keyspace.js";
+import { RedisReadBatcher } from "./redis-read-batcher.js";
 import { UndecodableCleanup, WRONG_TYPE, type WrongType } from "./undecodable-cleanup.js";
 
 /** An {@link ApiKeyCacheBackend} on any Redis client, through its {@link RedisCommandConnection}. */
@@ -36,6 +44,9 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #runner: RedisCommandRunner;
   readonly #cleanup: UndecodableCleanup;
   readonly #owner: string;
+  /** The `get` and `getWithTtl` batches; undefined with `batchReads: false`. */
+  readonly #gets: RedisReadBatcher<RawRead> | undefined;
+  readonly #getsWithTtl: RedisReadBatcher<RawReadWithPttl> | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -56,12 +67,28 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#connection = connection;
     this.#runner = new RedisCommandRunner(connection, resolved.commandTimeoutMs, owner);
     this.#cleanup = new UndecodableCleanup(this.#runner, resolved.logger, owner);
+    if (resolved.batchReads) {
+      const cleanup = this.#cleanup;
+      const { maxReadBatchSize } = resolved;
+      const onNilKeys = (keys: string[]): void => cleanup.sweepNilReads(keys);
+      const runner = this.#runner;
+      const cluster = connection.isCluster;
+      this.#gets = new RedisReadBatcher(runner, batchedGet(onNilKeys), maxReadBatchSize, cluster);
+      this.#getsWithTtl = new RedisReadBatcher(
+        runner,
+        batchedGetWithTtl,
+        maxReadBatchSize,
+        cluster,
+      );
+    }
   }
 
   async get(cacheKey: string): Promise<V | undefined> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
     const key = this.keyPrefix + cacheKey;
+    const gets = this.#gets;
+    if (gets !== undefined) return this.#decodeRead(key, await gets.read(key));
     // The hot path: no `.catch` of its own (one promise less per call); WRONGTYPE is told
     // apart only once the call has failed.
     let raw: unknown;
@@ -76,7 +103,8 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
 
   /**
    * The entry and its remaining TTL: GET and PTTL written in the same tick (pipelined by the
-   * client), one round trip and one deadline for the pair. PTTL `-1` (no expiry) gives
+   * client), one round trip and one deadline for the pair; batched, one script for the values
+   * and PTTLs of a whole batch. PTTL `-1` (no expiry) gives
    * `Infinity`; `-2` (gone since the GET) a miss. An undecodable or WRONGTYPE entry is a
    * miss, reported and removed exactly as by `get`.
    */
@@ -84,6 +112,12 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#assertOpen();
     assertCacheKey(cacheKey);
     const key = this.keyPrefix + cacheKey;
+    const batched = this.#getsWithTtl;
+    if (batched !== undefined) {
+      const [raw, pttl] = await batched.read(key);
+      const value = this.#decodeRead(key, raw);
+      return value === undefined ? undefined : entryWithPttl(value, pttl);
+    }
     const runner = this.#runner;
     const [raw, pttl] = await runner.bound(
       Promise.all([

@@ -10,7 +10,11 @@ import {
   type RedisDriverBackendOptions,
   type RedisDriverBusOptions,
 } from "../redis-driver.js";
-import { assertCommandTimeout, assertLogger } from "./redis-backend-options.js";
+import {
+  assertCommandTimeout,
+  assertLogger,
+  resolveReadBatching,
+} from "./redis-backend-options.js";
 import { assertKeyPrefix } from "./redis-keyspace.js";
 import { parseRedisUrl, type RedisEndpoint } from "./redis-url.js";
 
@@ -37,12 +41,17 @@ export function resolveRedisDriverOptions(
   return { url: options.url, endpoint, logger, commandTimeoutMs, cluster };
 }
 
-/** {@link resolveRedisDriverOptions} plus the key prefix of `createBackend`. */
+/** {@link resolveRedisDriverOptions} plus the key prefix and read batching of `createBackend`. */
 export function resolveRedisDriverBackendOptions(
   options: RedisDriverBackendOptions,
   owner: string,
-): ResolvedRedisDriverOptions & { readonly keyPrefix: string } {
+): ResolvedRedisDriverOptions & {
+  readonly keyPrefix: string;
+  readonly batchReads: boolean;
+  readonly maxReadBatchSize: number;
+} {
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   assertKeyPrefix(keyPrefix, owner);
-  return { ...resolveRedisDriverOptions(options, owner), keyPrefix };
+  const batching = resolveReadBatching(options, owner);
+  return { ...resolveRedisDriverOptions(options, owner), keyPrefix, ...batching };
 }
