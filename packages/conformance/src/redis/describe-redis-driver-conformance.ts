@@ -23,6 +23,7 @@ import { describeTieredRevocationRace } from "../resolver/describe-tiered-revoca
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
 import { describeRedisFaults } from "./describe-redis-faults.js";
 import { describeRedisKeyspace } from "./describe-redis-keyspace.js";
+import { describeRedisReadBatching } from "./describe-redis-read-batching.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
 import { redisTestPrefix } from "./redis-test-prefix.js";
@@ -103,10 +104,22 @@ export function describeRedisDriverConformance(
         url: cluster.seedUrl,
         cluster: true,
       }));
+      describeRedisReadBatching(`${name}: batched reads (cluster)`, driver, () => ({
+        url: cluster.seedUrl,
+        cluster: true,
+        nodeUrls: cluster.urls,
+      }));
     });
 
     describe("a server the checks kill and pause", () => {
       const redis = useRedisServer({ spawn: true });
+      // First, on a server no other check uses: they count the commands it runs.
+      describeRedisReadBatching(
+        `${name}: batched reads (standalone)`,
+        driver,
+        () => ({ url: redis.url, cluster: false, nodeUrls: [redis.url] }),
+        { pause: () => redis.pause(), resume: () => redis.resume() },
+      );
       describeRedisFaults(name, driver, redis, options.faultCommandTimeoutMs ?? 300);
       describeResolverOutage(`${name}: resolver while Redis is paused`, {
         createBackend: () =>

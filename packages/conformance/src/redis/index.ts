@@ -1,4 +1,9 @@
 export { describeRedisDriverConformance } from "./describe-redis-driver-conformance.js";
+export type {
+  RedisReadBatchingOptions,
+  RedisReadBatchingTarget,
+} from "./describe-redis-read-batching.js";
+export { describeRedisReadBatching } from "./describe-redis-read-batching.js";
 export type { RedisTieredConformanceOptions } from "./describe-redis-tiered-conformance.js";
 export { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
 export type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
