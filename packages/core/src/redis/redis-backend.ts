@@ -16,12 +16,7 @@ import {
   type ResolvedRedisBackendOptions,
   resolveRedisBackendOptions,
 } from "./redis-backend-options.js";
-import {
-  batchedGet,
-  batchedGetWithTtl,
-  type RawRead,
-  type RawReadWithPttl,
-} from "./redis-batched-reads.js";
+import { batchedGet, batchedGetWithTtl } from "./redis-batched-reads.js";
 import { clearKeyPrefix } from "./redis-clear.js";
 import type { RedisCommandConnection } from "./redis-command-connection.js";
 import { RedisCommandRunner } from "./redis-command-runner.js";
@@ -45,8 +40,8 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #cleanup: UndecodableCleanup;
   readonly #owner: string;
   /** The `get` and `getWithTtl` batches; undefined with `batchReads: false`. */
-  readonly #gets: RedisReadBatcher<RawRead> | undefined;
-  readonly #getsWithTtl: RedisReadBatcher<RawReadWithPttl> | undefined;
+  readonly #gets: RedisReadBatcher<V | undefined> | undefined;
+  readonly #getsWithTtl: RedisReadBatcher<CachedApiKeyWithTtl<V> | undefined> | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -71,24 +66,34 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       const cleanup = this.#cleanup;
       const { maxReadBatchSize } = resolved;
       const onNilKeys = (keys: string[]): void => cleanup.sweepNilReads(keys);
+      const decode = (key: string, raw: unknown): V | undefined => this.#decodeRead(key, raw);
       const runner = this.#runner;
       const cluster = connection.isCluster;
-      this.#gets = new RedisReadBatcher(runner, batchedGet(onNilKeys), maxReadBatchSize, cluster);
-      this.#getsWithTtl = new RedisReadBatcher(
-        runner,
-        batchedGetWithTtl,
-        maxReadBatchSize,
-        cluster,
-      );
+      const gets = batchedGet(decode, onNilKeys);
+      this.#gets = new RedisReadBatcher(runner, gets, maxReadBatchSize, cluster);
+      const getsWithTtl = batchedGetWithTtl(decode);
+      this.#getsWithTtl = new RedisReadBatcher(runner, getsWithTtl, maxReadBatchSize, cluster);
     }
   }
 
-  async get(cacheKey: string): Promise<V | undefined> {
+  /** Batched unless `batchReads` is off: the batch decodes each caller's own copy. */
+  get(cacheKey: string): Promise<V | undefined> {
+    const gets = this.#gets;
+    if (gets === undefined) return this.#getAlone(cacheKey);
+    try {
+      this.#assertOpen();
+      assertCacheKey(cacheKey);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return gets.read(this.keyPrefix + cacheKey);
+  }
+
+  /** `get` with `batchReads: false`: one GET per call. */
+  async #getAlone(cacheKey: string): Promise<V | undefined> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
     const key = this.keyPrefix + cacheKey;
-    const gets = this.#gets;
-    if (gets !== undefined) return this.#decodeRead(key, await gets.read(key));
     // The hot path: no `.catch` of its own (one promise less per call); WRONGTYPE is told
     // apart only once the call has failed.
     let raw: unknown;
@@ -113,11 +118,7 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     assertCacheKey(cacheKey);
     const key = this.keyPrefix + cacheKey;
     const batched = this.#getsWithTtl;
-    if (batched !== undefined) {
-      const [raw, pttl] = await batched.read(key);
-      const value = this.#decodeRead(key, raw);
-      return value === undefined ? undefined : entryWithPttl(value, pttl);
-    }
+    if (batched !== undefined) return batched.read(key);
     const runner = this.#runner;
     const [raw, pttl] = await runner.bound(
       Promise.all([

@@ -8,7 +8,7 @@
  * instead of waiting out their deadline for a connection that cannot come.
  */
 import { ApiKeyCacheError } from "../errors.js";
-import { DeadlineQueue } from "./deadline-queue.js";
+import { type DeadlineCall, DeadlineQueue } from "./deadline-queue.js";
 import { ReadinessGate } from "./readiness-gate.js";
 import type { RedisCommandConnection } from "./redis-command-connection.js";
 import { errorMessage, isAuthError, safeCause } from "./redis-errors.js";
@@ -69,6 +69,14 @@ export class RedisCommandRunner {
     const connection = this.#connection;
     if (connection.isReady) return sendSafely(connection, routingKey, argv);
     return this.whenReady().then(() => connection.send(routingKey, argv));
+  }
+
+  /**
+   * A call within the deadline that the caller settles itself (a batched read): its failure is
+   * mapped like the one of {@link send}.
+   */
+  open<T>(command: string): DeadlineCall<T> {
+    return this.#deadlines.open(this.#errorMapper(command));
   }
 
   /** Bound `work` by the deadline and map its failure. */

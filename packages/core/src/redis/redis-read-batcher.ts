@@ -15,8 +15,8 @@ import { clusterKeySlot } from "./redis-keyspace.js";
 
 /** How one caller of a batch is settled. */
 export interface ReadCaller<R> {
-  resolve(reply: R): void;
-  reject(error: unknown): void;
+  settle(reply: R): void;
+  fail(error: unknown): void;
 }
 
 /** A read that can be sent for many keys at once (see `redis-batched-reads`). */
@@ -66,11 +66,9 @@ export class RedisReadBatcher<R> {
 
   /** Read `key` with the batch of this tick, within the caller's own deadline. */
   read(key: string): Promise<R> {
-    const runner = this.#runner;
-    return runner.bound(
-      new Promise<R>((resolve, reject) => this.#add(key, { resolve, reject })),
-      this.#read.command,
-    );
+    const call = this.#runner.open<R>(this.#read.command);
+    this.#add(key, call);
+    return call.promise;
   }
 
   #add(key: string, caller: ReadCaller<R>): void {
@@ -96,7 +94,7 @@ export class RedisReadBatcher<R> {
     try {
       this.#read.send(this.#runner, batch.keys, batch.callers);
     } catch (error) {
-      for (const caller of batch.callers) caller.reject(error);
+      for (const caller of batch.callers) caller.fail(error);
     }
   }
 }
