@@ -127,6 +127,24 @@ export function describeRedisReadBatching(
       await Promise.all(keys.map((key, index) => store.set(key, record(index, 1), 60)));
     };
 
+    it("refuses bad batching options with E_CONFIG naming the option", () => {
+      const { url, cluster } = target();
+      const bad: Partial<RedisDriverBackendOptions>[] = [
+        { batchReads: "yes" as unknown as boolean },
+        { maxReadBatchSize: 0 },
+        { maxReadBatchSize: 2.5 },
+        { maxReadBatchSize: 10_001 },
+      ];
+      for (const extra of bad) {
+        const option = Object.keys(extra)[0] as string;
+        expect(() =>
+          driver.createBackend({ url, cluster, logger: silentLogger, ...extra }),
+        ).toThrow(
+          expect.objectContaining({ code: "E_CONFIG", message: expect.stringContaining(option) }),
+        );
+      }
+    });
+
     it("sends the gets of one tick as one MGET", async () => {
       const store = backend();
       const keys = keysIn("one", 50);
