@@ -1,6 +1,7 @@
 /**
  * Every Redis-level suite for one `RedisDriver`, registered with one call: the backend suite
- * on a standalone server and on a 3-master cluster, the bus suite, the keyspace and wire
+ * on a standalone server (batched reads on and off) and on a 3-master cluster, the batched
+ * reads suite on both, the bus suite, the keyspace and wire
  * format (against a raw RESP reader and writer, and another driver if given), the tiered
  * suite, the resolver scenarios (revocation race, tombstone, tiered revocation race) and, on
  * a server of their own that they kill and pause, the faults and the resolver outage.
@@ -55,6 +56,15 @@ export function describeRedisDriverConformance(
         url: redis.url,
         cluster: false,
       }));
+      describeRedisBackendConformance(
+        `${name} backend (standalone, batchReads off)`,
+        driver,
+        () => ({
+          url: redis.url,
+          cluster: false,
+          batchReads: false,
+        }),
+      );
 
       const channel = invalidationChannel(redisTestPrefix("bus"));
       const breakSubscriber = options.breakSubscriberConnection;
