@@ -1,7 +1,7 @@
 /**
  * Batched reads of a driver's backend, on a real server or cluster, counted in the server's
  * `INFO commandstats`: the `get`s of one tick leave as one `MGET` per batch (per slot on a
- * cluster), `getWithTtl`s as one script, bounded by `maxReadBatchSize`; `batchReads: false`
+ * cluster), `getWithTtl`s as one read-only script, bounded by `maxReadBatchSize`; `batchReads: false`
  * sends one command per call. Each caller gets its own copy and, for an undecodable or
  * other-typed entry, a miss for that key alone (the entry is removed as by a lone read). And
  * the ordering promise: a read issued after a write, in the same tick or before the client is
@@ -35,16 +35,16 @@ export interface RedisReadBatchingOptions {
   readonly resume?: () => void;
 }
 
-const COUNTED = ["get", "mget", "pttl", "evalsha", "eval"] as const;
+const COUNTED = ["get", "mget", "pttl", "evalsha_ro", "eval_ro"] as const;
 type CommandCounts = Record<(typeof COUNTED)[number], number>;
 
 /** Calls of the read commands so far, summed over `nodeUrls`. */
 async function commandCounts(nodeUrls: readonly string[]): Promise<CommandCounts> {
-  const counts: CommandCounts = { get: 0, mget: 0, pttl: 0, evalsha: 0, eval: 0 };
+  const counts: CommandCounts = { get: 0, mget: 0, pttl: 0, evalsha_ro: 0, eval_ro: 0 };
   for (const url of nodeUrls) {
     const reply = await redisCommand(url, "INFO", "commandstats");
     for (const line of String(reply).split("\n")) {
-      const match = /^cmdstat_([a-z]+):calls=(\d+)/.exec(line);
+      const match = /^cmdstat_([a-z_]+):calls=(\d+)/.exec(line);
       const name = match?.[1] as keyof CommandCounts | undefined;
       if (name !== undefined && name in counts) counts[name] += Number(match?.[2]);
     }
@@ -241,10 +241,10 @@ export function describeRedisReadBatching(
         ttlMs: Number.POSITIVE_INFINITY,
       });
       expect(read[keys.length + 1]).toBeUndefined();
-      // EVALSHA, plus one EVAL if this node did not have the script cached yet; the GETs and
-      // PTTLs the server counts are the script's own.
-      expect(counts.evalsha).toBe(1);
-      expect(counts.eval).toBeLessThanOrEqual(1);
+      // EVALSHA_RO, plus one EVAL_RO if this node did not have the script cached yet; the GETs
+      // and PTTLs the server counts are the script's own.
+      expect(counts.evalsha_ro).toBe(1);
+      expect(counts.eval_ro).toBeLessThanOrEqual(1);
       expect(counts.mget).toBe(0);
     });
 

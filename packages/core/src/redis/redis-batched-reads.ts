@@ -1,6 +1,7 @@
 /**
  * The two reads the engine batches, as {@link BatchedRead}s: `get` (one key: `GET`; more:
- * `MGET`) and `getWithTtl` (one key: `GET` + `PTTL` pipelined; more: one script). Each caller's
+ * `MGET`) and `getWithTtl` (one key: `GET` + `PTTL` pipelined; more: one read-only script, `EVALSHA_RO`, so
+ * it is never held back like a write, e.g. by `CLIENT PAUSE WRITE`, even before it is cached). Each caller's
  * reply is decoded for that caller alone (its own copy; an undecodable entry is a miss for that
  * key only). The tricky point is WRONGTYPE: `GET` fails on a key of another type, but `MGET`
  * answers nil for it, the same as for a missing key. Such a key reads as a miss either way; to
@@ -71,11 +72,11 @@ export function batchedGetWithTtl<V extends CachedApiKey>(
       const routingKey = keys[0] as string;
       const count = String(keys.length);
       runner
-        .start(routingKey, ["EVALSHA", GET_WITH_PTTL_SCRIPT_SHA, count, ...keys])
+        .start(routingKey, ["EVALSHA_RO", GET_WITH_PTTL_SCRIPT_SHA, count, ...keys])
         .catch((error: unknown) => {
-          // Not cached on this node yet (a restart, a new node): EVAL sends and caches it.
+          // Not cached on this node yet (a restart, a new node): EVAL_RO sends and caches it.
           if (!isNoScriptError(error)) throw error;
-          return runner.start(routingKey, ["EVAL", GET_WITH_PTTL_SCRIPT, count, ...keys]);
+          return runner.start(routingKey, ["EVAL_RO", GET_WITH_PTTL_SCRIPT, count, ...keys]);
         })
         .then(
           (reply) => {

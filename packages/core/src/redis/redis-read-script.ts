@@ -11,8 +11,9 @@ export const WRONG_TYPE_PTTL: number = -3;
 
 /**
  * `KEYS` → `[value1, pttl1, value2, pttl2, …]`; a missing key gives a nil value (its PTTL `-2`),
- * a key of another type a nil value and {@link WRONG_TYPE_PTTL}. Read-only (`no-writes`,
- * Redis 7), so it runs under `maxmemory` pressure too.
+ * a key of another type a nil value and {@link WRONG_TYPE_PTTL}. Read-only (`no-writes`;
+ * sent with `EVALSHA_RO` / `EVAL_RO`, Redis 7), so it runs under `maxmemory` pressure and
+ * `CLIENT PAUSE WRITE` too.
  */
 export const GET_WITH_PTTL_SCRIPT: string = `#!lua flags=no-writes
 local reply = {}
@@ -29,7 +30,7 @@ end
 return reply
 `;
 
-/** SHA1 of {@link GET_WITH_PTTL_SCRIPT}, for EVALSHA. */
+/** SHA1 of {@link GET_WITH_PTTL_SCRIPT}, for EVALSHA_RO. */
 export const GET_WITH_PTTL_SCRIPT_SHA: string = createHash("sha1")
   .update(GET_WITH_PTTL_SCRIPT)
   .digest("hex");

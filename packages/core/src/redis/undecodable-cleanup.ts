@@ -41,10 +41,17 @@ export class UndecodableCleanup {
    * reports). A caller arriving while a removal of `key` runs shares it. Never rejects.
    */
   remove(key: string, raw: string | WrongType): Promise<void> {
+    return this.#removeOnce(key, raw, undefined);
+  }
+
+  /** {@link remove}, with the type already known (from a TYPE just sent) or not. */
+  #removeOnce(key: string, raw: string | WrongType, knownType: string | undefined): Promise<void> {
     if (this.#runner.closed) return Promise.resolve();
     const running = this.#removing.get(key);
     if (running !== undefined) return running;
-    const removal = this.#compareAndDelete(key, raw).finally(() => this.#removing.delete(key));
+    const removal = this.#compareAndDelete(key, raw, knownType).finally(() =>
+      this.#removing.delete(key),
+    );
     this.#removing.set(key, removal);
     return removal;
   }
@@ -65,15 +72,17 @@ export class UndecodableCleanup {
     try {
       const present = Number(await runner.send(keys[0] as string, ["EXISTS", ...keys], "EXISTS"));
       if (present === 0) return;
+      // A key read by several callers of the batch is checked once.
+      const unique = [...new Set(keys)].filter((key) => !this.#removing.has(key));
       const types = await Promise.all(
-        keys.map((key) => runner.send(key, ["TYPE", key], "TYPE").then(String)),
+        unique.map((key) => runner.send(key, ["TYPE", key], "TYPE").then(String)),
       );
-      keys.forEach((key, index) => {
-        const type = types[index];
+      unique.forEach((key, index) => {
+        const type = types[index] as string;
         // Missing, or a string written since the MGET: nothing to remove.
         if (type === "string" || type === "none") return;
         this.report(key, WRONG_TYPE);
-        void this.remove(key, WRONG_TYPE);
+        void this.#removeOnce(key, WRONG_TYPE, type);
       });
     } catch (error) {
       if (!runner.closed) {
@@ -85,12 +94,16 @@ export class UndecodableCleanup {
     }
   }
 
-  async #compareAndDelete(key: string, raw: string | WrongType): Promise<void> {
+  async #compareAndDelete(
+    key: string,
+    raw: string | WrongType,
+    knownType: string | undefined,
+  ): Promise<void> {
     try {
       let expected = "";
       let type = "string";
       if (raw === WRONG_TYPE) {
-        type = String(await this.#runner.send(key, ["TYPE", key], "TYPE"));
+        type = knownType ?? String(await this.#runner.send(key, ["TYPE", key], "TYPE"));
         // Already replaced by a string (maybe a good one) or gone: nothing to remove.
         if (type === "string" || type === "none") return;
       } else expected = raw;
