@@ -94,6 +94,8 @@ export type { ResolverRecoveryOptions } from "./resolver/describe-resolver-recov
 export { describeResolverRecovery } from "./resolver/describe-resolver-recovery.js";
 export type { ResolverRevocationRaceSuiteOptions } from "./resolver/describe-resolver-revocation-race.js";
 export { describeResolverRevocationRace } from "./resolver/describe-resolver-revocation-race.js";
+export type { ResolverStaleIfErrorOptions } from "./resolver/describe-resolver-stale-if-error.js";
+export { describeResolverStaleIfError } from "./resolver/describe-resolver-stale-if-error.js";
 export type {
   ResolverTombstoneOptions,
   ResolverTombstonePair,

@@ -26,6 +26,12 @@ export interface RedisDriverBackendOptions {
   commandTimeoutMs?: number;
   /** Treat the URL as a Redis Cluster seed. @default false */
   cluster?: boolean;
+  /** Warn once if the server's `maxmemory-policy` may evict this cache's entries. @default true */
+  checkMaxmemoryPolicy?: boolean;
+  /** Not-found markers stored per second with their full TTL; see `RedisBackendOptions`. @default Infinity */
+  negativeMarkersPerSecond?: number;
+  /** TTL of a not-found marker over `negativeMarkersPerSecond`, in seconds (0: none). @default 0 */
+  negativeTtlUnderPressureSeconds?: number;
   /** Send the `get` and `getWithTtl` calls of one tick as one command per batch. @default true */
   batchReads?: boolean;
   /** Most keys in one batched read command (1 to 10000). @default 128 */

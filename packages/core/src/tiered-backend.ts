@@ -14,6 +14,7 @@ import { GenerationTable } from "./generation-table.js";
 import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
 import { type RemoteRead, RemoteReadFlights } from "./remote-read-flights.js";
+import { TieredPublisher } from "./tiered-publisher.js";
 import { ttlToMilliseconds } from "./validation.js";
 
 /** Options of {@link TieredApiKeyCacheBackend}. */
@@ -52,8 +53,11 @@ const SUBSCRIBE_RETRY_MAX_MS = 30_000;
  * L1/L2 cache with pub/sub invalidation: memory-speed hits, and a write in one process reaches
  * the L1 of every other within the bus latency (never later than `localTtlSeconds`).
  *
- * A publish that fails after L2 was written is logged, not thrown: the write itself succeeded,
- * and other processes' L1 copies expire within `localTtlSeconds` anyway.
+ * A write resolves once L2 acknowledged it; its publish is started then but never awaited: a
+ * publish that fails is logged and retried, never thrown (the write itself succeeded), and
+ * this process bypasses its L1 until a retry goes through (a failing publisher is a sign the
+ * bus may be missing messages too). Other processes' L1 copies expire within
+ * `localTtlSeconds` anyway.
  *
  * An L1 copy never outlives the L2 entry it copies: a read fills L1 until its send time plus
  * the smaller of `localTtlSeconds` and the entry's remaining L2 TTL (from L2's `getWithTtl`).
@@ -86,8 +90,11 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #remoteGetWithTtl:
     | ((cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>)
     | undefined;
-  /** True while the bus subscription is confirmed: only then is L1 read or filled. */
+  /** True while the bus subscription is confirmed and publishes go through: only then is L1 used. */
   #l1Enabled = false;
+  /** True while the bus subscription is confirmed (`ready()` seen, no `disconnected()` since). */
+  #subscribed = false;
+  readonly #publisher: TieredPublisher;
   #closed = false;
   #closing: Promise<void> | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
@@ -125,6 +132,10 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#bus = options.bus;
     this.#logger = options.logger ?? defaultLogger;
     this.#now = options.now ?? (() => performance.now());
+    this.#publisher = new TieredPublisher(this.#bus, this.#logger, this.#localTtlMs, this.#now, {
+      suspect: () => this.#onPublishSuspect(),
+      confirmed: () => this.#onPublishConfirmed(),
+    });
     const remote = options.remote;
     if (typeof remote.getWithTtl === "function") {
       this.#remoteGetWithTtl = remote.getWithTtl.bind(remote);
@@ -158,9 +169,17 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     ttlSeconds: number,
   ) => Promise<boolean>;
 
-  /** True while L1 is in use (the bus subscription is confirmed and not lost since). */
+  /**
+   * True while L1 is in use: the bus subscription is confirmed and not lost since, and no
+   * publish is waiting for a retry.
+   */
   get l1Enabled(): boolean {
     return this.#l1Enabled;
+  }
+
+  /** Publishes that failed (first attempts and retries); each was logged and retried. */
+  get publishFailures(): number {
+    return this.#publisher.failures;
   }
 
   /** Keys with an L2 read in flight (diagnostics and tests); 0 once every read has settled. */
@@ -254,7 +273,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     } finally {
       this.#generations.release(mark);
     }
-    await this.#publish({ op: "set", key: cacheKey });
+    this.#publish({ op: "set", key: cacheKey });
   }
 
   async setIfAbsent(cacheKey: string, value: V, ttlSeconds: number): Promise<boolean> {
@@ -276,7 +295,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       this.#generations.release(mark);
     }
     // Other processes may hold an L1 copy of an entry that expired in L2 meanwhile.
-    if (stored) await this.#publish({ op: "set", key: cacheKey });
+    if (stored) this.#publish({ op: "set", key: cacheKey });
     return stored;
   }
 
@@ -302,7 +321,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     } finally {
       this.#generations.release(mark);
     }
-    if (replaced) await this.#publish({ op: "set", key: cacheKey });
+    if (replaced) this.#publish({ op: "set", key: cacheKey });
     return replaced;
   }
 
@@ -345,7 +364,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     } finally {
       this.#generations.release(mark);
     }
-    if (stored) await this.#publish({ op: "set", key: cacheKey });
+    if (stored) this.#publish({ op: "set", key: cacheKey });
     return existing;
   }
 
@@ -354,7 +373,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     await this.#remote.delete(cacheKey);
     this.#generations.bumpKey(cacheKey);
     this.#local.delete(cacheKey).catch(this.#onLocalError);
-    await this.#publish({ op: "delete", key: cacheKey });
+    this.#publish({ op: "delete", key: cacheKey });
   }
 
   async clear(): Promise<void> {
@@ -362,7 +381,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     await this.#remote.clear();
     this.#generations.bumpAll();
     this.#local.clear().catch(this.#onLocalError);
-    await this.#publish({ op: "clear" });
+    this.#publish({ op: "clear" });
   }
 
   /** Unsubscribe and close the bus, L2 and L1. Idempotent; later calls reject with `E_CLOSED`. */
@@ -370,6 +389,7 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
     this.#l1Enabled = false;
+    this.#publisher.close();
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     this.#closing = this.#closeParts();
     return this.#closing;
@@ -405,16 +425,23 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#local.set(cacheKey, value, remainingMs / 1000).catch(this.#onLocalError);
   }
 
-  async #publish(message: InvalidationMessage): Promise<void> {
-    try {
-      await this.#bus.publish(message);
-    } catch (error) {
-      // L2 already has the write; other processes' L1 copies expire within localTtlSeconds.
-      this.#logger.warn(
-        `TieredApiKeyCacheBackend: publishing "${message.op}" failed; other processes may serve their L1 copy for up to ${this.localTtlSeconds} s`,
-        error,
-      );
-    }
+  /** Started now, never awaited: the write it follows is acknowledged and stays so. */
+  #publish(message: InvalidationMessage): void {
+    this.#publisher.publish(message);
+  }
+
+  #onPublishSuspect(): void {
+    if (this.#closed) return;
+    this.#l1Enabled = false;
+    this.#generations.bumpAll();
+    this.#local.clear().catch(this.#onLocalError);
+  }
+
+  #onPublishConfirmed(): void {
+    if (this.#closed || !this.#subscribed) return;
+    this.#generations.bumpAll();
+    this.#local.clear().catch(this.#onLocalError);
+    this.#l1Enabled = true;
   }
 
   #onMessage(message: InvalidationMessage): void {
@@ -433,12 +460,14 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     // Reads sent before this point may carry values whose invalidation was missed.
     this.#generations.bumpAll();
     this.#local.clear().catch(this.#onLocalError);
-    this.#l1Enabled = true;
+    this.#subscribed = true;
+    this.#l1Enabled = this.#publisher.healthy;
     if (busChannel.hasSubscribers) busChannel.publish({ state: "ready" });
   }
 
   #onDisconnected(): void {
     if (this.#closed) return;
+    this.#subscribed = false;
     this.#l1Enabled = false;
     this.#generations.bumpAll();
     this.#local.clear().catch(this.#onLocalError);

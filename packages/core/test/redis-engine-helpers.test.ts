@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   isAuthError,
   MAX_RECONNECT_DELAY_MS,
+  nextSubscriberNode,
   parseRedisUrl,
   RECONNECT_JITTER_MS,
   reconnectDelayAfter,
@@ -83,5 +84,22 @@ describe("redaction and error kinds", () => {
         50 * 2 ** (attempt - 1) + RECONNECT_JITTER_MS,
       );
     }
+  });
+});
+
+describe("nextSubscriberNode", () => {
+  const a = { host: "127.0.0.1", port: 7000, ready: true };
+  const b = { host: "127.0.0.1", port: 7001, ready: false };
+  const c = { host: "127.0.0.1", port: 7002, ready: true };
+  it("picks a ready node other than the one just lost", () => {
+    for (const random of [0, 0.5, 0.999]) {
+      const next = nextSubscriberNode([a, b, c], { host: a.host, port: a.port }, () => random);
+      expect(next).toEqual(c);
+    }
+  });
+  it("falls back to a node that is not ready, and stays when there is no other node", () => {
+    expect(nextSubscriberNode([a, b], { host: a.host, port: a.port })).toEqual(b);
+    expect(nextSubscriberNode([a], { host: a.host, port: a.port })).toBeUndefined();
+    expect(nextSubscriberNode([], undefined)).toBeUndefined();
   });
 });

@@ -33,8 +33,9 @@ export async function closeClientWithin(client: IoredisClient, waitMs: number): 
 async function settlesWithin(promise: Promise<void>, waitMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<boolean>((resolve) => {
+    // Not unref()'d: a close in progress keeps the process alive (for at most `waitMs`), or a
+    // script whose last act is `await backend.close()` exits (code 13) before it settles.
     timer = setTimeout(() => resolve(false), waitMs);
-    timer.unref();
   });
   try {
     return await Promise.race([promise.then(() => true), timedOut]);

@@ -42,11 +42,11 @@ export const ioredisDriver: RedisDriver = {
 
   createInvalidationBus(options) {
     const resolved = resolveRedisDriverOptions(options, "ioredisDriver.createInvalidationBus");
-    // Classic pub/sub is broadcast to every node of a cluster, so one node (the seed) serves
-    // both connections whether or not `cluster` is set.
+    // The publisher is a cluster client when `cluster` is set (PUBLISH then follows the slot
+    // map through failovers); the subscriber is one node, moved to another live node of the
+    // publisher's node list when it is lost (classic pub/sub reaches every node).
     const publisher = createOwnedIoredisClient({
       ...resolved,
-      cluster: false,
       label: "ioredisDriver bus publisher",
     });
     const subscriber = withClientReleasedOnThrow([publisher], () =>

@@ -1,19 +1,22 @@
 /**
  * The invalidation bus over ioredis: core's `RedisInvalidationBus` engine on a publisher (a
- * `Redis` or a `Cluster`) and a dedicated single-node subscriber connection. What is left
- * here is checking the clients; `ioredis-subscriber-connection.ts` drives them.
+ * `Redis` or a `Cluster`, driven like the backend's connection: PUBLISH goes through core's
+ * command runner) and a dedicated single-node subscriber connection. What is left here is
+ * checking the clients; `ioredis-subscriber-connection.ts` drives the subscriber.
  */
 import { ApiKeyCacheError, DEFAULT_COMMAND_TIMEOUT_MS } from "@apikey/core";
 import {
+  RedisCommandPublishConnection,
   RedisInvalidationBus,
   type RedisInvalidationBusOptions,
   type RedisInvalidationBusSettings,
 } from "@apikey/core/redis";
 import type { Redis } from "ioredis";
-import { type IoredisClient, looksLikeIoredisClient } from "./ioredis-client.js";
+import { type IoredisClient, isIoredisCluster, looksLikeIoredisClient } from "./ioredis-client.js";
+import { IoredisConnection } from "./ioredis-connection.js";
 import {
-  IoredisPublishConnection,
   IoredisSubscriberConnection,
+  ioredisClusterNodes,
 } from "./ioredis-subscriber-connection.js";
 
 const OWNER = "IoredisInvalidationBus";
@@ -24,7 +27,9 @@ export interface IoredisInvalidationBusOptions extends RedisInvalidationBusSetti
   publisher: IoredisClient;
   /**
    * A dedicated single-node connection for SUBSCRIBE (any node of a cluster). Do not use it
-   * for anything else: once subscribed it may not run other commands.
+   * for anything else: once subscribed it may not run other commands. When the bus owns its
+   * clients (`ownsClients`, as `ioredisDriver` builds it) and the publisher is a `Cluster`, a
+   * lost subscriber reconnects to another live node of the cluster's current node list.
    */
   subscriber: Redis;
 }
@@ -57,10 +62,18 @@ function onIoredisConnections(options: IoredisInvalidationBusOptions): RedisInva
   }
   if (problem !== undefined) throw new ApiKeyCacheError("E_CONFIG", `${OWNER}: ${problem}`);
   const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const follow =
+    options.ownsClients === true && isIoredisCluster(publisher)
+      ? ioredisClusterNodes(publisher)
+      : undefined;
   return {
     ...options,
     owner: OWNER,
-    publisher: new IoredisPublishConnection(publisher, timeoutMs, OWNER),
-    subscriber: new IoredisSubscriberConnection(subscriber),
+    publisher: new RedisCommandPublishConnection(
+      new IoredisConnection(publisher),
+      timeoutMs,
+      OWNER,
+    ),
+    subscriber: new IoredisSubscriberConnection(subscriber, follow),
   };
 }

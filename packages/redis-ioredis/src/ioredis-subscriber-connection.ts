@@ -1,28 +1,45 @@
 /**
- * core's bus connections over ioredis. The subscriber is a single-node `Redis` (any node of a
+ * core's subscriber connection over ioredis: a dedicated single-node `Redis` (any node of a
  * cluster: classic pub/sub reaches them all); its "close" event means lost, "ready" means
- * usable again. Publishing goes through the package's command runner, which waits for "ready"
- * within the deadline and never sends late (owned clients have no offline queue).
+ * usable again. The tricky point is a cluster failover: ioredis reconnects a `Redis` to the
+ * address it was built with, which may be the master that died. Given the cluster's current
+ * node list, the connection moves its address to another live node each time it is lost
+ * (ioredis reads `options.host`/`port` again when it reconnects), so it follows the cluster.
  */
-import type {
-  RedisPublishConnection,
-  RedisSubscriberConnection,
-  RedisSubscriberEvents,
+import {
+  type BusNodeCandidate,
+  nextSubscriberNode,
+  type RedisSubscriberConnection,
+  type RedisSubscriberEvents,
 } from "@apikey/core/redis";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { closeClientWithin } from "./close-client.js";
-import type { IoredisClient } from "./ioredis-client.js";
-import { IoredisCommandRunner } from "./ioredis-command-runner.js";
 
 const ignore = (): void => {};
+
+/** The nodes `cluster` knows now, as candidates for the subscriber connection. */
+export function ioredisClusterNodes(cluster: Cluster): () => readonly BusNodeCandidate[] {
+  return () =>
+    cluster.nodes("all").map((node) => ({
+      host: node.options.host ?? "127.0.0.1",
+      port: node.options.port ?? 6379,
+      ready: node.status === "ready",
+    }));
+}
 
 /** A dedicated ioredis subscriber connection, as core's bus engine drives it. */
 export class IoredisSubscriberConnection implements RedisSubscriberConnection {
   readonly #client: Redis;
+  readonly #nodes: (() => readonly BusNodeCandidate[]) | undefined;
   #stopListening: () => void = ignore;
 
-  constructor(client: Redis) {
+  /**
+   * @param nodes the cluster's current nodes, for a connection the bus owns on a cluster: on
+   * every loss it reconnects to another live one of them
+   */
+  constructor(client: Redis, nodes?: () => readonly BusNodeCandidate[]) {
     this.#client = client;
+    this.#nodes = nodes;
   }
 
   get isReady(): boolean {
@@ -34,7 +51,10 @@ export class IoredisSubscriberConnection implements RedisSubscriberConnection {
     const handlers = {
       message: (channel: string, payload: string): void => events.message(channel, payload),
       ready: (): void => events.ready(),
-      close: (): void => events.lost(),
+      close: (): void => {
+        this.#moveToAnotherNode();
+        events.lost();
+      },
     };
     for (const [event, handler] of Object.entries(handlers)) client.on(event, handler);
     this.#stopListening = () => {
@@ -68,28 +88,24 @@ export class IoredisSubscriberConnection implements RedisSubscriberConnection {
     this.#stopListening();
     if (owned) await closeClientWithin(this.#client, timeoutMs);
   }
-}
 
-/** The ioredis connection (a `Redis` or a `Cluster`) a bus publishes on. */
-export class IoredisPublishConnection implements RedisPublishConnection {
-  readonly #client: IoredisClient;
-  readonly #runner: IoredisCommandRunner;
-
-  /** @throws ApiKeyCacheError `E_CONFIG` unless `timeoutMs` is a positive number. */
-  constructor(client: IoredisClient, timeoutMs: number, owner: string) {
-    this.#client = client;
-    this.#runner = new IoredisCommandRunner(client, timeoutMs, owner);
-  }
-
-  /** The runner connects a lazy client at the first publish; the others connect themselves. */
-  connect(): void {}
-
-  publish(channel: string, payload: string): Promise<unknown> {
-    return this.#runner.run("PUBLISH", () => this.#client.publish(channel, payload));
-  }
-
-  async close(owned: boolean, timeoutMs: number): Promise<void> {
-    this.#runner.dispose();
-    if (owned) await closeClientWithin(this.#client, timeoutMs);
+  /** Point the coming reconnect at another live node of the cluster (none: stay). */
+  #moveToAnotherNode(): void {
+    if (this.#nodes === undefined || this.#client.status === "end") return;
+    const options = this.#client.options;
+    let candidates: readonly BusNodeCandidate[];
+    try {
+      candidates = this.#nodes();
+    } catch {
+      return;
+    }
+    const current =
+      options.host === undefined || options.port === undefined
+        ? undefined
+        : { host: options.host, port: options.port };
+    const next = nextSubscriberNode(candidates, current);
+    if (next === undefined) return;
+    options.host = next.host;
+    options.port = next.port;
   }
 }

@@ -15,6 +15,7 @@ import {
   type IoredisInvalidationBus,
   ioredisDriver,
 } from "../src/index.js";
+import { ioredisCallerClientBackend } from "./support/caller-client-backend.js";
 import { testPrefix } from "./support/test-prefix.js";
 
 describeRedisDriverConformance(ioredisDriver, {
@@ -24,6 +25,9 @@ describeRedisDriverConformance(ioredisDriver, {
     const address = `${stream.localAddress}:${stream.localPort}`;
     expect(await killRedisClients(server.url, (client) => client.addr === address)).toBe(1);
   },
+  callerClientBackend: ioredisCallerClientBackend,
+  isBackendClientReady: (backend) =>
+    (backend as IoredisApiKeyCacheBackend).client.status === "ready",
 });
 
 describe("caller-supplied clients with ioredis defaults", () => {

@@ -20,7 +20,7 @@ import {
   type NodeRedisCluster,
   type NodeRedisCommandOptions,
 } from "./node-redis-client.js";
-import { closeClient } from "./node-redis-connection.js";
+import { closeClient } from "./node-redis-close-client.js";
 
 /** Per-command options for every raw command: node-redis's own timeout off. */
 const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });

@@ -1,20 +1,33 @@
 /**
  * The invalidation bus over node-redis: core's `RedisInvalidationBus` engine on a publisher
- * (a client or a cluster) and a dedicated standalone subscriber client (classic pub/sub spans
- * a cluster, so one node is enough). Only the client checks live here;
- * `node-redis-subscriber-connection.ts` drives the clients.
+ * (a client or a cluster, driven like the backend's connection: PUBLISH goes through core's
+ * command runner) and a dedicated standalone subscriber client (classic pub/sub spans a
+ * cluster, so one node is enough). Only the client checks live here;
+ * `node-redis-subscriber-connection.ts` drives the subscriber.
  */
-import { ApiKeyCacheError, defaultLogger } from "@apikey/core";
-import { RedisInvalidationBus, type RedisInvalidationBusSettings } from "@apikey/core/redis";
+import {
+  ApiKeyCacheError,
+  type ApiKeyCacheLogger,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  defaultLogger,
+} from "@apikey/core";
+import {
+  createConnectionErrorLog,
+  RedisCommandPublishConnection,
+  RedisInvalidationBus,
+  type RedisInvalidationBusSettings,
+} from "@apikey/core/redis";
 import {
   isNodeRedisClientLike,
   isNodeRedisCluster,
   type NodeRedisClient,
   type NodeRedisClientOrCluster,
 } from "./node-redis-client.js";
+import { NodeRedisCommandConnection } from "./node-redis-command-connection.js";
 import {
-  NodeRedisPublishConnection,
   NodeRedisSubscriberConnection,
+  nodeRedisClusterNodes,
+  type SubscriberRelocation,
 } from "./node-redis-subscriber-connection.js";
 
 const OWNER = "NodeRedisInvalidationBus";
@@ -25,7 +38,10 @@ export interface NodeRedisInvalidationBusOptions extends RedisInvalidationBusSet
   publisher: NodeRedisClientOrCluster;
   /**
    * A dedicated standalone client for SUBSCRIBE (not shared with anything else). For a
-   * cluster, a client to any one node: classic pub/sub messages reach every node.
+   * cluster, a client to any one node: classic pub/sub messages reach every node. When the
+   * bus owns its clients (`ownsClients`, as `nodeRedisDriver` builds it) and the publisher is
+   * a cluster, a lost subscriber is replaced by a client to another live node of the
+   * cluster's current node list (`bus.subscriber` is then the new client).
    */
   subscriber: NodeRedisClient;
 }
@@ -44,7 +60,7 @@ function clientProblem({ publisher, subscriber }: NodeRedisInvalidationBusOption
 /** An `InvalidationBus` over Redis pub/sub through node-redis. */
 export class NodeRedisInvalidationBus extends RedisInvalidationBus {
   readonly publisher: NodeRedisClientOrCluster;
-  readonly subscriber: NodeRedisClient;
+  readonly #subscriber: NodeRedisSubscriberConnection;
 
   /**
    * Synchronous; a bus that owns its clients connects them in the background.
@@ -59,13 +75,62 @@ export class NodeRedisInvalidationBus extends RedisInvalidationBus {
       logger: options.logger ?? defaultLogger,
       owner: OWNER,
     };
+    const publisher = new NodeRedisCommandConnection(options.publisher);
+    const subscriber = new NodeRedisSubscriberConnection(
+      options.subscriber,
+      ownership,
+      ownership.owned ? relocationOf(options, ownership.logger) : undefined,
+    );
     super({
       ...options,
       owner: OWNER,
-      publisher: new NodeRedisPublishConnection(options.publisher, ownership),
-      subscriber: new NodeRedisSubscriberConnection(options.subscriber, ownership),
+      publisher: new RedisCommandPublishConnection(
+        publisher,
+        options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+        OWNER,
+      ),
+      subscriber,
     });
     this.publisher = options.publisher;
-    this.subscriber = options.subscriber;
+    this.#subscriber = subscriber;
+    if (ownership.owned) publisher.connectOwned(ownership.logger, OWNER);
   }
+
+  /** The subscriber client in use now (a driver-built bus on a cluster may have moved). */
+  get subscriber(): NodeRedisClient {
+    return this.#subscriber.client;
+  }
+}
+
+/**
+ * For a cluster publisher: new subscriber clients are duplicates of the given one (same
+ * socket options, credentials and TLS) pointed at another node, with the error log attached.
+ */
+function relocationOf(
+  options: NodeRedisInvalidationBusOptions,
+  logger: ApiKeyCacheLogger,
+): SubscriberRelocation | undefined {
+  const { publisher, subscriber } = options;
+  if (!isNodeRedisCluster(publisher)) return undefined;
+  const duplicable = subscriber as unknown as {
+    options?: { socket?: Record<string, unknown> };
+    duplicate?: (overrides: object) => NodeRedisClient;
+  };
+  const socket = duplicable.options?.socket;
+  const { host, port } = socket ?? {};
+  if (typeof duplicable.duplicate !== "function" || typeof host !== "string") return undefined;
+  if (typeof port !== "number") return undefined;
+  const log = createConnectionErrorLog(logger, `${OWNER} subscriber`);
+  return {
+    initial: { host, port },
+    nodes: nodeRedisClusterNodes(publisher),
+    create: (nextHost, nextPort) => {
+      const client = (duplicable.duplicate as (overrides: object) => NodeRedisClient).call(
+        subscriber,
+        { url: undefined, socket: { ...socket, host: nextHost, port: nextPort } },
+      );
+      client.on("error", log);
+      return client;
+    },
+  };
 }

@@ -16,6 +16,7 @@ import {
   type NodeRedisInvalidationBus,
   nodeRedisDriver,
 } from "../src/index.js";
+import { nodeRedisCallerClientBackend } from "./support/caller-client-backend.js";
 import { connectedClient, randomPrefix } from "./test-clients.js";
 
 describeRedisDriverConformance(nodeRedisDriver, {
@@ -26,6 +27,8 @@ describeRedisDriverConformance(nodeRedisDriver, {
     const id = await (bus as NodeRedisInvalidationBus).subscriber.sendCommand(["CLIENT", "ID"]);
     expect(await redisCommand(server.url, "CLIENT", "KILL", "ID", String(id))).toBe(1);
   },
+  callerClientBackend: nodeRedisCallerClientBackend,
+  isBackendClientReady: (backend) => (backend as NodeRedisApiKeyCacheBackend).client.isReady,
 });
 
 describe("a caller's connected client", () => {

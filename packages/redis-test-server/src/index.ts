@@ -6,6 +6,7 @@ export { killRedisClients, listRedisClients, parseClientList } from "./redis-cli
 export type {
   RedisClusterHandle,
   RedisClusterNode,
+  RedisClusterReplica,
   StartRedisClusterOptions,
 } from "./redis-cluster.js";
 export { CLUSTER_SLOT_COUNT, clusterInfo, splitSlots, startRedisCluster } from "./redis-cluster.js";

@@ -1,11 +1,15 @@
 /**
  * Turns a comparison's results into a table: ops/s (median and the spread of runs), and for
  * the rows that have one, the ratio to their baseline (median of the per-round ratios, see
- * `compareContenders`) and the goal's verdict.
+ * `compareContenders`) and the goal's verdict. The table, the ratios and the goals are also
+ * recorded for `benchmarks/results.json`.
  */
 import { type ContenderResult, pairedRatio } from "./compare-contenders.js";
-import { formatRatio, type GoalBook } from "./goals.js";
-import { formatCount, renderTable } from "./table.js";
+import { formatRatio } from "./goals.js";
+import { reportTable } from "./report-table.js";
+import type { ContenderKind } from "./results.js";
+import type { SuiteContext } from "./suite.js";
+import { formatCount } from "./table.js";
 
 /** A row measured against another row of the same comparison. */
 export interface RatioSpec {
@@ -13,23 +17,29 @@ export interface RatioSpec {
   baseline: string;
   /** Minimum ratio to pass; omit for an informational ratio. */
   goal?: number;
+  /** Who the contender is, for the chart. @default "ours" */
+  kind?: ContenderKind;
 }
 
-/** Print the table for one comparison and record its goals in `goals`. */
+/** Print the table for one comparison and record its goals, ratios and table in `context`. */
 export function reportComparison(options: {
   suite: string;
   title: string;
   results: readonly ContenderResult[];
   ratios: readonly RatioSpec[];
-  goals: GoalBook;
-  /** Appended to each goal's subject, e.g. "@256". */
+  context: Pick<SuiteContext, "goals" | "results">;
+  /** Appended to each goal's subject and ratio label, e.g. " @256". */
   subjectSuffix?: string;
+  /** Lines printed under the table. */
+  notes?: string[];
 }): void {
+  const { goals, results: recorder } = options.context;
   const byName = new Map(options.results.map((result) => [result.name, result]));
+  const suffix = options.subjectSuffix ?? "";
   const rows = options.results.map((result) => {
     const spread = `${formatCount(Math.min(...result.runs))}–${formatCount(Math.max(...result.runs))}`;
     const ratios: string[] = [];
-    const goals: string[] = [];
+    const goalCells: string[] = [];
     const verdicts: string[] = [];
     for (const spec of options.ratios.filter((ratio) => ratio.contender === result.name)) {
       const baseline = byName.get(spec.baseline);
@@ -37,10 +47,19 @@ export function reportComparison(options: {
       const ratio = pairedRatio(result, baseline);
       const cpuRatio = result.cpuMicrosPerOp / baseline.cpuMicrosPerOp;
       ratios.push(`${formatRatio(ratio)} of ${spec.baseline} (CPU/op ${formatRatio(cpuRatio)})`);
+      recorder.ratio({
+        suite: options.suite,
+        label: `${result.name} / ${spec.baseline}${suffix}`,
+        contender: result.name,
+        baseline: spec.baseline,
+        kind: spec.kind ?? "ours",
+        ratio,
+        ...(spec.goal === undefined ? {} : { goal: spec.goal }),
+      });
       if (spec.goal !== undefined) {
-        const subject = `${result.name} / ${spec.baseline}${options.subjectSuffix ?? ""}`;
-        const verdict = options.goals.ratio(options.suite, subject, ratio, spec.goal);
-        goals.push(verdict.goal);
+        const subject = `${result.name} / ${spec.baseline}${suffix}`;
+        const verdict = goals.ratio(options.suite, subject, ratio, spec.goal);
+        goalCells.push(verdict.goal);
         verdicts.push(verdict.passed ? "PASS" : "FAIL");
       }
     }
@@ -50,35 +69,37 @@ export function reportComparison(options: {
       spread,
       formatCpu(result.cpuMicrosPerOp),
       ratios.join("; "),
-      goals.join("; "),
+      goalCells.join("; "),
       verdicts.join("; "),
     ];
     if (result.failed > 0) row[6] = `${row[6]} ${formatCount(result.failed)} errors`.trim();
     return row;
   });
-  console.log(`\n${options.title}\n`);
-  console.log(
-    renderTable(
-      [
-        { header: "contender" },
-        { header: "ops/s (median)", alignRight: true },
-        { header: "runs min–max", alignRight: true },
-        { header: "CPU µs/op", alignRight: true },
-        { header: "ratio" },
-        { header: "goal" },
-        { header: "verdict" },
-      ],
-      rows,
-    ),
-  );
+  const notes = [...(options.notes ?? [])];
   for (const result of options.results) {
     if (result.failed > 0) {
-      console.log(`  ${result.name}: first error: ${describeError(result.firstError)}`);
+      notes.push(`  ${result.name}: first error: ${describeError(result.firstError)}`);
     }
   }
+  reportTable(options.context, {
+    suite: options.suite,
+    title: options.title,
+    columns: [
+      { header: "contender" },
+      { header: "ops/s (median)", alignRight: true },
+      { header: "runs min–max", alignRight: true },
+      { header: "CPU µs/op", alignRight: true },
+      { header: "ratio" },
+      { header: "goal" },
+      { header: "verdict" },
+    ],
+    rows,
+    notes,
+  });
 }
 
-function describeError(error: unknown): string {
+/** The message of a contender's first error (never a secret: the bench uses throwaway keys). */
+export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : "";
     return `${error.message}${cause}`;

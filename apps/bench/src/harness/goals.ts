@@ -2,18 +2,13 @@
  * Goals are informational: a missed goal is printed as FAIL but does not fail the process
  * (machine noise would make that flaky). Every verdict is collected for the final summary.
  */
+import type { GoalRecord } from "./results.js";
 
-/** The verdict on one goal. */
-export interface GoalVerdict {
-  suite: string;
-  /** What was measured, e.g. "IoredisApiKeyCacheBackend / raw ioredis @256". */
-  subject: string;
-  /** The measured figure, formatted, e.g. "0.94x" or "p99 3.1 ms". */
-  measured: string;
-  /** The goal, formatted, e.g. ">= 0.90x". */
-  goal: string;
-  passed: boolean;
-}
+/**
+ * The verdict on one goal: `subject` (e.g. "IoredisApiKeyCacheBackend / raw ioredis @256"),
+ * the figure and the goal both as numbers and formatted ("0.94x", ">= 0.90x"), and the margin.
+ */
+export type GoalVerdict = GoalRecord;
 
 /** Collects verdicts across suites. */
 export class GoalBook {
@@ -24,9 +19,13 @@ export class GoalBook {
     return this.#add({
       suite,
       subject,
+      direction: "atLeast",
+      value: ratio,
+      threshold: minimum,
       measured: formatRatio(ratio),
       goal: `>= ${minimum.toFixed(2)}x`,
       passed: ratio >= minimum,
+      margin: ratioMargin(ratio, minimum),
     });
   }
 
@@ -41,9 +40,34 @@ export class GoalBook {
     return this.#add({
       suite,
       subject,
+      direction: "below",
+      value: valueMs,
+      threshold: limitMs,
       measured: `${label} ${formatMs(valueMs)}`,
       goal: `${label} < ${formatMs(limitMs)}`,
       passed: valueMs < limitMs,
+      margin: Number.isFinite(valueMs) ? `${signed(limitMs - valueMs, 2)} ms` : "n/a",
+    });
+  }
+
+  /** Record a count goal (`value <= maximum`, e.g. loader calls per stampede). */
+  countAtMost(
+    suite: string,
+    subject: string,
+    value: number,
+    maximum: number,
+    unit: string,
+  ): GoalVerdict {
+    return this.#add({
+      suite,
+      subject,
+      direction: "atMost",
+      value,
+      threshold: maximum,
+      measured: `${formatCount(value)} ${unit}`,
+      goal: `<= ${formatCount(maximum)} ${unit}`,
+      passed: value <= maximum,
+      margin: Number.isFinite(value) ? signed(maximum - value, 2) : "n/a",
     });
   }
 
@@ -51,6 +75,23 @@ export class GoalBook {
     this.verdicts.push(verdict);
     return verdict;
   }
+}
+
+/** `+0.04x (+4%)` for 0.94 against 0.90; negative when the goal is missed. */
+export function ratioMargin(ratio: number, minimum: number): string {
+  if (!Number.isFinite(ratio)) return "n/a";
+  const percent = ((ratio / minimum - 1) * 100).toFixed(0);
+  return `${signed(ratio - minimum, 2)}x (${percent.startsWith("-") ? "" : "+"}${percent}%)`;
+}
+
+function signed(value: number, digits: number): string {
+  const text = value.toFixed(digits);
+  return text.startsWith("-") ? text : `+${text}`;
+}
+
+/** Up to two decimals, no trailing zeros: `1` → `"1"`, `1.25` → `"1.25"`. */
+function formatCount(value: number): string {
+  return Number.isFinite(value) ? String(Math.round(value * 100) / 100) : "n/a";
 }
 
 /** `0.934` → `"0.93x"`. */

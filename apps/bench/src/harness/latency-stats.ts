@@ -10,7 +10,7 @@ export interface LatencySummary {
 }
 
 /** Nearest-rank percentile `p` (0..100) of `sortedMs` (ascending); NaN if empty. */
-export function percentile(sortedMs: readonly number[], p: number): number {
+export function percentile(sortedMs: ArrayLike<number>, p: number): number {
   if (sortedMs.length === 0) return Number.NaN;
   const rank = Math.min(sortedMs.length, Math.max(1, Math.ceil((p / 100) * sortedMs.length)));
   return sortedMs[rank - 1] as number;

@@ -3,8 +3,11 @@
  * on a standalone server (batched reads on and off) and on a 3-master cluster, the batched
  * reads suite on both, the bus suite, the keyspace and wire
  * format (against a raw RESP reader and writer, and another driver if given), the tiered
- * suite, the resolver scenarios (revocation race, tombstone, tiered revocation race) and, on
- * a server of their own that they kill and pause, the faults and the resolver outage.
+ * suite, the resolver scenarios (revocation race, tombstone, tiered revocation race, the
+ * refresh-ahead revocation race standalone and tiered, stale-if-error) and, on a server of
+ * their own that they kill and pause, the faults and the resolver outage; then URL redaction,
+ * nested-prefix warnings, `getWithTtl()`, authentication failures, resolver recovery and
+ * missed writes, each on the server it needs.
  * A client package's `test/conformance.test.ts` is this call plus its client-specific tests.
  */
 import {
@@ -19,13 +22,26 @@ import { describe } from "vitest";
 import { describeInvalidationBusConformance } from "../bus/bus-conformance.js";
 import { describeResolverOutage } from "../resolver/describe-resolver-outage.js";
 import { describeResolverRevocationRace } from "../resolver/describe-resolver-revocation-race.js";
+import { describeResolverStaleIfError } from "../resolver/describe-resolver-stale-if-error.js";
 import { describeResolverTombstone } from "../resolver/describe-resolver-tombstone.js";
 import { describeTieredRevocationRace } from "../resolver/describe-tiered-revocation-race.js";
+import { describeRedisAuthFailure } from "./describe-redis-auth-failure.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
+import { describeRedisClusterFailover } from "./describe-redis-cluster-failover.js";
+import {
+  describeRedisClusterEvictionCheck,
+  describeRedisEvictionChecks,
+} from "./describe-redis-eviction-checks.js";
 import { describeRedisFaults } from "./describe-redis-faults.js";
+import { describeRedisGetWithTtl } from "./describe-redis-get-with-ttl.js";
 import { describeRedisKeyspace } from "./describe-redis-keyspace.js";
+import { describeRedisMissedWrite } from "./describe-redis-missed-write.js";
+import { describeRedisNestedPrefixes } from "./describe-redis-nested-prefixes.js";
 import { describeRedisReadBatching } from "./describe-redis-read-batching.js";
+import { describeRedisRefreshAheadRaces } from "./describe-redis-refresh-ahead-races.js";
+import { describeRedisResolverRecovery } from "./describe-redis-resolver-recovery.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
+import { describeRedisUrlRedaction } from "./describe-redis-url-redaction.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
 import { redisTestPrefix } from "./redis-test-prefix.js";
 import { createRedisTieredPair } from "./redis-tiered-backend.js";
@@ -50,6 +66,11 @@ export function describeRedisDriverConformance(
 ): void {
   const name = driver.name;
   describe(`${name}: Redis driver conformance`, () => {
+    describe("no server", () => {
+      describeRedisUrlRedaction(name, driver);
+      describeRedisNestedPrefixes(name, driver);
+    });
+
     describe("standalone server", () => {
       const redis = useRedisServer();
       describeRedisBackendConformance(`${name} backend (standalone)`, driver, () => ({
@@ -83,6 +104,7 @@ export function describeRedisDriverConformance(
 
       describeRedisKeyspace(name, driver, redis, options.otherDriver);
       describeRedisTieredConformance(`${name} tiered`, { driver, redis });
+      describeRedisGetWithTtl(name, driver, redis, options.callerClientBackend);
 
       /** A backend on its own connection (a process of its own, in effect). */
       const backendOn = (keyPrefix: string): ApiKeyCacheBackend =>
@@ -106,6 +128,13 @@ export function describeRedisDriverConformance(
       describeTieredRevocationRace(`${name}: revocation race through the tiered backend`, {
         createPair: (request) => createRedisTieredPair(driver, { url: redis.url, ...request }),
       });
+      describeRedisRefreshAheadRaces(name, driver, redis);
+      describeResolverStaleIfError(`${name}: resolver stale-if-error`, {
+        createBackends: () => {
+          const keyPrefix = redisTestPrefix("stale");
+          return [backendOn(keyPrefix), backendOn(keyPrefix)];
+        },
+      });
     });
 
     describe("3-master cluster", () => {
@@ -119,7 +148,14 @@ export function describeRedisDriverConformance(
         cluster: true,
         nodeUrls: cluster.urls,
       }));
+      describeRedisClusterEvictionCheck(name, driver, cluster);
     });
+
+    describe("servers with an eviction policy", () => {
+      describeRedisEvictionChecks(name, driver);
+    });
+
+    describeRedisClusterFailover(name, driver);
 
     describe("a server the checks kill and pause", () => {
       const redis = useRedisServer({ spawn: true });
@@ -141,6 +177,13 @@ export function describeRedisDriverConformance(
         pause: () => redis.pause(),
         resume: () => redis.resume(),
       });
+    });
+
+    describe("servers of their own", () => {
+      describeRedisAuthFailure(name, driver, options.callerClientBackend);
+      describeRedisResolverRecovery(name, driver);
+      const isReady = options.isBackendClientReady;
+      if (isReady !== undefined) describeRedisMissedWrite(name, driver, isReady);
     });
   });
 }

@@ -1,3 +1,8 @@
+export type {
+  CallerClientBackend,
+  CallerClientBackendFactory,
+  CallerClientBackendOptions,
+} from "./caller-client-backend.js";
 export { describeRedisDriverConformance } from "./describe-redis-driver-conformance.js";
 export type {
   RedisReadBatchingOptions,

@@ -6,12 +6,15 @@
  */
 
 export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX } from "../redis-driver.js";
+export { RedisCommandPublishConnection } from "./bus-command-publisher.js";
 export type { InboundInvalidation } from "./bus-inbound-message.js";
 export {
   exceedsInvalidationMessageLimit,
   MAX_INVALIDATION_MESSAGE_BYTES,
   readInboundInvalidation,
 } from "./bus-inbound-message.js";
+export type { BusNodeCandidate } from "./bus-subscriber-node.js";
+export { nextSubscriberNode } from "./bus-subscriber-node.js";
 export { hasMemberTypes } from "./client-shape.js";
 export {
   CONNECTION_ERROR_LOG_INTERVAL_MS,
@@ -22,6 +25,14 @@ export {
   DROPPED_MESSAGE_LOG_INTERVAL_MS,
   DroppedMessageLog,
 } from "./dropped-message-log.js";
+export type { MaxmemorySetting } from "./maxmemory-policy-check.js";
+export {
+  checkMaxmemoryPolicy,
+  evictsCacheKeys,
+  maxmemoryWarning,
+  parseMaxmemoryReply,
+} from "./maxmemory-policy-check.js";
+export { NegativeMarkerBudget } from "./negative-marker-budget.js";
 export { warnOnNestedKeyPrefix } from "./nested-prefix-warning.js";
 export { ReadinessGate } from "./readiness-gate.js";
 export {
@@ -36,6 +47,7 @@ export type {
   ResolvedRedisBackendOptions,
 } from "./redis-backend-options.js";
 export {
+  assertBooleanOption,
   assertClientArgument,
   assertCommandTimeout,
   assertLogger,
@@ -50,7 +62,10 @@ export type {
   RedisMasterNode,
 } from "./redis-command-connection.js";
 export { RedisCommandRunner } from "./redis-command-runner.js";
-export type { ResolvedRedisDriverOptions } from "./redis-driver-options.js";
+export type {
+  ResolvedRedisDriverBackendOptions,
+  ResolvedRedisDriverOptions,
+} from "./redis-driver-options.js";
 export {
   resolveRedisDriverBackendOptions,
   resolveRedisDriverOptions,
@@ -79,6 +94,10 @@ export {
   unlinkBatches,
 } from "./redis-keyspace.js";
 export type { RedisPublishConnection } from "./redis-publish-connection.js";
+export {
+  REPLACE_IF_UNCHANGED_SCRIPT,
+  replaceIfUnchangedOnRedis,
+} from "./redis-replace-if-unchanged.js";
 export type {
   RedisSubscriberConnection,
   RedisSubscriberEvents,

@@ -7,6 +7,7 @@ import { ApiKeyCacheError } from "../errors.js";
 import type { ApiKeyCacheLogger } from "../logger.js";
 import { defaultLogger } from "../logger.js";
 import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX } from "../redis-driver.js";
+import { ttlToMilliseconds } from "../validation.js";
 import { assertKeyPrefix } from "./redis-keyspace.js";
 
 /** The options a Redis backend takes, whatever the client. */
@@ -19,6 +20,22 @@ export interface RedisBackendOptions {
   commandTimeoutMs?: number;
   /** `close()` closes the client. @default false */
   ownsClient?: boolean;
+  /**
+   * Once connected, read `maxmemory-policy` on every master (`CONFIG GET`) and log one
+   * warning if Redis may evict this cache's entries (`allkeys-*` or `volatile-*`: tombstones
+   * can be evicted). A server that refuses CONFIG only gets a debug line. @default true
+   */
+  checkMaxmemoryPolicy?: boolean;
+  /**
+   * Budget of not-found markers (the resolver's entry for an unknown key) this backend stores
+   * per second with their full `negativeTtlSeconds`; markers over it are stored for
+   * `negativeTtlUnderPressureSeconds` at most. Caps what a flood of unknown keys keeps in Redis
+   * at about `negativeMarkersPerSecond × negativeTtlSeconds` per backend instance. Records and
+   * tombstones are never affected. @default Infinity (no cap)
+   */
+  negativeMarkersPerSecond?: number;
+  /** TTL of a not-found marker over `negativeMarkersPerSecond`, in seconds; `0` stores none. @default 0 */
+  negativeTtlUnderPressureSeconds?: number;
   /**
    * Send the `get` and `getWithTtl` calls of one tick together: one `MGET` (or one script for
    * `getWithTtl`) per batch, per hash slot on a cluster. @default true
@@ -34,6 +51,10 @@ export interface ResolvedRedisBackendOptions {
   readonly logger: ApiKeyCacheLogger;
   readonly commandTimeoutMs: number;
   readonly ownsClient: boolean;
+  readonly checkMaxmemoryPolicy: boolean;
+  /** `Infinity` when markers are not capped. */
+  readonly negativeMarkersPerSecond: number;
+  readonly negativeTtlUnderPressureSeconds: number;
   readonly batchReads: boolean;
   readonly maxReadBatchSize: number;
 }
@@ -54,15 +75,60 @@ export function resolveRedisBackendOptions(
   assertCommandTimeout(commandTimeoutMs, owner);
   const logger = options.logger ?? defaultLogger;
   assertLogger(logger, owner);
+  const checkMaxmemoryPolicy = options.checkMaxmemoryPolicy ?? true;
+  assertBooleanOption("checkMaxmemoryPolicy", checkMaxmemoryPolicy, owner);
+  const negativeMarkersPerSecond = options.negativeMarkersPerSecond ?? Number.POSITIVE_INFINITY;
+  if (
+    typeof negativeMarkersPerSecond !== "number" ||
+    !(
+      negativeMarkersPerSecond === Number.POSITIVE_INFINITY ||
+      Number.isSafeInteger(negativeMarkersPerSecond)
+    ) ||
+    negativeMarkersPerSecond < 0
+  ) {
+    throw new ApiKeyCacheError(
+      "E_CONFIG",
+      `${owner}: negativeMarkersPerSecond must be a whole number >= 0 or Infinity, got ${String(negativeMarkersPerSecond)}`,
+    );
+  }
+  const negativeTtlUnderPressureSeconds = options.negativeTtlUnderPressureSeconds ?? 0;
+  if (
+    typeof negativeTtlUnderPressureSeconds !== "number" ||
+    !Number.isFinite(negativeTtlUnderPressureSeconds) ||
+    negativeTtlUnderPressureSeconds < 0 ||
+    !fitsTtl(negativeTtlUnderPressureSeconds)
+  ) {
+    throw new ApiKeyCacheError(
+      "E_CONFIG",
+      `${owner}: negativeTtlUnderPressureSeconds must be a finite number of seconds >= 0, got ${String(negativeTtlUnderPressureSeconds)}`,
+    );
+  }
   const { batchReads, maxReadBatchSize } = resolveReadBatching(options, owner);
   return {
     keyPrefix,
     logger,
     commandTimeoutMs,
     ownsClient: options.ownsClient === true,
+    checkMaxmemoryPolicy,
+    negativeMarkersPerSecond,
+    negativeTtlUnderPressureSeconds,
     batchReads,
     maxReadBatchSize,
   };
+}
+
+/** @throws ApiKeyCacheError `E_CONFIG` naming `name` unless `value` is a boolean. */
+export function assertBooleanOption(
+  name: string,
+  value: unknown,
+  owner: string,
+): asserts value is boolean {
+  if (typeof value !== "boolean") {
+    throw new ApiKeyCacheError(
+      "E_CONFIG",
+      `${owner}: ${name} must be true or false, got ${typeof value}`,
+    );
+  }
 }
 
 /**
@@ -139,4 +205,14 @@ export function assertLogger(logger: unknown, owner: string): asserts logger is 
  */
 export function assertClientArgument(isClient: boolean, owner: string, expected: string): void {
   if (!isClient) throw new ApiKeyCacheError("E_CONFIG", `${owner}: the client must be ${expected}`);
+}
+
+/** True when `ttlSeconds` converts to a store TTL (not beyond `Number.MAX_SAFE_INTEGER` ms). */
+function fitsTtl(ttlSeconds: number): boolean {
+  try {
+    ttlToMilliseconds(ttlSeconds);
+    return true;
+  } catch {
+    return false;
+  }
 }

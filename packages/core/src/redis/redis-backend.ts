@@ -11,6 +11,8 @@ import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "../b
 import { ApiKeyCacheError } from "../errors.js";
 import { assertCacheKey, ttlToMilliseconds } from "../validation.js";
 import { decodeCachedApiKey, encodeCachedApiKey } from "../value-codec.js";
+import { watchMaxmemoryPolicy } from "./maxmemory-policy-check.js";
+import { NegativeMarkerBudget } from "./negative-marker-budget.js";
 import {
   type RedisBackendOptions,
   type ResolvedRedisBackendOptions,
@@ -23,6 +25,7 @@ import { RedisCommandRunner } from "./redis-command-runner.js";
 import { isWrongTypeError } from "./redis-errors.js";
 import { entryWithPttl } from "./redis-keyspace.js";
 import { RedisReadBatcher } from "./redis-read-batcher.js";
+import { replaceIfUnchangedOnRedis } from "./redis-replace-if-unchanged.js";
 import { UndecodableCleanup, WRONG_TYPE, type WrongType } from "./undecodable-cleanup.js";
 
 /** An {@link ApiKeyCacheBackend} on any Redis client, through its {@link RedisCommandConnection}. */
@@ -42,6 +45,10 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   /** The `get` and `getWithTtl` batches; undefined with `batchReads: false`. */
   readonly #gets: RedisReadBatcher<V | undefined> | undefined;
   readonly #getsWithTtl: RedisReadBatcher<CachedApiKeyWithTtl<V> | undefined> | undefined;
+  /** Stops the background maxmemory-policy check (`close()`). */
+  readonly #stopPolicyCheck: () => void;
+  /** Caps the TTL of not-found markers over `negativeMarkersPerSecond`; unset without a cap. */
+  readonly #markerBudget: NegativeMarkerBudget | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -62,6 +69,16 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#connection = connection;
     this.#runner = new RedisCommandRunner(connection, resolved.commandTimeoutMs, owner);
     this.#cleanup = new UndecodableCleanup(this.#runner, resolved.logger, owner);
+    this.#stopPolicyCheck = resolved.checkMaxmemoryPolicy
+      ? watchMaxmemoryPolicy(connection, this.#runner, resolved.logger, owner)
+      : () => {};
+    this.#markerBudget =
+      resolved.negativeMarkersPerSecond === Number.POSITIVE_INFINITY
+        ? undefined
+        : new NegativeMarkerBudget(
+            resolved.negativeMarkersPerSecond,
+            ttlToMilliseconds(resolved.negativeTtlUnderPressureSeconds),
+          );
     if (resolved.batchReads) {
       const cleanup = this.#cleanup;
       const { maxReadBatchSize } = resolved;
@@ -144,8 +161,9 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   async setIfAbsent(cacheKey: string, value: V, ttlSeconds: number): Promise<boolean> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
-    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const requestedMs = ttlToMilliseconds(ttlSeconds);
     const encoded = encodeCachedApiKey(value);
+    const ttlMs = this.#storedTtlMs(encoded, requestedMs);
     if (ttlMs === 0) return false;
     const key = this.keyPrefix + cacheKey;
     const argv = ["SET", key, encoded, "PX", String(ttlMs), "NX"];
@@ -159,8 +177,9 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   async setIfAbsentGet(cacheKey: string, value: V, ttlSeconds: number): Promise<V | undefined> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
-    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const requestedMs = ttlToMilliseconds(ttlSeconds);
     const encoded = encodeCachedApiKey(value);
+    const ttlMs = this.#storedTtlMs(encoded, requestedMs);
     if (ttlMs === 0) return this.get(cacheKey);
     const key = this.keyPrefix + cacheKey;
     // At most two tries: the second follows the removal of an undecodable entry in the way.
@@ -182,6 +201,27 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       await this.#cleanup.remove(key, stored);
     }
     return undefined;
+  }
+
+  /**
+   * Compare-and-set: replace the entry with `value` for `ttlSeconds` only if it still holds
+   * exactly what `expected` encodes to (one Lua script, atomic on the server, routed by the
+   * key on a cluster); `true` if replaced. Absent, expired, changed or of another type: `false`.
+   */
+  async replaceIfUnchanged(
+    cacheKey: string,
+    expected: V,
+    value: V,
+    ttlSeconds: number,
+  ): Promise<boolean> {
+    this.#assertOpen();
+    assertCacheKey(cacheKey);
+    const ttlMs = ttlToMilliseconds(ttlSeconds);
+    const expectedEncoded = encodeCachedApiKey(expected);
+    const encoded = encodeCachedApiKey(value);
+    if (ttlMs === 0) return false;
+    const key = this.keyPrefix + cacheKey;
+    return replaceIfUnchangedOnRedis(this.#runner, key, expectedEncoded, encoded, ttlMs);
   }
 
   async delete(cacheKey: string): Promise<void> {
@@ -207,6 +247,7 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   /** Idempotent. Closes the client only if the backend owns it; later calls reject `E_CLOSED`. */
   close(): Promise<void> {
     if (this.#closing === undefined) {
+      this.#stopPolicyCheck();
       this.#runner.close();
       this.#closing = this.#connection.close(this.ownsClient, this.commandTimeoutMs);
     }
@@ -222,6 +263,12 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#cleanup.report(key, stored);
     void this.#cleanup.remove(key, stored);
     return undefined;
+  }
+
+  /** The TTL a write stores with: a not-found marker over the budget gets a shorter one. */
+  #storedTtlMs(encoded: string, ttlMs: number): number {
+    const budget = this.#markerBudget;
+    return budget === undefined ? ttlMs : budget.ttlFor(encoded, ttlMs);
   }
 
   #assertOpen(): void {

@@ -13,7 +13,7 @@ import {
 import {
   assertCommandTimeout,
   assertLogger,
-  resolveReadBatching,
+  resolveRedisBackendOptions,
 } from "./redis-backend-options.js";
 import { assertKeyPrefix } from "./redis-keyspace.js";
 import { parseRedisUrl, type RedisEndpoint } from "./redis-url.js";
@@ -45,13 +45,29 @@ export function resolveRedisDriverOptions(
 export function resolveRedisDriverBackendOptions(
   options: RedisDriverBackendOptions,
   owner: string,
-): ResolvedRedisDriverOptions & {
-  readonly keyPrefix: string;
-  readonly batchReads: boolean;
-  readonly maxReadBatchSize: number;
-} {
+): ResolvedRedisDriverBackendOptions {
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   assertKeyPrefix(keyPrefix, owner);
-  const batching = resolveReadBatching(options, owner);
-  return { ...resolveRedisDriverOptions(options, owner), keyPrefix, ...batching };
+  const resolved = resolveRedisDriverOptions(options, owner);
+  // Checked here too, so a bad one fails before the driver makes a client.
+  const engine = resolveRedisBackendOptions({ ...options, logger: resolved.logger }, owner);
+  return {
+    ...resolved,
+    keyPrefix,
+    checkMaxmemoryPolicy: engine.checkMaxmemoryPolicy,
+    negativeMarkersPerSecond: engine.negativeMarkersPerSecond,
+    negativeTtlUnderPressureSeconds: engine.negativeTtlUnderPressureSeconds,
+    batchReads: engine.batchReads,
+    maxReadBatchSize: engine.maxReadBatchSize,
+  };
+}
+
+/** {@link ResolvedRedisDriverOptions} plus the backend's own options, for `createBackend`. */
+export interface ResolvedRedisDriverBackendOptions extends ResolvedRedisDriverOptions {
+  readonly keyPrefix: string;
+  readonly checkMaxmemoryPolicy: boolean;
+  readonly negativeMarkersPerSecond: number;
+  readonly negativeTtlUnderPressureSeconds: number;
+  readonly batchReads: boolean;
+  readonly maxReadBatchSize: number;
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll } from "vitest";
 import {
   type RedisClusterHandle,
   type RedisClusterNode,
+  type RedisClusterReplica,
   type StartRedisClusterOptions,
   startRedisCluster,
 } from "../redis-cluster.js";
@@ -125,6 +126,9 @@ export function useRedisCluster(options: StartRedisClusterOptions = {}): RedisCl
     get nodes(): readonly RedisClusterNode[] {
       return get().nodes;
     },
+    get replicas(): readonly RedisClusterReplica[] {
+      return get().replicas;
+    },
     get seedUrl(): string {
       return get().seedUrl;
     },
@@ -135,6 +139,7 @@ export function useRedisCluster(options: StartRedisClusterOptions = {}): RedisCl
       return get().startupNodes;
     },
     waitUntilHealthy: (timeoutMs?: number) => get().waitUntilHealthy(timeoutMs),
+    currentMasters: () => get().currentMasters(),
     stop: () => get().stop(),
   };
 }

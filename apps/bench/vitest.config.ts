@@ -1,0 +1,6 @@
+import type { ViteUserConfig } from "vitest/config";
+import { workspaceVitestConfig } from "../../vitest.shared.js";
+
+const config: ViteUserConfig = workspaceVitestConfig();
+
+export default config;
