@@ -31,6 +31,7 @@ export { crossInstanceChecks } from "./backend/checks/cross-instance-checks.js";
 export { deleteChecks } from "./backend/checks/delete-checks.js";
 export { isolationChecks } from "./backend/checks/isolation-checks.js";
 export { modelChecks } from "./backend/checks/model-checks.js";
+export { peekChecks } from "./backend/checks/peek-checks.js";
 export { replaceIfUnchangedChecks } from "./backend/checks/replace-if-unchanged-checks.js";
 export { setIfAbsentChecks } from "./backend/checks/set-if-absent-checks.js";
 export { ttlChecks } from "./backend/checks/ttl-checks.js";
@@ -51,6 +52,7 @@ export {
   describeDeleteConformance,
   describeIsolationConformance,
   describeModelConformance,
+  describePeekConformance,
   describeReplaceIfUnchangedConformance,
   describeSetIfAbsentConformance,
   describeTtlConformance,

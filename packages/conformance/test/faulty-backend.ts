@@ -21,6 +21,12 @@ export interface BackendFaults {
   ignoresTtl?: boolean;
   /** Stores the caller's object and returns it by reference. */
   returnsByReference?: boolean;
+  /** Returns a fresh mutable copy on every read (the contract before values were frozen). */
+  returnsMutableCopies?: boolean;
+  /** Keeps one decoded copy, frozen only at its top level, and hands it to every read. */
+  sharesShallowFrozenCopy?: boolean;
+  /** Has a `peek` that ignores expiry and deletes (it answers from a stale copy). */
+  stalePeek?: boolean;
   /** clear() empties the whole shared store, every namespace included. */
   clearsEveryNamespace?: boolean;
   /** setIfAbsent() reads, yields, then writes: concurrent callers all "win". */
@@ -39,6 +45,8 @@ const PEER_COPY_MS = 5_000;
 interface StoredEntry {
   encoded: string;
   original: CachedApiKey;
+  /** The copy {@link BackendFaults.sharesShallowFrozenCopy} hands out. */
+  shallowFrozen: CachedApiKey;
   expiresAt: number;
   /** The instance that wrote it. */
   writer: FaultyBackend;
@@ -74,13 +82,25 @@ export class FaultyBackend implements ApiKeyCacheBackend {
   readonly #faults: BackendFaults;
   readonly #now: () => number;
   readonly #peerCopies = new Map<string, PeerCopy>();
+  /** What {@link BackendFaults.stalePeek} answers from: every value ever written, never dropped. */
+  readonly #everWritten = new Map<string, CachedApiKey>();
   #closed = false;
 
   constructor(options: FaultyBackendOptions = {}) {
     this.namespace = options.namespace ?? freshNamespace();
     this.#faults = options.faults ?? {};
     this.#now = options.now ?? (() => performance.now());
+    if (this.#faults.stalePeek) {
+      this.peek = (cacheKey) => {
+        this.#assertOpen();
+        assertCacheKey(cacheKey);
+        return this.#everWritten.get(cacheKey);
+      };
+    }
   }
+
+  /** Present only with {@link BackendFaults.stalePeek}. */
+  declare peek?: (cacheKey: string) => CachedApiKey | undefined;
 
   async get(cacheKey: string): Promise<CachedApiKey | undefined> {
     this.#assertOpen();
@@ -144,7 +164,10 @@ export class FaultyBackend implements ApiKeyCacheBackend {
   #read(cacheKey: string): CachedApiKey | undefined {
     const entry = this.#lookup(cacheKey, this.#now())?.source;
     if (entry === undefined) return undefined;
-    return this.#faults.returnsByReference ? entry.original : decodeCachedApiKey(entry.encoded);
+    if (this.#faults.returnsByReference) return entry.original;
+    if (this.#faults.sharesShallowFrozenCopy) return entry.shallowFrozen;
+    if (this.#faults.returnsMutableCopies) return JSON.parse(entry.encoded) as CachedApiKey;
+    return decodeCachedApiKey(entry.encoded);
   }
 
   /** The live entry (or a live peer copy of it) and when what is served expires. */
@@ -165,9 +188,12 @@ export class FaultyBackend implements ApiKeyCacheBackend {
   #write(cacheKey: string, value: CachedApiKey, encoded: string, ttlMs: number): void {
     if (ttlMs === 0) return;
     const expiresAt = this.#faults.ignoresTtl ? Number.POSITIVE_INFINITY : this.#now() + ttlMs;
+    if (this.#faults.stalePeek)
+      this.#everWritten.set(cacheKey, decodeCachedApiKey(encoded) as CachedApiKey);
     sharedStore.set(this.namespace + cacheKey, {
       encoded,
       original: value,
+      shallowFrozen: Object.freeze(JSON.parse(encoded) as CachedApiKey),
       expiresAt,
       writer: this,
     });

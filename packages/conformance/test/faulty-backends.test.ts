@@ -116,11 +116,34 @@ describe("runBackendChecks catches broken backends", () => {
       description: "a backend that returns the stored object by reference",
       caughtBy: [
         "isolation.freshObjects",
+        "isolation.frozenValues",
         "isolation.mutateAfterGet",
+        "isolation.mutateAfterRead",
         "isolation.mutateAfterSet",
         "isolation.mutateAfterSetIfAbsent",
         "ttl.getWithTtl",
       ],
+    },
+    {
+      fault: "returnsMutableCopies",
+      description: "a backend that returns a fresh mutable copy on every read",
+      caughtBy: ["isolation.frozenValues"],
+    },
+    {
+      fault: "sharesShallowFrozenCopy",
+      description: "a backend that hands every read one copy frozen only at its top level",
+      caughtBy: [
+        "isolation.freshObjects",
+        "isolation.frozenValues",
+        "isolation.mutateAfterGet",
+        "isolation.mutateAfterRead",
+        "ttl.getWithTtl",
+      ],
+    },
+    {
+      fault: "stalePeek",
+      description: "a backend whose peek() answers from copies that ignore expiry and deletes",
+      caughtBy: ["peek.afterWrites", "peek.expired", "peek.fakeClockExpiry"],
     },
     {
       fault: "clearsEveryNamespace",

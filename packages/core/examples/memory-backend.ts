@@ -3,7 +3,8 @@ import { ApiKeyCacheError, InMemoryApiKeyCacheBackend, isApiKeyCacheError } from
 export async function memoryBackendTour(): Promise<void> {
   const cache = new InMemoryApiKeyCacheBackend({ maxEntries: 10_000 });
   await cache.set("3f2a…sha256-hex", { apiKey: "sk_live_3f2", active: true }, 0.5); // 500 ms
-  await cache.get("3f2a…sha256-hex"); // { apiKey: "sk_live_3f2", active: true }, a fresh copy
+  await cache.get("3f2a…sha256-hex"); // { apiKey: "sk_live_3f2", active: true }, deep-frozen
+  cache.peek("3f2a…sha256-hex"); // the same object, synchronously
   await cache.setIfAbsent("3f2a…sha256-hex", { apiKey: "other", active: true }, 60); // false
   try {
     await cache.set("k", { apiKey: "k", active: true }, Number.NaN);

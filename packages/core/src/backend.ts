@@ -24,10 +24,28 @@ export interface CachedApiKeyWithTtl<V extends CachedApiKey = CachedApiKey> {
   ttlMs: number;
 }
 
-/** A cache of {@link CachedApiKey} records keyed by a non-empty string (usually a sha256 hex). */
+/**
+ * A cache of {@link CachedApiKey} records keyed by a non-empty string (usually a sha256 hex).
+ *
+ * Every value a backend hands out (`get`, `getWithTtl`, `setIfAbsentGet`, `peek`) is
+ * deep-frozen: mutating it throws in strict mode, so it can never change what another read
+ * sees, and two reads may share one object. `decodeCachedApiKey` gives such values.
+ */
 export interface ApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey> {
-  /** The entry for `cacheKey`; `undefined` on a miss, after expiry, or for an undecodable entry. */
+  /**
+   * The entry for `cacheKey` (deep-frozen); `undefined` on a miss, after expiry, or for an
+   * undecodable entry.
+   */
   get(cacheKey: string): Promise<V | undefined>;
+  /**
+   * Optional: the entry `get` would give, answered synchronously from this process's memory
+   * (the memory backend; the tiered backend's L1), with no promise. `undefined` means there is
+   * no in-process answer: a miss, an expired entry, or (tiered) L1 off or without a copy; the
+   * caller then asks `get`, which may still find it. It never gives what `get` would not give at
+   * that moment. Bad input and use after `close()` throw (`E_INVALID_KEY`, `E_CLOSED`) instead
+   * of rejecting. The resolver uses it so an in-process hit costs no promise of its own.
+   */
+  peek?(cacheKey: string): V | undefined;
   /**
    * Optional: the entry and its remaining lifetime in milliseconds, in one round trip (Redis:
    * GET and PTTL sent together); `undefined` on a miss, after expiry, or for an undecodable

@@ -8,7 +8,7 @@ import { ApiKeyCacheError } from "./errors.js";
 import { type InvalidationBus, invalidationChannel } from "./invalidation-bus.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
 import { InMemoryApiKeyCacheBackend } from "./memory-backend.js";
-import type { RedisDriver } from "./redis-driver.js";
+import type { RedisDriver, RedisTlsOptions } from "./redis-driver.js";
 import { DEFAULT_KEY_PREFIX } from "./redis-driver.js";
 import { TieredApiKeyCacheBackend } from "./tiered-backend.js";
 
@@ -38,6 +38,11 @@ export interface BuildApiKeyCacheBackendOptions {
   batchReads?: boolean;
   /** Most keys in one batched Redis read (1 to 10000). @default 128 */
   maxReadBatchSize?: number;
+  /** TLS settings (CA, client certificate and key, server name) for a `rediss://` `redisUrl`. */
+  redisTls?: RedisTlsOptions;
+  /** Password (and ACL user) of the sentinels of a `redis+sentinel://` `redisUrl`. */
+  redisSentinelPassword?: string;
+  redisSentinelUsername?: string;
   /** Entries kept by the memory backend (and by the tiered backend's L1). @default 10000 */
   maxEntries?: number;
   /** The tiered backend's L1 lifetime. @default 5 */
@@ -107,6 +112,13 @@ export function buildApiKeyCacheBackend(
       ? {}
       : { commandTimeoutMs: options.commandTimeoutMs }),
     ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    ...(options.redisTls === undefined ? {} : { tls: options.redisTls }),
+    ...(options.redisSentinelPassword === undefined
+      ? {}
+      : { sentinelPassword: options.redisSentinelPassword }),
+    ...(options.redisSentinelUsername === undefined
+      ? {}
+      : { sentinelUsername: options.redisSentinelUsername }),
   };
   const remote = driver.createBackend({
     ...connection,

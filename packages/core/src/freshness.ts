@@ -4,6 +4,9 @@
  * until `_freshUntil` (epoch ms, the wall clock, since processes sharing a store must agree on
  * it). Readers that do not know the field ignore it (the original Python module reads only
  * `apiKey` and `active`), and the resolver strips it before a record reaches the caller.
+ *
+ * Records read from a backend are deep-frozen, so the stripped view of one is computed once and
+ * remembered (the memory backend does it when it stores the record): a hit pays no copy.
  */
 import type { CachedApiKey } from "./backend.js";
 
@@ -21,9 +24,21 @@ export function freshUntilOf(record: CachedApiKey): number | undefined {
   return typeof freshUntil === "number" ? freshUntil : undefined;
 }
 
-/** `record` as the caller sees it: without the reserved field (the same object if it has none). */
+/** The stripped view of each frozen record that carries the field, computed once. */
+const visibleViews = new WeakMap<CachedApiKey, CachedApiKey>();
+
+/**
+ * `record` as the caller sees it: without the reserved field (the same object if it has none).
+ * For a frozen record the view is frozen too (its nested parts are the record's own, already
+ * frozen) and remembered, so asking again returns the same object without copying.
+ */
 export function withoutFreshUntil<V extends CachedApiKey>(record: V): V {
   if (!(FRESH_UNTIL_FIELD in record)) return record;
+  const remembered = visibleViews.get(record);
+  if (remembered !== undefined) return remembered as V;
   const { [FRESH_UNTIL_FIELD]: _freshUntil, ...rest } = record;
-  return rest as V;
+  if (!Object.isFrozen(record)) return rest as V;
+  const view = Object.freeze(rest) as V;
+  visibleViews.set(record, view);
+  return view;
 }

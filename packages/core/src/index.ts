@@ -35,6 +35,8 @@ export type {
   RedisDriver,
   RedisDriverBackendOptions,
   RedisDriverBusOptions,
+  RedisDriverConnectionOptions,
+  RedisTlsOptions,
 } from "./redis-driver.js";
 export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX } from "./redis-driver.js";
 export type {

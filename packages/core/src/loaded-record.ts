@@ -7,16 +7,17 @@
 import type { CachedApiKey } from "./backend.js";
 import { ApiKeyCacheError } from "./errors.js";
 import { describe } from "./validation.js";
-import { copyCachedApiKey } from "./value-codec.js";
+import { frozenCopyOfCachedApiKey } from "./value-codec.js";
 
 /**
- * Check a loaded record and return the plain copy the resolver caches and returns (each field
- * read once, so what is checked is what is stored).
+ * Check a loaded record and return the deep-frozen plain copy the resolver caches and returns
+ * (each field read once, so what is checked is what is stored; frozen like every value a
+ * backend hands out, since every caller waiting on the load gets this one object).
  * @throws ApiKeyCacheError `E_INVALID_VALUE` for a value `encodeCachedApiKey` refuses, or an
  * `expiresAt` that is neither a finite number (epoch ms), `null` nor absent.
  */
 export function checkLoadedRecord<V extends CachedApiKey>(record: V): V {
-  const copy = copyCachedApiKey(record);
+  const copy = frozenCopyOfCachedApiKey(record);
   const expiresAt = copy.expiresAt;
   if (expiresAt !== undefined && expiresAt !== null && typeof expiresAt !== "number") {
     throw new ApiKeyCacheError(

@@ -1,6 +1,8 @@
 /**
- * The in-process backend: Maps in least-recently-used order holding the encoded entry, so it
- * behaves like Redis (isolated copies in and out). Not-found markers live in a Map of their own
+ * The in-process backend: Maps in least-recently-used order holding a deep-frozen copy of each
+ * entry (and its encoded form), so it behaves like Redis: the caller's object is copied on the
+ * way in, and what a read hands out can never change what another read sees (mutating it throws
+ * in strict mode), without a parse on every hit. Not-found markers live in a Map of their own
  * with its own bound (as mlcache splits hits from misses), so a flood of unknown keys evicts
  * only other not-found markers, never a record or a tombstone; and a tombstone is evicted only
  * once no record is left to evict. The tricky point is reclaiming expired entries that are never
@@ -9,9 +11,12 @@
  */
 import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
 import { ApiKeyCacheError } from "./errors.js";
+import { withoutFreshUntil } from "./freshness.js";
+import { LruMap } from "./lru-map.js";
+import { registerSettledHitReader } from "./settled-hit.js";
 import { isNotFoundMarker, isRevokedMarker } from "./stored-markers.js";
 import { assertCacheKey, ttlToMilliseconds } from "./validation.js";
-import { decodeCachedApiKey, encodeCachedApiKey } from "./value-codec.js";
+import { encodeCachedApiKey, frozenCopyOfCachedApiKey } from "./value-codec.js";
 
 /** Options of {@link InMemoryApiKeyCacheBackend}. */
 export interface InMemoryApiKeyCacheBackendOptions {
@@ -30,9 +35,28 @@ export interface InMemoryApiKeyCacheBackendOptions {
   now?: () => number;
 }
 
-interface MemoryEntry {
+interface MemoryEntry<V extends CachedApiKey = CachedApiKey> {
+  /** The deep-frozen copy every read hands out. */
+  readonly value: V;
+  /** Its wire form, which `replaceIfUnchanged` compares. */
   readonly encoded: string;
   readonly expiresAt: number;
+  /**
+   * What `get` returns for it: one frozen, already resolved promise shared by every read (a
+   * fresh promise per hit would cost more than the lookup itself).
+   */
+  readonly resolved: Promise<V>;
+}
+
+/** What `get` returns for a miss. */
+const MISS: Promise<undefined> = Object.freeze(Promise.resolve(undefined));
+
+/** A checked, deep-frozen copy of `value` and its encoded form: one pass, one encode. */
+function storedForm<V extends CachedApiKey>(value: V): { value: V; encoded: string } {
+  const frozen = frozenCopyOfCachedApiKey(value);
+  // The view the resolver hands out, computed now rather than on a hit.
+  withoutFreshUntil(frozen);
+  return { value: frozen, encoded: JSON.stringify(frozen) };
 }
 
 interface ExpiryMark {
@@ -43,12 +67,6 @@ interface ExpiryMark {
 /** Expired entries reclaimed per call, so no single call pays for a large backlog. */
 const RECLAIM_PER_CALL = 64;
 
-/** Drop the least recently used entry of `map` (Maps iterate in insertion order). */
-function evictOldest(map: Map<string, MemoryEntry>): void {
-  const oldest = map.keys().next();
-  if (oldest.done !== true) map.delete(oldest.value);
-}
-
 /** A bounded, per-process cache. Fast, but each process has its own copy. */
 export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   implements ApiKeyCacheBackend<V>
@@ -57,11 +75,11 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly maxNegativeEntries: number;
   readonly #now: () => number;
   /** Records (anything but the two markers), least recently used first. */
-  readonly #records = new Map<string, MemoryEntry>();
+  readonly #records = new LruMap<MemoryEntry<V>>();
   /** Tombstones (`REVOKED_MARKER`), least recently used first. */
-  readonly #tombstones = new Map<string, MemoryEntry>();
+  readonly #tombstones = new LruMap<MemoryEntry<V>>();
   /** Not-found markers (`NOT_FOUND_MARKER`), least recently used first. */
-  readonly #negatives = new Map<string, MemoryEntry>();
+  readonly #negatives = new LruMap<MemoryEntry<V>>();
   readonly #expiries: ExpiryMark[] = [];
   #closed = false;
 
@@ -86,6 +104,8 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.maxEntries = maxEntries;
     this.maxNegativeEntries = maxNegativeEntries;
     this.#now = options.now ?? (() => performance.now());
+    // For the tiered backend (core-internal): an L1 hit answered with `get`'s settled promise.
+    registerSettledHitReader<V>(this, (cacheKey) => this.#lookup(cacheKey, this.#now())?.resolved);
   }
 
   /** Live entries held right now, markers included (expired ones are reclaimed first). */
@@ -100,38 +120,51 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     return this.#negatives.size;
   }
 
-  async get(cacheKey: string): Promise<V | undefined> {
-    return this.#read(cacheKey);
+  get(cacheKey: string): Promise<V | undefined> {
+    let entry: MemoryEntry<V> | undefined;
+    try {
+      entry = this.#lookup(cacheKey, this.#now());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return entry === undefined ? MISS : entry.resolved;
+  }
+
+  /**
+   * The entry `get` would give, synchronously: the same deep-frozen object, the same LRU and
+   * expiry bookkeeping, no promise.
+   * @throws ApiKeyCacheError `E_CLOSED` after `close()`, `E_INVALID_KEY` for a bad key (thrown,
+   * not rejected).
+   */
+  peek(cacheKey: string): V | undefined {
+    return this.#lookup(cacheKey, this.#now())?.value;
   }
 
   /** The entry and its exact remaining lifetime on this backend's clock. */
   async getWithTtl(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
     const now = this.#now();
     const entry = this.#lookup(cacheKey, now);
-    const value = entry === undefined ? undefined : decodeCachedApiKey<V>(entry.encoded);
-    return entry === undefined || value === undefined
-      ? undefined
-      : { value, ttlMs: entry.expiresAt - now };
+    return entry === undefined ? undefined : { value: entry.value, ttlMs: entry.expiresAt - now };
   }
 
   async set(cacheKey: string, value: V, ttlSeconds: number): Promise<void> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
     const ttlMs = ttlToMilliseconds(ttlSeconds);
-    const encoded = encodeCachedApiKey(value);
+    const stored = storedForm(value);
     const now = this.#now();
     this.#reclaimExpired(now, RECLAIM_PER_CALL);
     if (ttlMs === 0) return;
-    this.#write(cacheKey, value, encoded, now + ttlMs);
+    this.#write(cacheKey, stored.value, stored.encoded, now + ttlMs);
   }
 
   async setIfAbsent(cacheKey: string, value: V, ttlSeconds: number): Promise<boolean> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
     const ttlMs = ttlToMilliseconds(ttlSeconds);
-    const encoded = encodeCachedApiKey(value);
-    if (this.#read(cacheKey) !== undefined || ttlMs === 0) return false;
-    this.#write(cacheKey, value, encoded, this.#now() + ttlMs);
+    const stored = storedForm(value);
+    if (this.#lookup(cacheKey, this.#now()) !== undefined || ttlMs === 0) return false;
+    this.#write(cacheKey, stored.value, stored.encoded, this.#now() + ttlMs);
     return true;
   }
 
@@ -139,10 +172,10 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#assertOpen();
     assertCacheKey(cacheKey);
     const ttlMs = ttlToMilliseconds(ttlSeconds);
-    const encoded = encodeCachedApiKey(value);
-    const existing = this.#read(cacheKey);
+    const stored = storedForm(value);
+    const existing = this.#lookup(cacheKey, this.#now())?.value;
     if (existing === undefined && ttlMs > 0) {
-      this.#write(cacheKey, value, encoded, this.#now() + ttlMs);
+      this.#write(cacheKey, stored.value, stored.encoded, this.#now() + ttlMs);
     }
     return existing;
   }
@@ -157,11 +190,11 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     assertCacheKey(cacheKey);
     const ttlMs = ttlToMilliseconds(ttlSeconds);
     const expectedEncoded = encodeCachedApiKey(expected);
-    const encoded = encodeCachedApiKey(value);
+    const stored = storedForm(value);
     const now = this.#now();
     const entry = this.#lookup(cacheKey, now);
     if (ttlMs === 0 || entry === undefined || entry.encoded !== expectedEncoded) return false;
-    this.#write(cacheKey, value, encoded, now + ttlMs);
+    this.#write(cacheKey, stored.value, stored.encoded, now + ttlMs);
     return true;
   }
 
@@ -190,17 +223,12 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.clearSync();
   }
 
-  #read(cacheKey: string): V | undefined {
-    const entry = this.#lookup(cacheKey, this.#now());
-    return entry === undefined ? undefined : decodeCachedApiKey<V>(entry.encoded);
-  }
-
   /** The live entry for `cacheKey` at `now`, marked most recently used; expired ones dropped. */
-  #lookup(cacheKey: string, now: number): MemoryEntry | undefined {
+  #lookup(cacheKey: string, now: number): MemoryEntry<V> | undefined {
     this.#assertOpen();
     assertCacheKey(cacheKey);
     this.#reclaimExpired(now, RECLAIM_PER_CALL);
-    // Records first: the hot path is one Map lookup.
+    // Records first: the hot path is one Map lookup (which marks the entry most recently used).
     let map = this.#records;
     let entry = map.get(cacheKey);
     if (entry === undefined) {
@@ -212,15 +240,13 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
         if (entry === undefined) return undefined;
       }
     }
+    if (entry.expiresAt > now) return entry;
     map.delete(cacheKey);
-    if (entry.expiresAt <= now) return undefined;
-    // Re-insert to mark it most recently used (Map keeps insertion order).
-    map.set(cacheKey, entry);
-    return entry;
+    return undefined;
   }
 
   /** The Map holding `cacheKey` (a key is in at most one), or `undefined`. */
-  #holder(cacheKey: string): Map<string, MemoryEntry> | undefined {
+  #holder(cacheKey: string): LruMap<MemoryEntry<V>> | undefined {
     if (this.#records.has(cacheKey)) return this.#records;
     if (this.#negatives.has(cacheKey)) return this.#negatives;
     if (this.#tombstones.has(cacheKey)) return this.#tombstones;
@@ -233,17 +259,18 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
 
   #write(cacheKey: string, value: V, encoded: string, expiresAt: number): void {
     this.#remove(cacheKey);
-    const entry: MemoryEntry = { encoded, expiresAt };
+    const resolved = Object.freeze(Promise.resolve(value));
+    const entry: MemoryEntry<V> = { value, encoded, expiresAt, resolved };
     if (isNotFoundMarker(value)) {
       const negatives = this.#negatives;
       negatives.set(cacheKey, entry);
-      while (negatives.size > this.maxNegativeEntries) evictOldest(negatives);
+      while (negatives.size > this.maxNegativeEntries) negatives.deleteOldest();
     } else {
       (isRevokedMarker(value) ? this.#tombstones : this.#records).set(cacheKey, entry);
       // Records go first: a tombstone evicted while a load that predates it is in flight
       // could let that load cache the key active again.
       while (this.#records.size + this.#tombstones.size > this.maxEntries) {
-        evictOldest(this.#records.size > 0 ? this.#records : this.#tombstones);
+        (this.#records.size > 0 ? this.#records : this.#tombstones).deleteOldest();
       }
     }
     this.#pushExpiry({ expiresAt, key: cacheKey });
@@ -262,7 +289,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       this.#popExpiry();
       remaining--;
       const map = this.#holder(top.key);
-      const entry = map?.get(top.key);
+      const entry = map?.peek(top.key);
       if (entry !== undefined && entry.expiresAt <= now) map?.delete(top.key);
     }
   }
@@ -270,7 +297,8 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   #rebuildExpiries(): void {
     this.#expiries.length = 0;
     for (const map of [this.#records, this.#tombstones, this.#negatives]) {
-      for (const [key, entry] of map) this.#pushExpiry({ expiresAt: entry.expiresAt, key });
+      for (const [key, entry] of map.entries())
+        this.#pushExpiry({ expiresAt: entry.expiresAt, key });
     }
   }
 

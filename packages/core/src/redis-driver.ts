@@ -15,9 +15,42 @@ export const DEFAULT_KEY_PREFIX = "apikey:";
 /** The default deadline of a Redis call, in milliseconds. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 
+/**
+ * TLS settings of a `rediss://` URL, passed to Node's `tls.connect`. PEM text or bytes; never
+ * logged or quoted in an error.
+ */
+export interface RedisTlsOptions {
+  /** CA certificate(s) the server's certificate must chain to. @default Node's bundled CAs */
+  ca?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /** Client certificate, for a server with `tls-auth-clients yes`. */
+  cert?: string | Uint8Array;
+  /** The client certificate's private key. */
+  key?: string | Uint8Array;
+  /** Name the server's certificate must carry (SNI too). @default the URL's host */
+  servername?: string;
+  /** Refuse a server whose certificate does not verify. @default true */
+  rejectUnauthorized?: boolean;
+}
+
+/** Connection settings both option sets share. */
+export interface RedisDriverConnectionOptions {
+  /** TLS settings; only with a `rediss://` URL. */
+  tls?: RedisTlsOptions;
+  /**
+   * Password of the sentinels of a `redis+sentinel://` URL (the URL's own credentials are
+   * the master's and replicas'). @default none
+   */
+  sentinelPassword?: string;
+  /** ACL user of the sentinels, with {@link sentinelPassword}. @default none */
+  sentinelUsername?: string;
+}
+
 /** Options for {@link RedisDriver.createBackend}. */
-export interface RedisDriverBackendOptions {
-  /** `redis://` or `rediss://` URL of one node (for a cluster: any seed node). */
+export interface RedisDriverBackendOptions extends RedisDriverConnectionOptions {
+  /**
+   * `redis://` or `rediss://` URL of one node (for a cluster: any seed node), with an optional
+   * database index (`/3`), or `redis+sentinel://host:26379[,host2:26379]/masterName[/db]`.
+   */
   url: string;
   /** Namespace of every key; must not be empty. @default "apikey:" */
   keyPrefix?: string;
@@ -39,7 +72,7 @@ export interface RedisDriverBackendOptions {
 }
 
 /** Options for {@link RedisDriver.createInvalidationBus}. */
-export interface RedisDriverBusOptions {
+export interface RedisDriverBusOptions extends RedisDriverConnectionOptions {
   url: string;
   /** Pub/sub channel, usually `invalidationChannel(keyPrefix)`. */
   channel: string;

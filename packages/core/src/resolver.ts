@@ -8,6 +8,7 @@
  */
 import type { ApiKeyCacheBackend, CachedApiKey } from "./backend.js";
 import {
+  CIRCUIT_CALL,
   CIRCUIT_SKIP,
   CircuitBreaker,
   type CircuitState,
@@ -106,6 +107,12 @@ export interface ApiKeyResolver<V extends CachedApiKey = CachedApiKey> {
 
 /** Marks a cache read that did not happen or did not answer in time. */
 const BYPASSED: unique symbol = Symbol("bypassed");
+/** Marks a cached entry that must be reloaded (past its `expiresAt` or its logical expiry). */
+const RELOAD: unique symbol = Symbol("reload");
+/** Marks a lookup `peek` could not answer: the async path takes it. */
+const UNANSWERED: unique symbol = Symbol("unanswered");
+/** What `resolve` returns for a key it does not look up. */
+const RESOLVED_UNDEFINED: Promise<undefined> = Object.freeze(Promise.resolve(undefined));
 
 /** A cache call that missed its deadline (told apart from the store's own errors for stats). */
 class CacheTimeoutError extends ApiKeyCacheError {
@@ -128,9 +135,9 @@ function isPastExpiry(record: CachedApiKey): boolean {
   return typeof expiresAt === "number" && expiresAt <= Date.now();
 }
 
-/** A record past its `expiresAt`, made inactive (a copy: the input is left alone). */
+/** A record past its `expiresAt`, made inactive (a frozen copy: the input is left alone). */
 function deactivated<V extends CachedApiKey>(record: V): V {
-  return { ...record, active: false };
+  return Object.freeze({ ...record, active: false });
 }
 
 /**
@@ -161,6 +168,8 @@ function hashTag(keyHash: string): string {
 class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V> {
   readonly #options: ResolvedResolverOptions<V>;
   readonly #backend: ApiKeyCacheBackend<V>;
+  /** The backend's `peek`, bound, when it has one. */
+  readonly #peek: ((cacheKey: string) => V | undefined) | undefined;
   readonly #breaker: CircuitBreaker;
   readonly #cacheDeadline: DeadlineQueue;
   readonly #loadDeadline: DeadlineQueue;
@@ -192,6 +201,8 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   constructor(options: ResolvedResolverOptions<V>) {
     this.#options = options;
     this.#backend = options.backend;
+    const peek = options.backend.peek;
+    this.#peek = typeof peek === "function" ? peek.bind(options.backend) : undefined;
     const logger = options.logger;
     this.#staleWindowMs = options.staleIfErrorSeconds * 1000;
     this.#refreshAheadMs = options.refreshAheadSeconds * 1000;
@@ -267,10 +278,35 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     return result;
   }
 
-  async #resolve(
+  /**
+   * Check and hash the key, then answer from the backend's `peek` when it has an answer (a fresh
+   * in-process hit: no promise but the one returned), else through the async path.
+   */
+  #resolve(
     plaintextKey: string,
     observation: ResolveObservation | undefined,
   ): Promise<V | StoredMarker | undefined> {
+    let keyHash: string | undefined;
+    try {
+      keyHash = this.#keyHashOf(plaintextKey);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (keyHash === undefined) return RESOLVED_UNDEFINED;
+    if (observation !== undefined) observation.keyHash = keyHash;
+    if (this.#peek !== undefined) {
+      const answer = this.#answerFromPeek(keyHash, observation);
+      if (answer !== UNANSWERED) return Promise.resolve(answer);
+    }
+    return this.#resolveHashed(keyHash, observation);
+  }
+
+  /**
+   * The hash of a plaintext key, or `undefined` for one that is not looked up (not a string,
+   * empty, longer than `maxKeyLength`, or not well-formed).
+   * @throws ApiKeyCacheError `E_CONFIG` when `hash` returns something that is not a key.
+   */
+  #keyHashOf(plaintextKey: string): string | undefined {
     if (
       typeof plaintextKey !== "string" ||
       plaintextKey.length === 0 ||
@@ -286,34 +322,48 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
         "createApiKeyResolver: hash must return a non-empty, well-formed string",
       );
     }
-    if (observation !== undefined) observation.keyHash = keyHash;
+    return keyHash;
+  }
+
+  /**
+   * The answer of an in-process hit, read with the backend's `peek`, or {@link UNANSWERED}: the
+   * circuit is not closed (the async path applies its rules), the peek has no answer or threw
+   * (the async path's `get` asks again and handles its failure), or the entry must be reloaded.
+   * A hit counts and reports exactly as one read with `get`.
+   */
+  #answerFromPeek(
+    keyHash: string,
+    observation: ResolveObservation | undefined,
+  ): V | StoredMarker | undefined | typeof UNANSWERED {
+    const breaker = this.#breaker;
+    if (breaker.state !== "closed") return UNANSWERED;
+    let cached: V | undefined;
+    try {
+      cached = this.#peek?.(keyHash);
+    } catch {
+      return UNANSWERED;
+    }
+    if (cached === undefined) return UNANSWERED;
+    const answer = this.#answerFromCache(keyHash, cached, observation);
+    // An ordinary read while closed that succeeded, as `#read` reports one.
+    if (answer !== RELOAD) breaker.success(CIRCUIT_CALL);
+    return answer === RELOAD ? UNANSWERED : answer;
+  }
+
+  /** The async path: read the cache (`get`), then load on a miss. */
+  async #resolveHashed(
+    keyHash: string,
+    observation: ResolveObservation | undefined,
+  ): Promise<V | StoredMarker | undefined> {
     const cached = await this.#read(keyHash);
     /** A logically expired record: reloaded, and answered only if the reload fails. */
     let stale: V | undefined;
     if (cached !== BYPASSED) {
       if (cached !== undefined) {
-        if (isNotFoundMarker(cached)) {
-          this.#stats.negativeHits++;
-          if (observation !== undefined) observation.outcome = "negative";
-          return undefined;
-        }
-        // A record past its expiresAt is treated as expired: reload it.
-        if (!isPastExpiry(cached)) {
-          const freshUntil = freshUntilOf(cached);
-          if (freshUntil === undefined) {
-            this.#stats.hits++;
-            if (observation !== undefined) observation.outcome = "hit";
-            return cached;
-          }
-          const now = Date.now();
-          if (freshUntil > now) {
-            this.#stats.hits++;
-            if (observation !== undefined) observation.outcome = "hit";
-            if (freshUntil - now < this.#refreshAheadMs) this.#startRefresh(keyHash, cached);
-            return withoutFreshUntil(cached);
-          }
-          stale = cached;
-        }
+        const answer = this.#answerFromCache(keyHash, cached, observation);
+        if (answer !== RELOAD) return answer;
+        // Reloaded for its expiresAt (never served stale) or its logical expiry.
+        if (!isPastExpiry(cached)) stale = cached;
       }
       this.#stats.misses++;
     } else {
@@ -324,6 +374,37 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     return this.#flights.run(keyHash, (token) =>
       this.#loadAndStore(keyHash, token, bypassed, stale),
     );
+  }
+
+  /**
+   * What a cached entry answers, counted and reported, or {@link RELOAD} (nothing counted) when
+   * it must be reloaded: a record past its `expiresAt`, or past its logical expiry. The
+   * not-found marker answers `undefined`; a hit close to its logical expiry starts a refresh.
+   */
+  #answerFromCache(
+    keyHash: string,
+    cached: V,
+    observation: ResolveObservation | undefined,
+  ): V | StoredMarker | undefined | typeof RELOAD {
+    if (isNotFoundMarker(cached)) {
+      this.#stats.negativeHits++;
+      if (observation !== undefined) observation.outcome = "negative";
+      return undefined;
+    }
+    // A record past its expiresAt is treated as expired: reload it.
+    if (isPastExpiry(cached)) return RELOAD;
+    const freshUntil = freshUntilOf(cached);
+    if (freshUntil === undefined) {
+      this.#stats.hits++;
+      if (observation !== undefined) observation.outcome = "hit";
+      return cached;
+    }
+    const now = Date.now();
+    if (freshUntil <= now) return RELOAD;
+    this.#stats.hits++;
+    if (observation !== undefined) observation.outcome = "hit";
+    if (freshUntil - now < this.#refreshAheadMs) this.#startRefresh(keyHash, cached);
+    return withoutFreshUntil(cached);
   }
 
   async revoke(keyHash: string, options: RevokeOptions = {}): Promise<void> {
@@ -498,7 +579,8 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     }
     this.#stats.staleServed++;
     this.#staleWarning.note();
-    const answer = withoutFreshUntil(stale);
+    // An object of its own, so only this answer is reported as stale.
+    const answer = Object.freeze({ ...withoutFreshUntil(stale) });
     this.#staleAnswers.add(answer);
     return answer;
   }

@@ -14,8 +14,10 @@ import { GenerationTable } from "./generation-table.js";
 import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
 import { type RemoteRead, RemoteReadFlights } from "./remote-read-flights.js";
+import { settledHitReaderOf } from "./settled-hit.js";
 import { TieredPublisher } from "./tiered-publisher.js";
-import { ttlToMilliseconds } from "./validation.js";
+import { assertCacheKey, ttlToMilliseconds } from "./validation.js";
+import { frozenCopyOfCachedApiKey } from "./value-codec.js";
 
 /** Options of {@link TieredApiKeyCacheBackend}. */
 export interface TieredApiKeyCacheBackendOptions<V extends CachedApiKey = CachedApiKey> {
@@ -67,7 +69,7 @@ const SUBSCRIBE_RETRY_MAX_MS = 30_000;
  *
  * L1 misses of one key that overlap share one L2 read: a caller joins a read in flight only if
  * no write, delete, clear, bus message or disconnect has touched the key since it was sent,
- * and gets its own copy of the reply.
+ * and gets the (deep-frozen) reply.
  */
 export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   implements ApiKeyCacheBackend<V>
@@ -90,6 +92,12 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #remoteGetWithTtl:
     | ((cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>)
     | undefined;
+  /**
+   * When L1 can be read synchronously (it has `peek`): an L1 hit as a settled promise, or
+   * `undefined` on a miss, in one lookup (the memory backend's own settled promise), so `get`
+   * answers a hit with no continuation of its own.
+   */
+  readonly #localHit: ((cacheKey: string) => Promise<V> | undefined) | undefined;
   /** True while the bus subscription is confirmed and publishes go through: only then is L1 used. */
   #l1Enabled = false;
   /** True while the bus subscription is confirmed (`ready()` seen, no `disconnected()` since). */
@@ -141,6 +149,17 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       this.#remoteGetWithTtl = remote.getWithTtl.bind(remote);
       this.getWithTtl = (cacheKey) => this.#getWithTtl(cacheKey);
     }
+    const local = options.local;
+    if (typeof local.peek === "function") {
+      const peekLocal = local.peek.bind(local);
+      this.#localHit =
+        settledHitReaderOf<V>(local) ??
+        ((cacheKey) => {
+          const hit = peekLocal(cacheKey);
+          return hit === undefined ? undefined : Promise.resolve(hit);
+        });
+      this.peek = (cacheKey) => this.#peek(peekLocal, cacheKey);
+    }
     if (typeof remote.replaceIfUnchanged === "function") {
       const replace = remote.replaceIfUnchanged.bind(remote);
       this.replaceIfUnchanged = (cacheKey, expected, value, ttlSeconds) =>
@@ -155,6 +174,13 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
    * `getWithTtl` (otherwise the remaining TTL of an entry read from L2 is unknown).
    */
   declare readonly getWithTtl?: (cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>;
+
+  /**
+   * The L1 copy `get` would answer with, synchronously; `undefined` when there is none, or when
+   * L1 is off (bus not confirmed): then only `get` can answer. Present only when L1 has `peek`.
+   * @throws ApiKeyCacheError `E_CLOSED` after `close()`; L1's own errors (a bad key).
+   */
+  declare readonly peek?: (cacheKey: string) => V | undefined;
 
   /**
    * Compare-and-set, decided by L2 alone (L1 copies may be stale). Present only when L2 has
@@ -190,10 +216,30 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   get(cacheKey: string): Promise<V | undefined> {
     if (this.#closed) return Promise.reject(closedError());
     if (!this.#l1Enabled) return this.#readThroughValue(cacheKey);
-    // The hot path: one L1 promise and one continuation, no async frame of our own.
-    return this.#local
-      .get(cacheKey)
-      .then((hit) => (hit !== undefined ? hit : this.#readThroughValue(cacheKey)));
+    const localHit = this.#localHit;
+    if (localHit === undefined) {
+      // One L1 promise and one continuation, no async frame of our own.
+      return this.#local
+        .get(cacheKey)
+        .then((hit) => (hit !== undefined ? hit : this.#readThroughValue(cacheKey)));
+    }
+    // The hot path: one synchronous L1 lookup; a hit is answered with its settled promise.
+    let hit: Promise<V> | undefined;
+    try {
+      hit = localHit(cacheKey);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return hit ?? this.#readThroughValue(cacheKey);
+  }
+
+  /** `peek`: L1 only, and only while L1 is in use, exactly as `get` reads it. */
+  #peek(peekLocal: (cacheKey: string) => V | undefined, cacheKey: string): V | undefined {
+    if (this.#closed) throw closedError();
+    if (this.#l1Enabled) return peekLocal(cacheKey);
+    // No answer, but bad input is refused as L1 would refuse it.
+    assertCacheKey(cacheKey);
+    return undefined;
   }
 
   #getWithTtl(cacheKey: string): Promise<CachedApiKeyWithTtl<V> | undefined> {
@@ -222,8 +268,12 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     return flight.reply.then((entry) => {
       if (entry === undefined) return undefined;
       if (now - flight.sentAt >= entry.ttlMs) return this.#sendRemoteRead(cacheKey, this.#now());
-      // Every caller gets its own object, as from any other read.
-      return { value: jsonCopy(entry.value), ttlMs: entry.ttlMs };
+      // Values are deep-frozen, so sharing the reply is safe; one from an L2 that does not
+      // freeze (against the protocol) is copied and frozen instead.
+      const value = Object.isFrozen(entry.value)
+        ? entry.value
+        : frozenCopyOfCachedApiKey(entry.value);
+      return { value, ttlMs: entry.ttlMs };
     });
   }
 
@@ -508,11 +558,6 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       },
     );
   }
-}
-
-/** A deep copy of a value read from L2 (JSON-safe by construction: it was decoded from JSON). */
-function jsonCopy<V extends CachedApiKey>(value: V): V {
-  return JSON.parse(JSON.stringify(value)) as V;
 }
 
 function closedError(): ApiKeyCacheError {

@@ -1,8 +1,9 @@
 /**
- * The wire format: compact JSON of a {@link CachedApiKey}. Every backend (memory included)
- * stores this encoded form, so a read never returns the caller's object and both Redis
- * clients, and the original Python module, read each other's entries (docs/architecture.md,
- * "The wire format").
+ * The wire format: compact JSON of a {@link CachedApiKey}, so both Redis clients, and the
+ * original Python module, read each other's entries (docs/architecture.md, "The wire format").
+ * What a backend hands out is deep-frozen: decoding freezes once per read, and the memory
+ * backend keeps a frozen copy, so a returned value can never change what another read sees
+ * (docs/architecture.md, "The backend protocol").
  *
  * The tricky point is validating what is actually encoded: a getter or a proxy may answer
  * differently on each read. So one pass reads every field exactly once, checks it and copies it
@@ -44,7 +45,20 @@ export function copyCachedApiKey<V extends CachedApiKey>(value: V): V {
   return copy;
 }
 
-/** Decode a stored entry; `undefined` if it is not JSON or not the {@link CachedApiKey} shape. */
+/**
+ * Check and copy a value as {@link copyCachedApiKey} does, and deep-freeze the copy: what a
+ * backend that keeps objects (the memory backend) stores and hands out.
+ * @throws ApiKeyCacheError `E_INVALID_VALUE`, as {@link encodeCachedApiKey}.
+ */
+export function frozenCopyOfCachedApiKey<V extends CachedApiKey>(value: V): V {
+  return deepFreezeJson(copyCachedApiKey(value));
+}
+
+/**
+ * Decode a stored entry into a deep-frozen record (every object and array in it frozen, so
+ * mutating it throws in strict mode); `undefined` if it is not JSON or not the
+ * {@link CachedApiKey} shape.
+ */
 export function decodeCachedApiKey<V extends CachedApiKey = CachedApiKey>(
   raw: string,
 ): V | undefined {
@@ -54,7 +68,23 @@ export function decodeCachedApiKey<V extends CachedApiKey = CachedApiKey>(
   } catch {
     return undefined;
   }
-  return isCachedApiKeyShape(parsed) ? (parsed as V) : undefined;
+  return isCachedApiKeyShape(parsed) ? deepFreezeJson(parsed as V) : undefined;
+}
+
+/**
+ * Freeze every object and array of freshly built JSON data (parsed or copied: no cycles, no
+ * shared or frozen parts) in place. An explicit stack, not recursion: a parsed entry written
+ * by another program may nest deeper than the stack allows.
+ */
+function deepFreezeJson<T extends object>(root: T): T {
+  const pending: object[] = [root];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    Object.freeze(node);
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === "object" && child !== null) pending.push(child);
+    }
+  }
+  return root;
 }
 
 /** True for a plain object with `apiKey: string` and `active: boolean`. */

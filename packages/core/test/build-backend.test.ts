@@ -164,6 +164,25 @@ describe("buildApiKeyCacheBackend", () => {
     expect(logger.warn).not.toHaveBeenCalled();
   });
 
+  it("passes the TLS settings and the sentinels' credentials through", () => {
+    const { driver, calls } = recordingDriver();
+    const tls = { ca: "CA", servername: "redis.internal" };
+    buildApiKeyCacheBackend({
+      backend: "redis",
+      redisUrl: "redis+sentinel://127.0.0.1:26379/mymaster",
+      redis: driver,
+      redisTls: tls,
+      redisSentinelPassword: "pw",
+      redisSentinelUsername: "sentinel-user",
+    });
+    expect(calls[0]).toMatchObject({
+      url: "redis+sentinel://127.0.0.1:26379/mymaster",
+      tls,
+      sentinelPassword: "pw",
+      sentinelUsername: "sentinel-user",
+    });
+  });
+
   it('uses the default prefix "apikey:" when none is given', () => {
     const { driver, calls } = recordingDriver();
     buildApiKeyCacheBackend({

@@ -39,16 +39,18 @@ describe("TieredApiKeyCacheBackend: L1", () => {
     expect(remote.calls.get).toBe(2);
   });
 
-  it("an L1 hit is served without asking L2, as an isolated copy", async () => {
+  it("an L1 hit is served without asking L2, deep-frozen", async () => {
     const { tiered, remote } = cluster.instance();
     await waitFor(() => tiered.l1Enabled);
     await tiered.set("k", v1, 60);
     const first = await tiered.get("k");
-    const second = await tiered.get("k");
     expect(first).toEqual(v1);
-    expect(first).not.toBe(second);
-    (first as { active: boolean }).active = false;
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(() => {
+      (first as { active: boolean }).active = false;
+    }).toThrow(TypeError);
     expect(await tiered.get("k")).toEqual(v1);
+    expect(tiered.peek?.("k")).toEqual(v1);
     expect(remote.calls.get).toBe(0);
   });
 

@@ -5,10 +5,20 @@
  * queued offline (calls wait for "ready" within their deadline instead), nothing is resent, and
  * reconnects back off to a cap.
  */
-import type { ApiKeyCacheLogger } from "@apikey/core";
-import { createConnectionErrorLog, parseRedisUrl, reconnectDelayAfter } from "@apikey/core/redis";
+import type { ApiKeyCacheLogger, RedisTlsOptions } from "@apikey/core";
+import {
+  createConnectionErrorLog,
+  parseRedisUrl,
+  type RedisSentinelAuth,
+  reconnectDelayAfter,
+} from "@apikey/core/redis";
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import type { IoredisClient } from "./ioredis-client.js";
+import {
+  guardConnectionErrors,
+  ioredisTargetOptions,
+  ioredisTlsOptions,
+} from "./ioredis-connection-target.js";
 
 /** What each owned connection uses, cluster node connections included. */
 function connectionOptions(commandTimeoutMs: number): RedisOptions {
@@ -32,6 +42,10 @@ export interface OwnedIoredisClientOptions {
   logger: ApiKeyCacheLogger;
   /** Prefix of logged connection errors, e.g. `"ioredisDriver backend"`. */
   label: string;
+  /** TLS settings of a `rediss://` URL (checked by core's driver options). */
+  tls?: RedisTlsOptions;
+  /** Credentials of the sentinels of a `redis+sentinel://` URL. */
+  sentinelAuth?: RedisSentinelAuth;
 }
 
 /** A client with the safe defaults above; it starts connecting at once, without blocking. */
@@ -50,12 +64,13 @@ export function createOwnedIoredisClient(options: OwnedIoredisClientOptions): Io
         ...connection,
         ...(endpoint.username === undefined ? {} : { username: endpoint.username }),
         ...(endpoint.password === undefined ? {} : { password: endpoint.password }),
-        ...(endpoint.tls ? { tls: {} } : {}),
+        ...(endpoint.tls ? { tls: ioredisTlsOptions(options.tls ?? {}) } : {}),
       },
     };
     client = new Cluster([{ host: endpoint.host, port: endpoint.port }], clusterOptions);
   } else {
-    client = new Redis(options.url, {
+    client = newRedis(options.url, endpoint, {
+      ...ioredisTargetOptions(endpoint, options),
       ...connection,
       lazyConnect: false,
       enableOfflineQueue: false,
@@ -63,8 +78,14 @@ export function createOwnedIoredisClient(options: OwnedIoredisClientOptions): Io
       retryStrategy: (times) => reconnectDelayAfter(times, errors.last),
     });
   }
+  guardConnectionErrors(client, endpoint);
   const errors = trackLastError(client, options);
   return client;
+}
+
+/** A single-node client: from the URL, or for a Sentinel URL from the options alone. */
+function newRedis(url: string, endpoint: { sentinel?: unknown }, options: RedisOptions): Redis {
+  return endpoint.sentinel === undefined ? new Redis(url, options) : new Redis(options);
 }
 
 /**
@@ -75,15 +96,17 @@ export function createOwnedIoredisClient(options: OwnedIoredisClientOptions): Io
 export function createOwnedIoredisSubscriber(
   options: Omit<OwnedIoredisClientOptions, "cluster">,
 ): Redis {
-  parseRedisUrl(options.url, options.label);
+  const endpoint = parseRedisUrl(options.url, options.label);
   const { socketTimeout: _unused, ...connection } = connectionOptions(options.commandTimeoutMs);
-  const client = new Redis(options.url, {
+  const client = newRedis(options.url, endpoint, {
+    ...ioredisTargetOptions(endpoint, options),
     ...connection,
     lazyConnect: false,
     enableOfflineQueue: false,
     autoResubscribe: false,
     retryStrategy: (times) => reconnectDelayAfter(times, errors.last),
   });
+  guardConnectionErrors(client, endpoint);
   const errors = trackLastError(client, options);
   return client;
 }

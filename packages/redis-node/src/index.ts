@@ -16,7 +16,13 @@ export {
   nodeRedisClusterOptions,
   nodeRedisReconnectDelay,
   nodeRedisSocketTimeoutMs,
+  nodeRedisTlsSocketOptions,
 } from "./node-redis-client-options.js";
 export { nodeRedisDriver } from "./node-redis-driver.js";
 export type { NodeRedisInvalidationBusOptions } from "./node-redis-invalidation-bus.js";
 export { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
+export type { NodeRedisSentinelTarget } from "./node-redis-sentinel-client.js";
+export {
+  NODE_REDIS_SENTINEL_SCAN_INTERVAL_MS,
+  nodeRedisSentinelOptions,
+} from "./node-redis-sentinel-client.js";

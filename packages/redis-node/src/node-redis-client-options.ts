@@ -4,6 +4,8 @@
  * commands without bound, a command written to a hung socket waits forever, and a missing
  * `error` listener crashes the process. These options close each of those holes.
  */
+
+import type { RedisTlsOptions } from "@apikey/core";
 import {
   MAX_RECONNECT_DELAY_MS,
   parseRedisUrl,
@@ -47,9 +49,28 @@ export interface NodeRedisSafeOptions {
    * itself (within its deadline). @default true
    */
   pingIdleConnection?: boolean;
+  /**
+   * TLS settings for a `rediss://` URL: CA, client certificate and key, server name.
+   * @default Node's defaults (bundled CAs, the URL's host as server name)
+   */
+  tls?: RedisTlsOptions;
 }
 
-function socketDefaults(commandTimeoutMs: number) {
+/** The socket's TLS part for a `rediss://` URL: `tls: true` plus Node's `tls.connect` options. */
+export function nodeRedisTlsSocketOptions(tls: RedisTlsOptions | undefined): { tls: true } {
+  // Node accepts any ArrayBufferView for PEM fields; its types say Buffer.
+  return { ...(tls ?? {}), tls: true } as { tls: true };
+}
+
+/** What every owned connection's socket gets. */
+export interface NodeRedisSocketDefaults {
+  connectTimeout: number;
+  socketTimeout: number;
+  reconnectStrategy: (retries: number, cause: unknown) => number;
+}
+
+/** The connect timeout, socket timeout and reconnect strategy of every owned connection. */
+export function socketDefaults(commandTimeoutMs: number): NodeRedisSocketDefaults {
   return {
     connectTimeout: Math.max(2000, commandTimeoutMs),
     socketTimeout: nodeRedisSocketTimeoutMs(commandTimeoutMs),
@@ -69,9 +90,11 @@ export function nodeRedisClientOptions(
   url: string,
   options: NodeRedisSafeOptions,
 ): RedisClientOptions {
+  const socket = socketDefaults(options.commandTimeoutMs);
   const clientOptions: RedisClientOptions = {
     url,
-    socket: socketDefaults(options.commandTimeoutMs),
+    socket:
+      options.tls === undefined ? socket : { ...socket, ...nodeRedisTlsSocketOptions(options.tls) },
     disableOfflineQueue: true,
     commandOptions: { timeout: 0 },
   };
@@ -92,7 +115,7 @@ export function nodeRedisClusterOptions(
   const endpoint = parseRedisUrl(url, "nodeRedisClusterOptions");
   const socket = socketDefaults(options.commandTimeoutMs);
   const defaults: NonNullable<RedisClusterOptions["defaults"]> = {
-    socket: endpoint.tls ? { ...socket, tls: true } : socket,
+    socket: endpoint.tls ? { ...socket, ...nodeRedisTlsSocketOptions(options.tls) } : socket,
     disableOfflineQueue: true,
     pingInterval: NODE_REDIS_PING_INTERVAL_MS,
   };

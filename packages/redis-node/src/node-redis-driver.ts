@@ -7,6 +7,7 @@
 import type { RedisDriver } from "@apikey/core";
 import {
   createConnectionErrorLog,
+  explainConnectionError,
   type ResolvedRedisDriverOptions,
   resolveRedisDriverBackendOptions,
   resolveRedisDriverOptions,
@@ -17,6 +18,7 @@ import { NodeRedisApiKeyCacheBackend } from "./node-redis-backend.js";
 import type { NodeRedisClient, NodeRedisClientOrCluster } from "./node-redis-client.js";
 import { nodeRedisClientOptions, nodeRedisClusterOptions } from "./node-redis-client-options.js";
 import { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
+import { createNodeRedisSentinelClient } from "./node-redis-sentinel-client.js";
 
 const OWNER = "nodeRedisDriver";
 
@@ -26,16 +28,37 @@ function createOwnedClient(
   label: string,
   pingIdleConnection = true,
 ): NodeRedisClientOrCluster {
-  const safe = { commandTimeoutMs: options.commandTimeoutMs, pingIdleConnection };
-  const client: NodeRedisClientOrCluster = options.cluster
-    ? (createCluster(
-        nodeRedisClusterOptions(options.url, safe),
-      ) as unknown as NodeRedisClientOrCluster)
-    : (createClient(
-        nodeRedisClientOptions(options.url, safe),
-      ) as unknown as NodeRedisClientOrCluster);
+  const { endpoint } = options;
+  const safe = {
+    commandTimeoutMs: options.commandTimeoutMs,
+    pingIdleConnection,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+  };
+  const sentinel = endpoint.sentinel;
+  const client: NodeRedisClientOrCluster =
+    sentinel !== undefined
+      ? createNodeRedisSentinelClient(
+          {
+            endpoint: { ...endpoint, sentinel },
+            ...(options.sentinelAuth === undefined ? {} : { sentinelAuth: options.sentinelAuth }),
+          },
+          safe,
+        )
+      : options.cluster
+        ? (createCluster(
+            nodeRedisClusterOptions(options.url, safe),
+          ) as unknown as NodeRedisClientOrCluster)
+        : (createClient(
+            nodeRedisClientOptions(options.url, safe),
+          ) as unknown as NodeRedisClientOrCluster);
+  // First: every later listener (the log, the engine) reads the explained message.
+  const explain = (error: unknown): void => {
+    explainConnectionError(error, endpoint);
+  };
+  client.on("error", explain);
   client.on("error", createConnectionErrorLog(options.logger, label));
   if (options.cluster) {
+    client.on("node-error", explain);
     // Per-node errors are re-emitted as "node-error" and need the same rate-limited report.
     client.on("node-error", createConnectionErrorLog(options.logger, `${label} (cluster node)`));
   }

@@ -28,6 +28,11 @@ export interface StartRedisServerOptions {
   startTimeoutMs?: number;
   /** Path of the binary. @default `$REDIS_SERVER_BIN`, else `redis-server` on PATH */
   bin?: string;
+  /**
+   * Run as a Redis Sentinel (`redis-server <conf> --sentinel`, what the `redis-sentinel`
+   * binary does): give its `sentinel monitor ...` lines in `config`. @default false
+   */
+  sentinel?: boolean;
 }
 
 /** A Redis server a test talks to; fault injection needs one the test spawned. */
@@ -61,6 +66,8 @@ const EXIT_TIMEOUT_MS = 5_000;
 const MAX_PORT_ATTEMPTS = 5;
 const LOG_LINES_KEPT = 50;
 const READY_LINE = "Ready to accept connections";
+/** A sentinel logs no "Ready" line; it is up once it has its ID. */
+const SENTINEL_READY_LINE = "Sentinel ID is";
 
 class PortInUseError extends Error {}
 
@@ -100,6 +107,7 @@ class SpawnedRedisServer implements RedisServerHandle {
   readonly #dir: string;
   readonly #extraConfig: readonly string[];
   readonly #startTimeoutMs: number;
+  readonly #sentinel: boolean;
   #child: ChildProcess | undefined;
   #log: string[] = [];
   #stopped = false;
@@ -110,6 +118,7 @@ class SpawnedRedisServer implements RedisServerHandle {
     this.port = port;
     this.#extraConfig = options.config ?? [];
     this.#startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+    this.#sentinel = options.sentinel === true;
   }
 
   get url(): string {
@@ -138,7 +147,9 @@ class SpawnedRedisServer implements RedisServerHandle {
       `${[...baseConfig(this.port, this.#dir), ...this.#extraConfig].join("\n")}\n`,
     );
     this.#log = [];
-    const child = spawn(this.#bin, [configPath], {
+    const args = this.#sentinel ? [configPath, "--sentinel"] : [configPath];
+    const readyLine = this.#sentinel ? SENTINEL_READY_LINE : READY_LINE;
+    const child = spawn(this.#bin, args, {
       cwd: this.#dir,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -168,7 +179,7 @@ class SpawnedRedisServer implements RedisServerHandle {
         for (const line of chunk.toString("utf8").split("\n")) {
           if (line.trim() === "") continue;
           this.#log.push(line);
-          if (line.includes(READY_LINE)) finish();
+          if (line.includes(readyLine)) finish();
         }
         if (this.#log.length > LOG_LINES_KEPT) this.#log = this.#log.slice(-LOG_LINES_KEPT);
       };

@@ -13,6 +13,7 @@ export const BACKEND_CHECK_GROUPS = [
   "isolation",
   "setIfAbsent",
   "replaceIfUnchanged",
+  "peek",
   "delete",
   "clear",
   "ttl",

@@ -9,6 +9,7 @@ import { crossInstanceChecks } from "./checks/cross-instance-checks.js";
 import { deleteChecks } from "./checks/delete-checks.js";
 import { isolationChecks } from "./checks/isolation-checks.js";
 import { modelChecks } from "./checks/model-checks.js";
+import { peekChecks } from "./checks/peek-checks.js";
 import { replaceIfUnchangedChecks } from "./checks/replace-if-unchanged-checks.js";
 import { setIfAbsentChecks } from "./checks/set-if-absent-checks.js";
 import { ttlChecks } from "./checks/ttl-checks.js";
@@ -20,6 +21,7 @@ export const backendChecks: Readonly<Record<BackendCheckGroup, readonly BackendC
   isolation: isolationChecks,
   setIfAbsent: setIfAbsentChecks,
   replaceIfUnchanged: replaceIfUnchangedChecks,
+  peek: peekChecks,
   delete: deleteChecks,
   clear: clearChecks,
   ttl: ttlChecks,

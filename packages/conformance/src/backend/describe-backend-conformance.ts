@@ -60,6 +60,8 @@ export const describeSetIfAbsentConformance: DescribeGroupConformance = describe
 /** Register only the `replaceIfUnchanged` checks (they pass trivially without the method). */
 export const describeReplaceIfUnchangedConformance: DescribeGroupConformance =
   describeOnly("replaceIfUnchanged");
+/** Register only the `peek` checks (they pass trivially without the method). */
+export const describePeekConformance: DescribeGroupConformance = describeOnly("peek");
 /** Register only the `delete` checks. */
 export const describeDeleteConformance: DescribeGroupConformance = describeOnly("delete");
 /** Register only the `clear` checks. */

@@ -7,7 +7,9 @@
  * refresh-ahead revocation race standalone and tiered, stale-if-error) and, on a server of
  * their own that they kill and pause, the faults and the resolver outage; then URL redaction,
  * nested-prefix warnings, `getWithTtl()`, authentication failures, resolver recovery and
- * missed writes, each on the server it needs.
+ * missed writes, each on the server it needs; and the deployments: the database index of a
+ * URL, TLS with generated certificates, and Sentinel (a master, a replica and a sentinel; the
+ * master killed under traffic).
  * A client package's `test/conformance.test.ts` is this call plus its client-specific tests.
  */
 import {
@@ -28,6 +30,7 @@ import { describeTieredRevocationRace } from "../resolver/describe-tiered-revoca
 import { describeRedisAuthFailure } from "./describe-redis-auth-failure.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
 import { describeRedisClusterFailover } from "./describe-redis-cluster-failover.js";
+import { describeRedisDatabaseIndex } from "./describe-redis-database-index.js";
 import {
   describeRedisClusterEvictionCheck,
   describeRedisEvictionChecks,
@@ -40,7 +43,9 @@ import { describeRedisNestedPrefixes } from "./describe-redis-nested-prefixes.js
 import { describeRedisReadBatching } from "./describe-redis-read-batching.js";
 import { describeRedisRefreshAheadRaces } from "./describe-redis-refresh-ahead-races.js";
 import { describeRedisResolverRecovery } from "./describe-redis-resolver-recovery.js";
+import { describeRedisSentinelFailover } from "./describe-redis-sentinel-failover.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
+import { describeRedisTls } from "./describe-redis-tls.js";
 import { describeRedisUrlRedaction } from "./describe-redis-url-redaction.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
 import { redisTestPrefix } from "./redis-test-prefix.js";
@@ -184,6 +189,12 @@ export function describeRedisDriverConformance(
       describeRedisResolverRecovery(name, driver);
       const isReady = options.isBackendClientReady;
       if (isReady !== undefined) describeRedisMissedWrite(name, driver, isReady);
+    });
+
+    describe("deployments: database index, TLS, Sentinel", () => {
+      describeRedisDatabaseIndex(name, driver);
+      describeRedisTls(name, driver);
+      describeRedisSentinelFailover(name, driver);
     });
   });
 }

@@ -62,7 +62,12 @@ export type {
   RedisMasterNode,
 } from "./redis-command-connection.js";
 export { RedisCommandRunner } from "./redis-command-runner.js";
+export {
+  explainConnectionError,
+  isDatabaseRefusedError,
+} from "./redis-connection-error-context.js";
 export type {
+  RedisSentinelAuth,
   ResolvedRedisDriverBackendOptions,
   ResolvedRedisDriverOptions,
 } from "./redis-driver-options.js";
@@ -102,5 +107,12 @@ export type {
   RedisSubscriberConnection,
   RedisSubscriberEvents,
 } from "./redis-subscriber-connection.js";
-export type { RedisEndpoint } from "./redis-url.js";
-export { parseRedisUrl, REDACTED_CREDENTIALS, redactUrlCredentials } from "./redis-url.js";
+export { assertTlsOptions } from "./redis-tls-options.js";
+export type { RedisEndpoint, RedisHostPort, RedisSentinelEndpoint } from "./redis-url.js";
+export {
+  DEFAULT_SENTINEL_PORT,
+  MAX_DATABASE_INDEX,
+  parseRedisUrl,
+  REDACTED_CREDENTIALS,
+  redactUrlCredentials,
+} from "./redis-url.js";

@@ -4,12 +4,14 @@
  * presence is only judged if the read came back before `ttl - tolerance`, absence is checked
  * at `ttl + tolerance + 250 ms` after the write resolved, so they hold on a loaded machine.
  */
+
 import { strict as assert } from "node:assert";
 import type { ApiKeyCacheBackend, CachedApiKeyWithTtl } from "@apikey/core";
 import { monotonicNow, sleepUntil } from "../../check-timing.js";
 import { type BackendCheck, type BackendCheckContext, defineChecks } from "../backend-check.js";
 import { assertRemainingTtl } from "../check-assertions.js";
 import { richValue, sampleKey, sampleValue } from "../check-fixtures.js";
+import { scribble } from "../value-mutation.js";
 
 /** Slack added to every real-clock absence check, for a loaded machine. */
 const ABSENCE_SLACK_MS = 250;
@@ -211,8 +213,8 @@ export const ttlChecks: readonly BackendCheck[] = defineChecks("ttl", [
       await backend.set(sampleKey(1), richValue(), 60);
       const entry = await getWithTtl(sampleKey(1));
       assertEntryWithTtl(entry, await backend.get(sampleKey(1)), 60_000, "a 60 s entry");
-      // An isolated copy, like get()'s.
-      (entry?.value as { active: boolean }).active = true;
+      // Frozen, like get()'s: a mutation throws or, in a faulty backend, must not stick.
+      if (entry !== undefined) scribble(entry.value);
       assert.deepStrictEqual(await backend.get(sampleKey(1)), richValue(), "mutating its value");
       await backend.delete(sampleKey(1));
       assert.equal(await getWithTtl(sampleKey(1)), undefined, "a deleted entry");

@@ -1,0 +1,184 @@
+/**
+ * A node-redis Sentinel client (`createSentinel`) in the shape of a standalone client, so the
+ * backend and the bus drive it like any other: commands go to the current master (never a
+ * replica: a lagging one could still serve a revoked key), subscriptions follow the master
+ * through node-redis's pub/sub proxy. The tricky point is connecting: `connect()` of a
+ * Sentinel client rejects when no sentinel answers, so this one retries with core's backoff
+ * until it connects or is closed (a standalone client's reconnect strategy never gives up).
+ */
+import {
+  type RedisEndpoint,
+  type RedisSentinelAuth,
+  type RedisSentinelEndpoint,
+  reconnectDelayAfter,
+} from "@apikey/core/redis";
+import { createSentinel, type RedisSentinelOptions } from "redis";
+import type { NodeRedisClient, NodeRedisCommandOptions } from "./node-redis-client.js";
+import {
+  NODE_REDIS_PING_INTERVAL_MS,
+  type NodeRedisSafeOptions,
+  socketDefaults,
+} from "./node-redis-client-options.js";
+
+/** How often the client re-reads the topology from the sentinels, besides `+switch-master`. */
+export const NODE_REDIS_SENTINEL_SCAN_INTERVAL_MS = 2000;
+
+/** The part of node-redis's `RedisSentinel` this package uses. */
+interface SentinelLike {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  connect(): Promise<unknown>;
+  sendCommand(
+    isReadonly: boolean | undefined,
+    args: string[],
+    options?: NodeRedisCommandOptions,
+  ): Promise<unknown>;
+  subscribe(
+    channel: string,
+    listener: (message: string, channel: string) => void,
+  ): Promise<unknown>;
+  unsubscribe(
+    channel: string,
+    listener?: (message: string, channel: string) => void,
+  ): Promise<unknown>;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's listener type
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's listener type
+  off(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/** What {@link nodeRedisSentinelOptions} takes besides the safe options. */
+export interface NodeRedisSentinelTarget {
+  endpoint: RedisEndpoint & { sentinel: RedisSentinelEndpoint };
+  sentinelAuth?: RedisSentinelAuth;
+}
+
+/** `createSentinel` options with the safe defaults on every master and sentinel connection. */
+export function nodeRedisSentinelOptions(
+  target: NodeRedisSentinelTarget,
+  options: NodeRedisSafeOptions,
+): RedisSentinelOptions {
+  const { endpoint, sentinelAuth = {} } = target;
+  const socket = socketDefaults(options.commandTimeoutMs);
+  const nodeClientOptions: NonNullable<RedisSentinelOptions["nodeClientOptions"]> = {
+    socket,
+    disableOfflineQueue: true,
+  };
+  if (options.pingIdleConnection !== false)
+    nodeClientOptions.pingInterval = NODE_REDIS_PING_INTERVAL_MS;
+  if (endpoint.username !== undefined) nodeClientOptions.username = endpoint.username;
+  if (endpoint.password !== undefined) nodeClientOptions.password = endpoint.password;
+  if (endpoint.database !== undefined) nodeClientOptions.database = endpoint.database;
+  const sentinelClientOptions: NonNullable<RedisSentinelOptions["sentinelClientOptions"]> = {
+    socket: { connectTimeout: socket.connectTimeout, reconnectStrategy: socket.reconnectStrategy },
+  };
+  if (sentinelAuth.username !== undefined) sentinelClientOptions.username = sentinelAuth.username;
+  if (sentinelAuth.password !== undefined) sentinelClientOptions.password = sentinelAuth.password;
+  return {
+    name: endpoint.sentinel.name,
+    sentinelRootNodes: endpoint.sentinel.nodes.map(({ host, port }) => ({ host, port })),
+    nodeClientOptions,
+    sentinelClientOptions,
+    masterPoolSize: 1,
+    scanInterval: NODE_REDIS_SENTINEL_SCAN_INTERVAL_MS,
+    // The master's connection errors (a refused SELECT, a refused password) reach the
+    // sentinel client's own `error` listener, so they are logged and explained.
+    passthroughClientErrorEvents: true,
+    commandOptions: { timeout: 0 },
+  };
+}
+
+/** A standalone-shaped client on a new, not yet connected, node-redis Sentinel client. */
+export function createNodeRedisSentinelClient(
+  target: NodeRedisSentinelTarget,
+  options: NodeRedisSafeOptions,
+): NodeRedisClient {
+  return new NodeRedisSentinelClient(
+    createSentinel(nodeRedisSentinelOptions(target, options)) as unknown as SentinelLike,
+  );
+}
+
+class NodeRedisSentinelClient implements NodeRedisClient {
+  readonly #sentinel: SentinelLike;
+  #closed = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #wakeRetry: (() => void) | undefined;
+
+  constructor(sentinel: SentinelLike) {
+    this.#sentinel = sentinel;
+  }
+
+  get isOpen(): boolean {
+    return this.#sentinel.isOpen;
+  }
+
+  get isReady(): boolean {
+    return this.#sentinel.isReady;
+  }
+
+  /** Connect, retrying while no sentinel answers; rejects only once closed. */
+  async connect(): Promise<unknown> {
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.#closed) throw new Error("the Sentinel client was closed before it connected");
+      try {
+        return await this.#sentinel.connect();
+      } catch (error) {
+        if (this.#closed) throw error;
+        await this.#sleep(reconnectDelayAfter(attempt, error));
+      }
+    }
+  }
+
+  sendCommand(args: string[], options?: NodeRedisCommandOptions): Promise<unknown> {
+    return this.#sentinel.sendCommand(false, args, options);
+  }
+
+  subscribe(
+    channel: string,
+    listener: (message: string, channel: string) => void,
+  ): Promise<unknown> {
+    return this.#sentinel.subscribe(channel, listener);
+  }
+
+  unsubscribe(
+    channel: string,
+    listener?: (message: string, channel: string) => void,
+  ): Promise<unknown> {
+    return this.#sentinel.unsubscribe(channel, listener);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's listener type
+  on(event: string, listener: (...args: any[]) => void): unknown {
+    return this.#sentinel.on(event, listener);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's listener type
+  off(event: string, listener: (...args: any[]) => void): unknown {
+    return this.#sentinel.off(event, listener);
+  }
+
+  close(): Promise<void> {
+    this.#stopRetrying();
+    return this.#sentinel.close();
+  }
+
+  destroy(): void {
+    this.#stopRetrying();
+    this.#sentinel.destroy().catch(() => {});
+  }
+
+  #stopRetrying(): void {
+    this.#closed = true;
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#wakeRetry?.();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wakeRetry = resolve;
+      this.#retryTimer = setTimeout(resolve, ms);
+    });
+  }
+}
