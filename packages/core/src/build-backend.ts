@@ -34,6 +34,10 @@ export interface BuildApiKeyCacheBackendOptions {
   commandTimeoutMs?: number;
   /** `redisUrl` is a seed node of a Redis Cluster. @default false */
   cluster?: boolean;
+  /** The Redis backend sends the reads of one tick as one command per batch. @default true */
+  batchReads?: boolean;
+  /** Most keys in one batched Redis read (1 to 10000). @default 128 */
+  maxReadBatchSize?: number;
   /** TLS settings (CA, client certificate and key, server name) for a `rediss://` `redisUrl`. */
   redisTls?: RedisTlsOptions;
   /** Password (and ACL user) of the sentinels of a `redis+sentinel://` `redisUrl`. */
@@ -116,7 +120,14 @@ export function buildApiKeyCacheBackend(
       ? {}
       : { sentinelUsername: options.redisSentinelUsername }),
   };
-  const remote = driver.createBackend({ ...connection, keyPrefix: redisKeyPrefix });
+  const remote = driver.createBackend({
+    ...connection,
+    keyPrefix: redisKeyPrefix,
+    ...(options.batchReads === undefined ? {} : { batchReads: options.batchReads }),
+    ...(options.maxReadBatchSize === undefined
+      ? {}
+      : { maxReadBatchSize: options.maxReadBatchSize }),
+  });
   if (name === "redis") return remote;
   let bus: InvalidationBus | undefined;
   try {

@@ -65,6 +65,10 @@ export interface RedisDriverBackendOptions extends RedisDriverConnectionOptions 
   negativeMarkersPerSecond?: number;
   /** TTL of a not-found marker over `negativeMarkersPerSecond`, in seconds (0: none). @default 0 */
   negativeTtlUnderPressureSeconds?: number;
+  /** Send the `get` and `getWithTtl` calls of one tick as one command per batch. @default true */
+  batchReads?: boolean;
+  /** Most keys in one batched read command (1 to 10000). @default 128 */
+  maxReadBatchSize?: number;
 }
 
 /** Options for {@link RedisDriver.createInvalidationBus}. */

@@ -13,6 +13,8 @@ import { redisTestPrefix } from "./redis-test-prefix.js";
 export interface RedisBackendTarget {
   readonly url: string;
   readonly cluster: boolean;
+  /** Passed to `createBackend` when set (the driver's default, on, otherwise). */
+  readonly batchReads?: boolean;
 }
 
 /** Register the backend conformance suite over `driver`'s backends on `target()`. */
@@ -23,8 +25,14 @@ export function describeRedisBackendConformance(
 ): void {
   const prefixOf = new WeakMap<ApiKeyCacheBackend, string>();
   const backendOn = (keyPrefix: string): ApiKeyCacheBackend => {
-    const { url, cluster } = target();
-    const backend = driver.createBackend({ url, cluster, keyPrefix, logger: silentLogger });
+    const { url, cluster, batchReads } = target();
+    const backend = driver.createBackend({
+      url,
+      cluster,
+      keyPrefix,
+      logger: silentLogger,
+      ...(batchReads === undefined ? {} : { batchReads }),
+    });
     prefixOf.set(backend, keyPrefix);
     return backend;
   };

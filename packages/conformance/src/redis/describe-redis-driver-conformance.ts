@@ -1,6 +1,7 @@
 /**
  * Every Redis-level suite for one `RedisDriver`, registered with one call: the backend suite
- * on a standalone server and on a 3-master cluster, the bus suite, the keyspace and wire
+ * on a standalone server (batched reads on and off) and on a 3-master cluster, the batched
+ * reads suite on both, the bus suite, the keyspace and wire
  * format (against a raw RESP reader and writer, and another driver if given), the tiered
  * suite, the resolver scenarios (revocation race, tombstone, tiered revocation race, the
  * refresh-ahead revocation race standalone and tiered, stale-if-error) and, on a server of
@@ -39,6 +40,7 @@ import { describeRedisGetWithTtl } from "./describe-redis-get-with-ttl.js";
 import { describeRedisKeyspace } from "./describe-redis-keyspace.js";
 import { describeRedisMissedWrite } from "./describe-redis-missed-write.js";
 import { describeRedisNestedPrefixes } from "./describe-redis-nested-prefixes.js";
+import { describeRedisReadBatching } from "./describe-redis-read-batching.js";
 import { describeRedisRefreshAheadRaces } from "./describe-redis-refresh-ahead-races.js";
 import { describeRedisResolverRecovery } from "./describe-redis-resolver-recovery.js";
 import { describeRedisSentinelFailover } from "./describe-redis-sentinel-failover.js";
@@ -80,6 +82,15 @@ export function describeRedisDriverConformance(
         url: redis.url,
         cluster: false,
       }));
+      describeRedisBackendConformance(
+        `${name} backend (standalone, batchReads off)`,
+        driver,
+        () => ({
+          url: redis.url,
+          cluster: false,
+          batchReads: false,
+        }),
+      );
 
       const channel = invalidationChannel(redisTestPrefix("bus"));
       const breakSubscriber = options.breakSubscriberConnection;
@@ -137,6 +148,11 @@ export function describeRedisDriverConformance(
         url: cluster.seedUrl,
         cluster: true,
       }));
+      describeRedisReadBatching(`${name}: batched reads (cluster)`, driver, () => ({
+        url: cluster.seedUrl,
+        cluster: true,
+        nodeUrls: cluster.urls,
+      }));
       describeRedisClusterEvictionCheck(name, driver, cluster);
     });
 
@@ -148,6 +164,13 @@ export function describeRedisDriverConformance(
 
     describe("a server the checks kill and pause", () => {
       const redis = useRedisServer({ spawn: true });
+      // First, on a server no other check uses: they count the commands it runs.
+      describeRedisReadBatching(
+        `${name}: batched reads (standalone)`,
+        driver,
+        () => ({ url: redis.url, cluster: false, nodeUrls: [redis.url] }),
+        { pause: () => redis.pause(), resume: () => redis.resume() },
+      );
       describeRedisFaults(name, driver, redis, options.faultCommandTimeoutMs ?? 300);
       describeResolverOutage(`${name}: resolver while Redis is paused`, {
         createBackend: () =>

@@ -5,6 +5,11 @@ export type {
 } from "./caller-client-backend.js";
 export { describeRedisDatabaseIndex } from "./describe-redis-database-index.js";
 export { describeRedisDriverConformance } from "./describe-redis-driver-conformance.js";
+export type {
+  RedisReadBatchingOptions,
+  RedisReadBatchingTarget,
+} from "./describe-redis-read-batching.js";
+export { describeRedisReadBatching } from "./describe-redis-read-batching.js";
 export type { SentinelFailoverFigures } from "./describe-redis-sentinel-failover.js";
 export { describeRedisSentinelFailover } from "./describe-redis-sentinel-failover.js";
 export type { RedisTieredConformanceOptions } from "./describe-redis-tiered-conformance.js";

@@ -18,6 +18,56 @@ interface PendingCall {
   readonly mapError: ((error: unknown) => unknown) | undefined;
 }
 
+/**
+ * A call of {@link DeadlineQueue.open}, settled by hand: `promise` settles with the first of
+ * `settle`, `fail` or the deadline; later ones are ignored.
+ */
+export interface DeadlineCall<T> {
+  readonly promise: Promise<T>;
+  settle(value: T): void;
+  fail(error: unknown): void;
+}
+
+/** A {@link DeadlineCall} as the queue holds it: methods on a prototype, no closure per call. */
+class OpenCall<T> implements PendingCall, DeadlineCall<T> {
+  readonly promise: Promise<T>;
+  readonly deadline: number;
+  reject: ((error: unknown) => void) | undefined;
+  readonly mapError: ((error: unknown) => unknown) | undefined;
+  #resolve!: (value: T) => void;
+  readonly #onSettled: () => void;
+
+  constructor(
+    deadline: number,
+    mapError: ((error: unknown) => unknown) | undefined,
+    onSettled: () => void,
+  ) {
+    this.deadline = deadline;
+    this.mapError = mapError;
+    this.#onSettled = onSettled;
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  settle(value: T): void {
+    if (this.reject === undefined) return;
+    this.reject = undefined;
+    this.#onSettled();
+    this.#resolve(value);
+  }
+
+  fail(error: unknown): void {
+    const reject = this.reject;
+    if (reject === undefined) return;
+    this.reject = undefined;
+    this.#onSettled();
+    const mapError = this.mapError;
+    reject(mapError === undefined ? error : mapError(error));
+  }
+}
+
 /** Queues shorter than this are never compacted (the head index just moves on). */
 const COMPACT_MIN_HEAD = 1024;
 
@@ -46,6 +96,7 @@ export class DeadlineQueue {
   #pending: PendingCall[] = [];
   #head = 0;
   #timer: NodeJS.Timeout | undefined;
+  readonly #onSettled = (): void => this.#trimSettled();
 
   constructor(
     timeoutMs: number,
@@ -91,6 +142,17 @@ export class DeadlineQueue {
         },
       );
     });
+  }
+
+  /**
+   * Like {@link run} for work that is not a promise yet (a read waiting for its batch): the
+   * caller settles the returned call itself, one promise and one reaction less than `run`.
+   */
+  open<T>(mapError?: (error: unknown) => unknown): DeadlineCall<T> {
+    const call = new OpenCall<T>(performance.now() + this.timeoutMs, mapError, this.#onSettled);
+    this.#pending.push(call);
+    if (this.#timer === undefined) this.#arm(this.timeoutMs);
+    return call;
   }
 
   /** Number of calls still waiting (for tests and diagnostics). */

@@ -51,6 +51,9 @@ export {
   assertClientArgument,
   assertCommandTimeout,
   assertLogger,
+  DEFAULT_MAX_READ_BATCH_SIZE,
+  MAX_READ_BATCH_SIZE_LIMIT,
+  resolveReadBatching,
   resolveRedisBackendOptions,
 } from "./redis-backend-options.js";
 export type {

@@ -36,6 +36,13 @@ export interface RedisBackendOptions {
   negativeMarkersPerSecond?: number;
   /** TTL of a not-found marker over `negativeMarkersPerSecond`, in seconds; `0` stores none. @default 0 */
   negativeTtlUnderPressureSeconds?: number;
+  /**
+   * Send the `get` and `getWithTtl` calls of one tick together: one `MGET` (or one script for
+   * `getWithTtl`) per batch, per hash slot on a cluster. @default true
+   */
+  batchReads?: boolean;
+  /** Most keys in one batched read command (1 to 10000). @default 128 */
+  maxReadBatchSize?: number;
 }
 
 /** {@link RedisBackendOptions} checked, defaults filled in. */
@@ -48,7 +55,14 @@ export interface ResolvedRedisBackendOptions {
   /** `Infinity` when markers are not capped. */
   readonly negativeMarkersPerSecond: number;
   readonly negativeTtlUnderPressureSeconds: number;
+  readonly batchReads: boolean;
+  readonly maxReadBatchSize: number;
 }
+
+/** Default of `maxReadBatchSize`. */
+export const DEFAULT_MAX_READ_BATCH_SIZE = 128;
+/** Largest `maxReadBatchSize` accepted: a bigger command only delays its first caller. */
+export const MAX_READ_BATCH_SIZE_LIMIT = 10_000;
 
 /** Check and complete backend options. @throws ApiKeyCacheError `E_CONFIG` for a bad one. */
 export function resolveRedisBackendOptions(
@@ -89,6 +103,7 @@ export function resolveRedisBackendOptions(
       `${owner}: negativeTtlUnderPressureSeconds must be a finite number of seconds >= 0, got ${String(negativeTtlUnderPressureSeconds)}`,
     );
   }
+  const { batchReads, maxReadBatchSize } = resolveReadBatching(options, owner);
   return {
     keyPrefix,
     logger,
@@ -97,6 +112,8 @@ export function resolveRedisBackendOptions(
     checkMaxmemoryPolicy,
     negativeMarkersPerSecond,
     negativeTtlUnderPressureSeconds,
+    batchReads,
+    maxReadBatchSize,
   };
 }
 
@@ -114,6 +131,45 @@ export function assertBooleanOption(
   }
 }
 
+/**
+ * Check `batchReads` and `maxReadBatchSize`, defaults filled in.
+ * @throws ApiKeyCacheError `E_CONFIG` for a non-boolean `batchReads`, or a `maxReadBatchSize`
+ * that is not an integer from 1 to {@link MAX_READ_BATCH_SIZE_LIMIT}.
+ */
+export function resolveReadBatching(
+  options: { batchReads?: unknown; maxReadBatchSize?: unknown },
+  owner: string,
+): { batchReads: boolean; maxReadBatchSize: number } {
+  const batchReads = options.batchReads ?? true;
+  if (typeof batchReads !== "boolean") {
+    throw new ApiKeyCacheError(
+      "E_CONFIG",
+      `${owner}: batchReads must be true or false, got ${describeOption(batchReads)}`,
+    );
+  }
+  const maxReadBatchSize = options.maxReadBatchSize ?? DEFAULT_MAX_READ_BATCH_SIZE;
+  if (
+    typeof maxReadBatchSize !== "number" ||
+    !Number.isInteger(maxReadBatchSize) ||
+    maxReadBatchSize < 1 ||
+    maxReadBatchSize > MAX_READ_BATCH_SIZE_LIMIT
+  ) {
+    throw new ApiKeyCacheError(
+      "E_CONFIG",
+      `${owner}: maxReadBatchSize must be an integer from 1 to ${MAX_READ_BATCH_SIZE_LIMIT}, got ${describeOption(maxReadBatchSize)}`,
+    );
+  }
+  return { batchReads, maxReadBatchSize };
+}
+
+/** An option value for an error message: a primitive as written, anything else by its type. */
+function describeOption(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "object" || typeof value === "function")
+    return `a value of type ${typeof value}`;
+  return String(value);
+}
 /** @throws ApiKeyCacheError `E_CONFIG` unless `timeoutMs` is a positive finite number. */
 export function assertCommandTimeout(
   timeoutMs: unknown,

@@ -4,7 +4,8 @@
  * `keyPrefix` with a millisecond TTL (`PX`), one wire format whatever the client. The tricky
  * points: an undecodable entry (garbage, wrong shape, WRONGTYPE) is a miss, removed only if it
  * is still the same bad value so a concurrent good write survives (see `undecodable-cleanup`);
- * and every call, waiting for the connection included, has the deadline.
+ * and every call, waiting for the connection included, has the deadline. Reads of one tick
+ * are batched (`redis-read-batcher`) unless `batchReads` is off.
  */
 import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "../backend.js";
 import { ApiKeyCacheError } from "../errors.js";
@@ -17,11 +18,13 @@ import {
   type ResolvedRedisBackendOptions,
   resolveRedisBackendOptions,
 } from "./redis-backend-options.js";
+import { batchedGet, batchedGetWithTtl } from "./redis-batched-reads.js";
 import { clearKeyPrefix } from "./redis-clear.js";
 import type { RedisCommandConnection } from "./redis-command-connection.js";
 import { RedisCommandRunner } from "./redis-command-runner.js";
 import { isWrongTypeError } from "./redis-errors.js";
 import { entryWithPttl } from "./redis-keyspace.js";
+import { RedisReadBatcher } from "./redis-read-batcher.js";
 import { replaceIfUnchangedOnRedis } from "./redis-replace-if-unchanged.js";
 import { UndecodableCleanup, WRONG_TYPE, type WrongType } from "./undecodable-cleanup.js";
 
@@ -39,6 +42,9 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #runner: RedisCommandRunner;
   readonly #cleanup: UndecodableCleanup;
   readonly #owner: string;
+  /** The `get` and `getWithTtl` batches; undefined with `batchReads: false`. */
+  readonly #gets: RedisReadBatcher<V | undefined> | undefined;
+  readonly #getsWithTtl: RedisReadBatcher<CachedApiKeyWithTtl<V> | undefined> | undefined;
   /** Stops the background maxmemory-policy check (`close()`). */
   readonly #stopPolicyCheck: () => void;
   /** Caps the TTL of not-found markers over `negativeMarkersPerSecond`; unset without a cap. */
@@ -73,9 +79,35 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
             resolved.negativeMarkersPerSecond,
             ttlToMilliseconds(resolved.negativeTtlUnderPressureSeconds),
           );
+    if (resolved.batchReads) {
+      const cleanup = this.#cleanup;
+      const { maxReadBatchSize } = resolved;
+      const onNilKeys = (keys: string[]): void => cleanup.sweepNilReads(keys);
+      const decode = (key: string, raw: unknown): V | undefined => this.#decodeRead(key, raw);
+      const runner = this.#runner;
+      const cluster = connection.isCluster;
+      const gets = batchedGet(decode, onNilKeys);
+      this.#gets = new RedisReadBatcher(runner, gets, maxReadBatchSize, cluster);
+      const getsWithTtl = batchedGetWithTtl(decode);
+      this.#getsWithTtl = new RedisReadBatcher(runner, getsWithTtl, maxReadBatchSize, cluster);
+    }
   }
 
-  async get(cacheKey: string): Promise<V | undefined> {
+  /** Batched unless `batchReads` is off: the batch decodes each caller's own copy. */
+  get(cacheKey: string): Promise<V | undefined> {
+    const gets = this.#gets;
+    if (gets === undefined) return this.#getAlone(cacheKey);
+    try {
+      this.#assertOpen();
+      assertCacheKey(cacheKey);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return gets.read(this.keyPrefix + cacheKey);
+  }
+
+  /** `get` with `batchReads: false`: one GET per call. */
+  async #getAlone(cacheKey: string): Promise<V | undefined> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
     const key = this.keyPrefix + cacheKey;
@@ -93,7 +125,8 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
 
   /**
    * The entry and its remaining TTL: GET and PTTL written in the same tick (pipelined by the
-   * client), one round trip and one deadline for the pair. PTTL `-1` (no expiry) gives
+   * client), one round trip and one deadline for the pair; batched, one script for the values
+   * and PTTLs of a whole batch. PTTL `-1` (no expiry) gives
    * `Infinity`; `-2` (gone since the GET) a miss. An undecodable or WRONGTYPE entry is a
    * miss, reported and removed exactly as by `get`.
    */
@@ -101,6 +134,8 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#assertOpen();
     assertCacheKey(cacheKey);
     const key = this.keyPrefix + cacheKey;
+    const batched = this.#getsWithTtl;
+    if (batched !== undefined) return batched.read(key);
     const runner = this.#runner;
     const [raw, pttl] = await runner.bound(
       Promise.all([

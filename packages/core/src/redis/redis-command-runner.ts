@@ -10,7 +10,7 @@
  * replace a socket that stays silent (see `unresponsive-socket-watch.ts`).
  */
 import { ApiKeyCacheError } from "../errors.js";
-import { DeadlineQueue } from "./deadline-queue.js";
+import { type DeadlineCall, DeadlineQueue } from "./deadline-queue.js";
 import { ReadinessGate } from "./readiness-gate.js";
 import type { RedisCommandConnection } from "./redis-command-connection.js";
 import { errorMessage, isAuthError, safeCause } from "./redis-errors.js";
@@ -98,6 +98,14 @@ export class RedisCommandRunner {
     const connection = this.#connection;
     if (connection.isReady) return sendSafely(connection, routingKey, argv);
     return this.whenReady().then(() => connection.send(routingKey, argv));
+  }
+
+  /**
+   * A call within the deadline that the caller settles itself (a batched read): its failure is
+   * mapped like the one of {@link send}.
+   */
+  open<T>(command: string): DeadlineCall<T> {
+    return this.#deadlines.open(this.#errorMapper(command));
   }
 
   /** Bound `work` by the deadline and map its failure. */

@@ -116,7 +116,7 @@ function resolveSentinelAuth(
   };
 }
 
-/** {@link resolveRedisDriverOptions} plus the key prefix of `createBackend`. */
+/** {@link resolveRedisDriverOptions} plus the key prefix and read batching of `createBackend`. */
 export function resolveRedisDriverBackendOptions(
   options: RedisDriverBackendOptions,
   owner: string,
@@ -132,6 +132,8 @@ export function resolveRedisDriverBackendOptions(
     checkMaxmemoryPolicy: engine.checkMaxmemoryPolicy,
     negativeMarkersPerSecond: engine.negativeMarkersPerSecond,
     negativeTtlUnderPressureSeconds: engine.negativeTtlUnderPressureSeconds,
+    batchReads: engine.batchReads,
+    maxReadBatchSize: engine.maxReadBatchSize,
   };
 }
 
@@ -141,4 +143,6 @@ export interface ResolvedRedisDriverBackendOptions extends ResolvedRedisDriverOp
   readonly checkMaxmemoryPolicy: boolean;
   readonly negativeMarkersPerSecond: number;
   readonly negativeTtlUnderPressureSeconds: number;
+  readonly batchReads: boolean;
+  readonly maxReadBatchSize: number;
 }
