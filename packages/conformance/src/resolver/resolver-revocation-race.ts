@@ -160,7 +160,11 @@ export async function runResolverRevocationRace(
     if (refreshAhead) {
       // Cached first, so the resolves below are hits that start background refreshes.
       for (const resolver of resolvers) await resolver.resolve(plaintext);
-      await sleep(2);
+      // Long enough that the entry has less than refreshAheadSeconds (0.999 s of a 1 s TTL)
+      // left by the whole-millisecond clock: a timer may fire up to 1 ms early, and after a
+      // 2 ms sleep one round in eight still had 999 ms left, started no refresh, and waited the
+      // full second below for a load that never came.
+      await sleep(5);
     }
     const firstLoad = new Promise<void>((resolve) => loadStarted.set(keyHash, resolve));
     // Every resolver misses and starts a load (two resolves each share it); with
