@@ -6,10 +6,10 @@
  * suite, the resolver scenarios (revocation race, tombstone, tiered revocation race, the
  * refresh-ahead revocation race standalone and tiered, stale-if-error) and, on a server of
  * their own that they kill and pause, the faults and the resolver outage; then URL redaction,
- * nested-prefix warnings, `getWithTtl()`, authentication failures, resolver recovery and
- * missed writes, each on the server it needs; and the deployments: the database index of a
- * URL, TLS with generated certificates, and Sentinel (a master, a replica and a sentinel; the
- * master killed under traffic).
+ * nested-prefix warnings, `getWithTtl()`, authentication failures, resolver recovery,
+ * missed writes and half-open sockets, each on the server it needs; and the deployments: the
+ * database index of a URL, TLS with generated certificates, and Sentinel (a master, a replica
+ * and a sentinel; the master killed under traffic).
  * A client package's `test/conformance.test.ts` is this call plus its client-specific tests.
  */
 import {
@@ -46,6 +46,7 @@ import { describeRedisResolverRecovery } from "./describe-redis-resolver-recover
 import { describeRedisSentinelFailover } from "./describe-redis-sentinel-failover.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
 import { describeRedisTls } from "./describe-redis-tls.js";
+import { describeRedisUnresponsiveSocket } from "./describe-redis-unresponsive-socket.js";
 import { describeRedisUrlRedaction } from "./describe-redis-url-redaction.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
 import { redisTestPrefix } from "./redis-test-prefix.js";
@@ -187,6 +188,7 @@ export function describeRedisDriverConformance(
     describe("servers of their own", () => {
       describeRedisAuthFailure(name, driver, options.callerClientBackend);
       describeRedisResolverRecovery(name, driver);
+      describeRedisUnresponsiveSocket(name, driver);
       const isReady = options.isBackendClientReady;
       if (isReady !== undefined) describeRedisMissedWrite(name, driver, isReady);
     });
