@@ -6,16 +6,13 @@
  * raw client would (the backends add their prefix too).
  */
 import type { CachedApiKey } from "@apikey/core";
-import { encodeCachedApiKey } from "@apikey/core";
-import { IoredisApiKeyCacheBackend } from "@apikey/redis-ioredis";
-import { NodeRedisApiKeyCacheBackend } from "@apikey/redis-node";
 import { type RedisServerHandle, startRedisServer } from "@apikey/redis-test-server";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
-import { batchingOptions } from "./batching.js";
-import type { Contender } from "./compare-contenders.js";
-import type { ContenderKind } from "./results.js";
-import { expectHit, KEY_COUNT, LONG_TTL_SECONDS, makeApiKeys } from "./workload.js";
+import { type RedisContender, seedRedisContenders } from "./redis-contenders.js";
+import { KEY_COUNT, makeApiKeys } from "./workload.js";
+
+export type { RedisContender } from "./redis-contenders.js";
 
 export const KEY_PREFIX = "bench:apikey:";
 export const RAW_IOREDIS = "raw ioredis (auto-pipelining)";
@@ -24,12 +21,6 @@ export const OURS_IOREDIS_OFF = "IoredisApiKeyCacheBackend (batching off)";
 export const RAW_NODE = "raw node-redis (timeout 0)";
 export const OURS_NODE = "NodeRedisApiKeyCacheBackend";
 export const OURS_NODE_OFF = "NodeRedisApiKeyCacheBackend (batching off)";
-
-/** A contender of the fixture, with what it is. */
-export interface RedisContender extends Contender {
-  kind: ContenderKind;
-  batching: "on" | "off" | "-";
-}
 
 /** A running fixture; `close()` quits every client and stops the server. */
 export interface RedisGetFixture {
@@ -56,8 +47,6 @@ export async function startRedisGetFixture(): Promise<RedisGetFixture> {
   try {
     const keys = makeApiKeys(KEY_COUNT);
     const hashes = keys.map((key) => key.hash);
-    const pick = (sequence: number): string => hashes[sequence % KEY_COUNT] as string;
-
     const ioredis = new Redis(server.url, { enableAutoPipelining: true });
     closers.push(() => ioredis.quit());
     const nodeRedis = createClient({ url: server.url, commandOptions: { timeout: 0 } });
@@ -65,75 +54,21 @@ export async function startRedisGetFixture(): Promise<RedisGetFixture> {
     await nodeRedis.connect();
     closers.push(() => nodeRedis.close());
 
-    const backend = (client: "ioredis" | "node", batching: "on" | "off") => {
-      const options = { keyPrefix: KEY_PREFIX, ...batchingOptions(batching) };
-      const created =
-        client === "ioredis"
-          ? new IoredisApiKeyCacheBackend(ioredis, options)
-          : new NodeRedisApiKeyCacheBackend(nodeRedis, options);
-      closers.push(() => created.close());
-      return created;
-    };
-    const oursIoredis = backend("ioredis", "on");
-    const oursIoredisOff = backend("ioredis", "off");
-    const oursNode = backend("node", "on");
-    const oursNodeOff = backend("node", "off");
-
-    for (let start = 0; start < KEY_COUNT; start += 1000) {
-      await Promise.all(
-        keys
-          .slice(start, start + 1000)
-          .map((key) =>
-            ioredis.set(
-              KEY_PREFIX + key.hash,
-              encodeCachedApiKey(key.record),
-              "PX",
-              LONG_TTL_SECONDS * 1000,
-            ),
-          ),
-      );
-    }
-
-    const contenders: RedisContender[] = [
-      {
-        name: RAW_IOREDIS,
-        kind: "raw",
-        batching: "-",
-        operation: async (sequence) =>
-          JSON.parse(expectHit(await ioredis.get(KEY_PREFIX + pick(sequence)))) as CachedApiKey,
+    const contenders = await seedRedisContenders({
+      ioredis,
+      nodeRedis,
+      keyPrefix: KEY_PREFIX,
+      keys,
+      names: {
+        rawIoredis: RAW_IOREDIS,
+        oursIoredis: OURS_IOREDIS,
+        oursIoredisOff: OURS_IOREDIS_OFF,
+        rawNode: RAW_NODE,
+        oursNode: OURS_NODE,
+        oursNodeOff: OURS_NODE_OFF,
       },
-      {
-        name: OURS_IOREDIS,
-        kind: "ours",
-        batching: "on",
-        operation: async (sequence) => expectHit(await oursIoredis.get(pick(sequence))),
-      },
-      {
-        name: OURS_IOREDIS_OFF,
-        kind: "ours",
-        batching: "off",
-        operation: async (sequence) => expectHit(await oursIoredisOff.get(pick(sequence))),
-      },
-      {
-        name: RAW_NODE,
-        kind: "raw",
-        batching: "-",
-        operation: async (sequence) =>
-          JSON.parse(expectHit(await nodeRedis.get(KEY_PREFIX + pick(sequence)))) as CachedApiKey,
-      },
-      {
-        name: OURS_NODE,
-        kind: "ours",
-        batching: "on",
-        operation: async (sequence) => expectHit(await oursNode.get(pick(sequence))),
-      },
-      {
-        name: OURS_NODE_OFF,
-        kind: "ours",
-        batching: "off",
-        operation: async (sequence) => expectHit(await oursNodeOff.get(pick(sequence))),
-      },
-    ];
+      closers,
+    });
     return {
       server,
       hashes,

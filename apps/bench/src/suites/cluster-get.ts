@@ -6,18 +6,14 @@
  * reads on a cluster are grouped per master. No goal of its own (issue 10 sets the goals on
  * one server); the ratios are for reading next to redis-get's.
  */
-import type { CachedApiKey } from "@apikey/core";
-import { encodeCachedApiKey } from "@apikey/core";
-import { IoredisApiKeyCacheBackend } from "@apikey/redis-ioredis";
-import { NodeRedisApiKeyCacheBackend } from "@apikey/redis-node";
 import { startRedisCluster } from "@apikey/redis-test-server";
 import { Cluster } from "ioredis";
 import { createCluster } from "redis";
-import { batchingOptions } from "../harness/batching.js";
-import { type Contender, compareContenders } from "../harness/compare-contenders.js";
+import { compareContenders } from "../harness/compare-contenders.js";
 import { reportComparison } from "../harness/comparison-report.js";
+import { seedRedisContenders } from "../harness/redis-contenders.js";
 import type { BenchSuite, SuiteContext } from "../harness/suite.js";
-import { expectHit, KEY_COUNT, LONG_TTL_SECONDS, makeApiKeys } from "../harness/workload.js";
+import { KEY_COUNT, makeApiKeys } from "../harness/workload.js";
 
 const CONCURRENCY = 256;
 const MASTERS = 3;
@@ -38,8 +34,6 @@ export const clusterGetSuite: BenchSuite = {
     const closers: (() => Promise<unknown>)[] = [];
     try {
       const keys = makeApiKeys(KEY_COUNT);
-      const hashes = keys.map((key) => key.hash);
-      const pick = (sequence: number): string => hashes[sequence % KEY_COUNT] as string;
 
       const ioredis = new Cluster(
         cluster.startupNodes.map((node) => ({ host: node.host, port: node.port })),
@@ -54,63 +48,21 @@ export const clusterGetSuite: BenchSuite = {
       await nodeRedis.connect();
       closers.push(() => nodeRedis.close());
 
-      const ours = (client: "ioredis" | "node", batching: "on" | "off") => {
-        const options = { keyPrefix: KEY_PREFIX, ...batchingOptions(batching) };
-        const backend =
-          client === "ioredis"
-            ? new IoredisApiKeyCacheBackend(ioredis, options)
-            : new NodeRedisApiKeyCacheBackend(nodeRedis, options);
-        closers.push(() => backend.close());
-        return backend;
-      };
-      const oursIoredis = ours("ioredis", "on");
-      const oursIoredisOff = ours("ioredis", "off");
-      const oursNode = ours("node", "on");
-      const oursNodeOff = ours("node", "off");
-
-      for (let start = 0; start < KEY_COUNT; start += 1000) {
-        await Promise.all(
-          keys
-            .slice(start, start + 1000)
-            .map((key) =>
-              ioredis.set(
-                KEY_PREFIX + key.hash,
-                encodeCachedApiKey(key.record),
-                "PX",
-                LONG_TTL_SECONDS * 1000,
-              ),
-            ),
-        );
-      }
-
-      const contenders: Contender[] = [
-        {
-          name: RAW_IOREDIS,
-          operation: async (sequence) =>
-            JSON.parse(expectHit(await ioredis.get(KEY_PREFIX + pick(sequence)))) as CachedApiKey,
+      const contenders = await seedRedisContenders({
+        ioredis,
+        nodeRedis,
+        keyPrefix: KEY_PREFIX,
+        keys,
+        names: {
+          rawIoredis: RAW_IOREDIS,
+          oursIoredis: OURS_IOREDIS,
+          oursIoredisOff: OURS_IOREDIS_OFF,
+          rawNode: RAW_NODE,
+          oursNode: OURS_NODE,
+          oursNodeOff: OURS_NODE_OFF,
         },
-        {
-          name: OURS_IOREDIS,
-          operation: async (sequence) => expectHit(await oursIoredis.get(pick(sequence))),
-        },
-        {
-          name: OURS_IOREDIS_OFF,
-          operation: async (sequence) => expectHit(await oursIoredisOff.get(pick(sequence))),
-        },
-        {
-          name: RAW_NODE,
-          operation: async (sequence) =>
-            JSON.parse(expectHit(await nodeRedis.get(KEY_PREFIX + pick(sequence)))) as CachedApiKey,
-        },
-        {
-          name: OURS_NODE,
-          operation: async (sequence) => expectHit(await oursNode.get(pick(sequence))),
-        },
-        {
-          name: OURS_NODE_OFF,
-          operation: async (sequence) => expectHit(await oursNodeOff.get(pick(sequence))),
-        },
-      ];
+        closers,
+      });
       const { durationMs, warmupMs, runs } = context.options;
       const results = await compareContenders(contenders, {
         concurrency: CONCURRENCY,
