@@ -74,15 +74,30 @@ export function decodeCachedApiKey<V extends CachedApiKey = CachedApiKey>(
 /**
  * Freeze every object and array of freshly built JSON data (parsed or copied: no cycles, no
  * shared or frozen parts) in place. An explicit stack, not recursion: a parsed entry written
- * by another program may nest deeper than the stack allows.
+ * by another program may nest deeper than the stack allows. On every read of a Redis backend,
+ * so it allocates nothing for a record without nested parts: own keys through `for...in` (no
+ * `Object.values` array; `Object.hasOwn` skips anything enumerable on a polluted prototype) and
+ * the stack only once a nested part is met.
  */
 function deepFreezeJson<T extends object>(root: T): T {
-  const pending: object[] = [root];
-  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+  let pending: object[] | undefined;
+  let node: object | undefined = root;
+  while (node !== undefined) {
     Object.freeze(node);
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (typeof child === "object" && child !== null) pending.push(child);
+    if (Array.isArray(node)) {
+      for (let index = 0; index < node.length; index++) {
+        const child: unknown = node[index];
+        if (typeof child === "object" && child !== null) (pending ??= []).push(child);
+      }
+    } else {
+      const record = node as Record<string, unknown>;
+      for (const field in record) {
+        if (!Object.hasOwn(record, field)) continue;
+        const child = record[field];
+        if (typeof child === "object" && child !== null) (pending ??= []).push(child);
+      }
     }
+    node = pending?.pop();
   }
   return root;
 }

@@ -11,6 +11,7 @@ import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "../b
 import { ApiKeyCacheError } from "../errors.js";
 import { assertCacheKey, ttlToMilliseconds } from "../validation.js";
 import { decodeCachedApiKey, encodeCachedApiKey } from "../value-codec.js";
+import type { DeadlineCall } from "./deadline-queue.js";
 import { watchMaxmemoryPolicy } from "./maxmemory-policy-check.js";
 import { NegativeMarkerBudget } from "./negative-marker-budget.js";
 import {
@@ -106,21 +107,38 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     return gets.read(this.keyPrefix + cacheKey);
   }
 
-  /** `get` with `batchReads: false`: one GET per call. */
-  async #getAlone(cacheKey: string): Promise<V | undefined> {
-    this.#assertOpen();
-    assertCacheKey(cacheKey);
-    const key = this.keyPrefix + cacheKey;
-    // The hot path: no `.catch` of its own (one promise less per call); WRONGTYPE is told
-    // apart only once the call has failed.
-    let raw: unknown;
+  /**
+   * `get` with `batchReads: false`: one GET per call. The hot path of an unbatched client, so
+   * it holds one promise of its own (the deadline's) and one reaction on the client's reply:
+   * no async function, no `.catch`; WRONGTYPE is told apart only once the reply has failed.
+   */
+  #getAlone(cacheKey: string): Promise<V | undefined> {
     try {
-      raw = await this.#runner.send(key, ["GET", key], "GET");
+      this.#assertOpen();
+      assertCacheKey(cacheKey);
     } catch (error) {
-      if (!isWrongTypeReply(error)) throw error;
-      raw = WRONG_TYPE;
+      return Promise.reject(error);
     }
-    return this.#decodeRead(key, raw);
+    const key = this.keyPrefix + cacheKey;
+    const runner = this.#runner;
+    const call = runner.open<V | undefined>("GET");
+    runner.start(key, ["GET", key]).then(
+      (raw) => this.#settleRead(call, key, raw),
+      (error: unknown) => {
+        if (isWrongTypeError(error)) this.#settleRead(call, key, WRONG_TYPE);
+        else call.fail(error);
+      },
+    );
+    return call.promise;
+  }
+
+  /** Settle `call` with the decoded reply; a throwing logger fails this call only. */
+  #settleRead(call: DeadlineCall<V | undefined>, key: string, raw: unknown): void {
+    try {
+      call.settle(this.#decodeRead(key, raw));
+    } catch (error) {
+      call.fail(error);
+    }
   }
 
   /**
