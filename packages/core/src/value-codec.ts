@@ -85,21 +85,24 @@ function deepFreezeJson<T extends object>(root: T): T {
   while (node !== undefined) {
     Object.freeze(node);
     if (Array.isArray(node)) {
-      for (let index = 0; index < node.length; index++) {
-        const child: unknown = node[index];
-        if (typeof child === "object" && child !== null) (pending ??= []).push(child);
-      }
+      for (let index = 0; index < node.length; index++) pending = withNested(pending, node[index]);
     } else {
       const record = node as Record<string, unknown>;
       for (const field in record) {
-        if (!Object.hasOwn(record, field)) continue;
-        const child = record[field];
-        if (typeof child === "object" && child !== null) (pending ??= []).push(child);
+        if (Object.hasOwn(record, field)) pending = withNested(pending, record[field]);
       }
     }
     node = pending?.pop();
   }
   return root;
+}
+
+/** `pending` with `child` pushed if it is an object or array (the array made on first use). */
+function withNested(pending: object[] | undefined, child: unknown): object[] | undefined {
+  if (typeof child !== "object" || child === null) return pending;
+  if (pending === undefined) return [child];
+  pending.push(child);
+  return pending;
 }
 
 /** True for a plain object with `apiKey: string` and `active: boolean`. */
