@@ -82,6 +82,30 @@ describe("decodeCachedApiKey", () => {
     expect(decodeCachedApiKey(raw)).toBeUndefined();
   });
 
+  it("freezes every nested part, an own __proto__ field included, and nothing a polluted prototype lends", () => {
+    const lent = { mutable: true };
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.lentByPrototype = lent;
+    try {
+      const raw = '{"apiKey":"ak","active":true,"a":[{"b":[1,{"c":{}}]}],"__proto__":{"d":[]}}';
+      const value = decodeCachedApiKey(raw) as unknown as Record<string, unknown>;
+      const parts: unknown[] = [];
+      const walk = (node: unknown): void => {
+        if (typeof node !== "object" || node === null) return;
+        parts.push(node);
+        for (const child of Object.values(node)) walk(child);
+      };
+      walk(value);
+      // The record, a, a[0], a[0].b, a[0].b[1], c, the own "__proto__" field and its d.
+      expect(parts).toHaveLength(8);
+      for (const part of parts) expect(Object.isFrozen(part)).toBe(true);
+      expect(Object.getOwnPropertyDescriptor(value, "__proto__")?.value).toEqual({ d: [] });
+      expect(Object.isFrozen(lent)).toBe(false);
+    } finally {
+      delete proto.lentByPrototype;
+    }
+  });
+
   it("isCachedApiKeyShape checks apiKey: string and active: boolean", () => {
     expect(isCachedApiKeyShape({ apiKey: "", active: false, state: "revoked" })).toBe(true);
     expect(isCachedApiKeyShape({ apiKey: "ak", active: 0 })).toBe(false);
