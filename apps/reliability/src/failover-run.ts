@@ -11,6 +11,7 @@
  * failover": "No valid request fails"), and the database here never fails, so every valid
  * request must succeed through the outage too.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { ioredisDriver } from "@apikey/redis-ioredis";
 import {
   BUS_DROP_BOUND_MS,
@@ -24,17 +25,22 @@ import {
 } from "./lost-tombstones.js";
 import type { Profile } from "./profile.js";
 import { type Check, runWithFault } from "./scenario.js";
+import { sleep } from "./sleep.js";
 import { REDIS_KINDS, RESOLVER_SETTINGS } from "./subjects.js";
 import type { TrafficResult, TrafficRun } from "./traffic.js";
 
 /** Bus probes per tiered subject after the failover. */
 const BUS_PROBES = 5;
+const RECOVERY_POLL_MS = 25;
+const RECOVERY_WAIT_POLLS = 400;
 
 export interface FailoverRunOptions {
   readonly profile: Profile;
   readonly tag: string;
   /** What the backends are built from (a cluster seed or a `redis+sentinel://` URL). */
   readonly redisUrl: string;
+  /** What the lost tombstones are read back through once it is over (a live node). */
+  readonly storeUrl: () => string;
   readonly cluster: boolean;
   readonly probeKeyFor?: (keyPrefix: string) => string;
   /** SIGKILL the master; resolves once it has exited. */
@@ -70,6 +76,9 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
   let failoverMs = Number.NaN;
   let servingAt = Number.POSITIVE_INFINITY;
   const findings: SubjectFindings[] = [];
+  // A stall of this process (a loaded machine) shows in every latency; it is reported beside them.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const rawRows = await runWithFault({
     profile: options.profile,
     kinds: REDIS_KINDS,
@@ -91,6 +100,10 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
         findings.map(async (finding) => {
           if (!finding.kind.startsWith("tiered")) return;
           const subject = finding.run.subject;
+          // Probed once this subject writes to the killed master's slots again (bounded).
+          for (let i = 0; i < RECOVERY_WAIT_POLLS && !finding.run.hasRecovered(); i++) {
+            await sleep(RECOVERY_POLL_MS);
+          }
           finding.bus = await probeBusDelivery(
             subject,
             subject.database,
@@ -101,12 +114,13 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
       );
     },
   });
+  loopDelay.disable();
   for (const finding of findings) {
     const revokes = finding.run.revokeReturnTimes();
     for (const returnedAt of revokes.values())
       if (returnedAt >= servingAt) finding.revokesAfterFailover++;
     finding.lost = await findLostTombstones({
-      redisUrl: options.redisUrl,
+      redisUrl: options.storeUrl(),
       cluster: options.cluster,
       keyPrefix: finding.run.subject.keyPrefix,
       driver: ioredisDriver,
@@ -147,6 +161,7 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
   }
   const notes = [
     `failover: ${failoverMs.toFixed(0)} ms from the SIGKILL to the new master serving; recovery is timed from then`,
+    `event-loop delay of the driver process during the traffic: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms (a stall there adds to every latency above)`,
     'valid requests get no failover window: the resolver bypasses a failing cache and answers from the loader (docs/architecture.md, "The resolver" step 2; "During a cluster failover": no valid request fails), so they must not fail at all',
     `lost tombstones: Redis replication is asynchronous, so the kill loses what the master acknowledged but had not sent to its replica (docs/architecture.md, "During a cluster failover": the window is the replication lag; "The revocation guarantee", "Not covered": such a key is served for at most \`ttlSeconds\`, ${RESOLVER_SETTINGS.ttlSeconds} s here). Acceptances of those keys are the documented bound, counted apart; any other acceptance counts. ${rows.map((row, index) => summarizeLost(findings[index] as SubjectFindings, row)).join("; ")}`,
     ...findings.flatMap((finding) =>

@@ -18,7 +18,8 @@ import type { TrafficResult } from "./traffic.js";
 
 /** Replies of commands the dead master answered may still be on their way when `kill()` returns. */
 const KILL_SETTLE_MS = 50;
-const READ_ATTEMPTS = 20;
+const READ_ATTEMPTS = 10;
+const READ_DEADLINE_MS = 500;
 const READ_RETRY_MS = 100;
 
 export interface LostTombstones {
@@ -35,6 +36,7 @@ export interface LostTombstones {
 }
 
 export interface LostTombstoneOptions {
+  /** A URL of the topology after the failover (a live node of a cluster). */
   readonly redisUrl: string;
   readonly cluster: boolean;
   readonly keyPrefix: string;
@@ -52,6 +54,7 @@ export async function findLostTombstones(options: LostTombstoneOptions): Promise
     redisKeyPrefix: options.keyPrefix,
     redis: options.driver,
     cluster: options.cluster,
+    commandTimeoutMs: READ_DEADLINE_MS,
     onMissingRedisUrl: "throw",
     logger: silentLogger,
   });

@@ -71,6 +71,8 @@ export interface TrafficRun {
   revokeReturnTimes(): ReadonlyMap<string, number>;
   /** The fault ended now (Redis is back): recovery is timed from here. */
   markFaultEnd(): void;
+  /** A probe write started after `markFaultEnd()` succeeded. */
+  hasRecovered(): boolean;
   /** Stop sending, wait for what is in flight (bounded), and summarize. */
   stop(): Promise<TrafficResult>;
 }
@@ -265,6 +267,7 @@ export function startTraffic(subject: Subject, options: TrafficOptions): Traffic
     markFaultEnd(): void {
       faultEndAt = performance.now();
     },
+    hasRecovered: () => recoveredAt !== undefined,
     async stop(): Promise<TrafficResult> {
       clearInterval(ticker);
       clearInterval(revoker);

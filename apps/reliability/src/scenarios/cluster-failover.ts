@@ -28,6 +28,7 @@ export const clusterFailoverScenario: Scenario = {
         profile,
         tag: "cluster-failover",
         redisUrl: cluster.seedUrl,
+        storeUrl: () => replica.url,
         cluster: true,
         probeKeyFor: probeKeyOnMaster(VICTIM),
         kill: () => victim.kill(),

@@ -28,6 +28,7 @@ export const seedNodeKilledScenario: Scenario = {
         profile,
         tag: "seed-killed",
         redisUrl: cluster.seedUrl,
+        storeUrl: () => replica.url,
         cluster: true,
         probeKeyFor: probeKeyOnMaster(SEED),
         kill: () => seed.kill(),

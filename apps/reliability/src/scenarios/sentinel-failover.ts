@@ -25,6 +25,7 @@ export const sentinelFailoverScenario: Scenario = {
         profile,
         tag: "sentinel-failover",
         redisUrl: group.url,
+        storeUrl: () => group.url,
         cluster: false,
         kill: () => group.master.kill(),
         waitForNewMaster: async () => {
