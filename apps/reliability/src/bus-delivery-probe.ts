@@ -43,14 +43,29 @@ async function untilTrue(condition: () => boolean, capMs: number): Promise<boole
   }
 }
 
-/** One probe: the drop time in ms, a failure text, or undefined when the traffic took the key. */
+interface ProbeOutcome {
+  /** From the revoke returning on A to B's L1 copy gone, in ms. */
+  readonly dropMs: number;
+  /** A's failed publishes during the revoke (its bus message was then never sent). */
+  readonly publishFailures: number;
+  /** Longest wait between two looks at B's L1: above a few ms, this process stalled. */
+  readonly longestGapMs: number;
+}
+
+/** One probe: its outcome, a failure text, or undefined when the traffic took the key. */
 async function probeOnce(
   subject: Subject,
   database: KeyDatabase,
-): Promise<number | string | undefined> {
+): Promise<ProbeOutcome | string | undefined> {
   const [a, b] = subject.instances;
+  const revokerBackend = a?.backend;
   const peerBackend = b?.backend;
-  if (a === undefined || b === undefined || !(peerBackend instanceof TieredApiKeyCacheBackend)) {
+  if (
+    a === undefined ||
+    b === undefined ||
+    !(revokerBackend instanceof TieredApiKeyCacheBackend) ||
+    !(peerBackend instanceof TieredApiKeyCacheBackend)
+  ) {
     return "not a tiered pair";
   }
   const entry = database.randomActive();
@@ -64,6 +79,7 @@ async function probeOnce(
   }
   if (!held) return `B's L1 never held the key (L1 on: ${peerBackend.l1Enabled})`;
   if (!database.revokeEntry(entry)) return undefined;
+  const publishFailuresBefore = revokerBackend.publishFailures;
   let returnedAt: number | undefined;
   for (let attempt = 0; attempt < REVOKE_ATTEMPTS && returnedAt === undefined; attempt++) {
     try {
@@ -75,8 +91,13 @@ async function probeOnce(
   }
   if (returnedAt === undefined) return `revoke on A never returned (${REVOKE_ATTEMPTS} attempts)`;
   const endAt = returnedAt + LOCAL_TTL_SECONDS * 1000 + 500;
+  let lookedAt = returnedAt;
+  let longestGapMs = 0;
   while (peerBackend.peek?.(entry.hash)?.active === true && performance.now() < endAt) {
     await sleep(POLL_MS);
+    const now = performance.now();
+    longestGapMs = Math.max(longestGapMs, now - lookedAt);
+    lookedAt = now;
   }
   const dropMs = performance.now() - returnedAt;
   if (!peerBackend.l1Enabled)
@@ -84,7 +105,11 @@ async function probeOnce(
   const after = await b.resolver.resolve(entry.plaintext);
   if (after?.active === true)
     return `B still accepts the key ${dropMs.toFixed(0)} ms after the revoke`;
-  return dropMs;
+  return {
+    dropMs,
+    publishFailures: revokerBackend.publishFailures - publishFailuresBefore,
+    longestGapMs,
+  };
 }
 
 /** `count` probes in a row on one tiered subject, once L1 is on in both instances. */
@@ -111,9 +136,13 @@ export async function probeBusDelivery(
       failures.push(outcome);
       continue;
     }
-    maxDropMs = Math.max(maxDropMs, outcome);
-    if (outcome <= BUS_DROP_BOUND_MS) delivered++;
-    else failures.push(`B's copy went only after ${outcome.toFixed(0)} ms (expiry, not the bus)`);
+    maxDropMs = Math.max(maxDropMs, outcome.dropMs);
+    if (outcome.dropMs <= BUS_DROP_BOUND_MS) delivered++;
+    else {
+      failures.push(
+        `probe ${attempted}: B's copy went only after ${outcome.dropMs.toFixed(0)} ms (A's failed publishes meanwhile: ${outcome.publishFailures}; longest gap between two looks: ${outcome.longestGapMs.toFixed(0)} ms)`,
+      );
+    }
   }
   return {
     kind: subject.kind,

@@ -18,7 +18,7 @@ export const CLUSTER_MASTERS = 3;
 /** `cluster-node-timeout`: a dead master is marked failed after about this long. */
 export const CLUSTER_NODE_TIMEOUT_MS = 1_000;
 const PROMOTION_CAP_MS = 20_000;
-const POLL_MS = 25;
+const POLL_MS = 50;
 
 export function startFailoverCluster(): Promise<RedisClusterHandle> {
   return startRedisCluster({
