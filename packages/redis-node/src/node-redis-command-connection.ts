@@ -50,6 +50,14 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
       : (this.#target as NodeRedisClient).sendCommand(argv, RAW);
   }
 
+  /**
+   * Sent in one tick, routed by the same key: node-redis writes them in order on the socket of
+   * that key's master (a write and the `WAIT` behind it).
+   */
+  sendInOrder(routingKey: string, commands: string[][]): Promise<readonly unknown[]> {
+    return Promise.all(commands.map((argv) => this.send(routingKey, argv)));
+  }
+
   async masters(): Promise<readonly RedisMasterNode[]> {
     const target = this.#target;
     const clients = isNodeRedisCluster(target)
