@@ -51,11 +51,23 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
   }
 
   /**
-   * Sent in one tick, routed by the same key: node-redis writes them in order on the socket of
-   * that key's master (a write and the `WAIT` behind it).
+   * A write and the `WAIT` behind it, in order on one socket. Standalone: sent in one tick.
+   * Cluster: one pipeline on the key's master (`multi(key).execAsPipeline()`), because a raw
+   * keyless `WAIT` follows its command policy (`all_shards`, the smallest count of every
+   * master); a MOVED write is not retried with its `WAIT`, the caller retries. A cluster
+   * without `multi` gets the fan-out, which can only under-count.
    */
-  sendInOrder(routingKey: string, commands: string[][]): Promise<readonly unknown[]> {
-    return Promise.all(commands.map((argv) => this.send(routingKey, argv)));
+  async sendInOrder(routingKey: string, commands: string[][]): Promise<readonly unknown[]> {
+    const target = this.#target;
+    if (!isNodeRedisCluster(target) || target.multi === undefined) {
+      return Promise.all(commands.map((argv) => this.send(routingKey, argv)));
+    }
+    const pipeline = target.multi(routingKey);
+    for (const argv of commands) pipeline.addCommand(routingKey, false, argv);
+    const replies = await pipeline.execAsPipeline();
+    const failed = replies.find((reply) => reply instanceof Error);
+    if (failed !== undefined) throw failed;
+    return replies;
   }
 
   async masters(): Promise<readonly RedisMasterNode[]> {
