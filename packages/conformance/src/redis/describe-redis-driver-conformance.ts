@@ -9,7 +9,8 @@
  * nested-prefix warnings, `getWithTtl()`, authentication failures, resolver recovery,
  * missed writes, half-open sockets and `revocationReplicas` (a master with a replica, a cluster
  * with replicas), each on the servers it needs; and the deployments: the
- * database index of a URL, TLS with generated certificates, and Sentinel (a master, a replica
+ * database index of a URL, TLS with generated certificates (one server, and a cluster whose
+ * nodes speak only TLS), and Sentinel (a master, a replica
  * and a sentinel; the master killed under traffic).
  * A client package's `test/conformance.test.ts` is this call plus its client-specific tests.
  */
@@ -48,6 +49,7 @@ import { describeRedisRevocationReplicas } from "./describe-redis-revocation-rep
 import { describeRedisSentinelFailover } from "./describe-redis-sentinel-failover.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
 import { describeRedisTls } from "./describe-redis-tls.js";
+import { describeRedisTlsCluster } from "./describe-redis-tls-cluster.js";
 import { describeRedisUnresponsiveSocket } from "./describe-redis-unresponsive-socket.js";
 import { describeRedisUrlRedaction } from "./describe-redis-url-redaction.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
@@ -199,6 +201,7 @@ export function describeRedisDriverConformance(
     describe("deployments: database index, TLS, Sentinel", () => {
       describeRedisDatabaseIndex(name, driver);
       describeRedisTls(name, driver);
+      describeRedisTlsCluster(name, driver);
       describeRedisSentinelFailover(name, driver);
     });
   });
