@@ -10,6 +10,7 @@
 import {
   type ApiKeyCacheBackend,
   type ApiKeyResolver,
+  buildApiKeyCacheBackend,
   createApiKeyResolver,
   encodeCachedApiKey,
   REVOKED_MARKER,
@@ -39,6 +40,26 @@ const record = { apiKey: "sk_wait", active: true };
 /** Register the `revocationReplicas` checks of `driver`; they start the servers they pause. */
 export function describeRedisRevocationReplicas(name: string, driver: RedisDriver): void {
   describe(`${name}: revocationReplicas (WAIT after a revocation write)`, () => {
+    it("a bad revocationReplicas is E_CONFIG from createBackend, naming the field", () => {
+      const create = (revocationReplicas: { replicas: number; timeoutMs: number }) => () =>
+        driver.createBackend({
+          url: "redis://127.0.0.1:1",
+          logger: silentLogger,
+          commandTimeoutMs: 500,
+          revocationReplicas,
+        });
+      expect(create({ replicas: 1, timeoutMs: 500 })).toThrow(
+        expect.objectContaining({
+          code: "E_CONFIG",
+          message: expect.stringMatching(
+            /revocationReplicas\.timeoutMs \(500\) must be below commandTimeoutMs \(500\)/,
+          ),
+        }),
+      );
+      expect(create({ replicas: 0.5, timeoutMs: 100 })).toThrow(
+        /revocationReplicas\.replicas must be an integer >= 1/,
+      );
+    });
     describeOnMasterWithReplica(driver);
     describeOnClusterWithReplicas(driver);
   });
@@ -163,6 +184,30 @@ function describeOnMasterWithReplica(driver: RedisDriver): void {
       replica.resume();
       await resolver.revoke("k2");
       expect(await readOnReplica(replica, `${keyPrefix}k2`)).toBe(TOMBSTONE);
+    });
+
+    it("through buildApiKeyCacheBackend's tiered backend: a paused replica fails the revoke, a retry after it resumes succeeds", async () => {
+      const tieredPrefix = redisTestPrefix("wait-tiered");
+      const tiered = buildApiKeyCacheBackend({
+        backend: "tiered",
+        redisUrl: master.url,
+        redis: driver,
+        redisKeyPrefix: tieredPrefix,
+        logger: silentLogger,
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+        revocationReplicas: { replicas: 1, timeoutMs: WAIT_TIMEOUT_MS },
+      });
+      open.push(tiered);
+      const resolver = resolverOver(tiered);
+      await resolver.revoke("warm");
+      replica.pause();
+      const { error, elapsedMs } = await failure(resolver.revoke("t1"));
+      expect(error).toMatchObject({ code: "E_BACKEND_UNAVAILABLE" });
+      expect((error as Error).message).toMatch(/reached 0 of the 1 replica/);
+      expect(elapsedMs).toBeLessThan(FAIL_BOUND_MS);
+      replica.resume();
+      await resolver.revoke("t1");
+      expect(await readOnReplica(replica, `${tieredPrefix}t1`)).toBe(TOMBSTONE);
     });
 
     it("asking for more replicas than the master has fails every revoke, naming the count", async () => {
