@@ -30,6 +30,7 @@ import { describeTieredRevocationRace } from "../resolver/describe-tiered-revoca
 import { describeRedisAuthFailure } from "./describe-redis-auth-failure.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
 import { describeRedisClusterFailover } from "./describe-redis-cluster-failover.js";
+import { describeRedisClusterFailoverSpeed } from "./describe-redis-cluster-failover-speed.js";
 import { describeRedisDatabaseIndex } from "./describe-redis-database-index.js";
 import {
   describeRedisClusterEvictionCheck,
@@ -162,6 +163,7 @@ export function describeRedisDriverConformance(
     });
 
     describeRedisClusterFailover(name, driver);
+    describeRedisClusterFailoverSpeed(name, driver);
 
     describe("a server the checks kill and pause", () => {
       const redis = useRedisServer({ spawn: true });
