@@ -47,6 +47,8 @@ import { describeRedisResolverRecovery } from "./describe-redis-resolver-recover
 import { describeRedisSentinelFailover } from "./describe-redis-sentinel-failover.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
 import { describeRedisTls } from "./describe-redis-tls.js";
+import { describeRedisUnresponsiveClusterNode } from "./describe-redis-unresponsive-cluster-node.js";
+import { describeRedisUnresponsiveSentinelMaster } from "./describe-redis-unresponsive-sentinel-master.js";
 import { describeRedisUnresponsiveSocket } from "./describe-redis-unresponsive-socket.js";
 import { describeRedisUrlRedaction } from "./describe-redis-url-redaction.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
@@ -191,6 +193,8 @@ export function describeRedisDriverConformance(
       describeRedisAuthFailure(name, driver, options.callerClientBackend);
       describeRedisResolverRecovery(name, driver);
       describeRedisUnresponsiveSocket(name, driver);
+      describeRedisUnresponsiveClusterNode(name, driver);
+      describeRedisUnresponsiveSentinelMaster(name, driver);
       const isReady = options.isBackendClientReady;
       if (isReady !== undefined) describeRedisMissedWrite(name, driver, isReady);
     });
