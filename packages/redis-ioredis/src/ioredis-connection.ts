@@ -39,6 +39,12 @@ export class IoredisConnection implements RedisCommandConnection {
     return this.#call.apply(this.#client, argv);
   }
 
+  /** The master's `host:port` in the Cluster's slot map (`slots[slot][0]`). */
+  masterOfSlot(slot: number): string | undefined {
+    const client = this.#client;
+    return isIoredisCluster(client) ? client.slots[slot]?.[0] : undefined;
+  }
+
   async masters(): Promise<readonly RedisMasterNode[]> {
     const client = this.#client;
     const nodes: Redis[] = isIoredisCluster(client) ? client.nodes("master") : [client];

@@ -50,6 +50,13 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
       : (this.#target as NodeRedisClient).sendCommand(argv, RAW);
   }
 
+  /** The master's address in the cluster's slot map (`slots[slot].master.address`). */
+  masterOfSlot(slot: number): string | undefined {
+    return this.isCluster
+      ? (this.#target as NodeRedisCluster).slots?.[slot]?.master.address
+      : undefined;
+  }
+
   async masters(): Promise<readonly RedisMasterNode[]> {
     const target = this.#target;
     const clients = isNodeRedisCluster(target)

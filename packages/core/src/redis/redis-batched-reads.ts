@@ -1,12 +1,15 @@
 /**
- * The two reads the engine batches, as {@link BatchedRead}s: `get` (one key: `GET`; more:
- * `MGET`) and `getWithTtl` (one key: `GET` + `PTTL` pipelined; more: one read-only script, `EVALSHA_RO`, so
- * it is never held back like a write, e.g. by `CLIENT PAUSE WRITE`, even before it is cached). Each caller's
- * reply is decoded for that caller alone (its own copy; an undecodable entry is a miss for that
- * key only). The tricky point is WRONGTYPE: `GET` fails on a key of another type, but `MGET`
- * answers nil for it, the same as for a missing key. Such a key reads as a miss either way; to
- * still find and remove it, the nil keys of an `MGET` are handed to `onNilKeys` (the backend
- * checks them in the background, one `EXISTS` for the batch), so the hit path pays nothing.
+ * The two reads the engine batches, as {@link BatchedRead}s: `get` (one key: `GET`; more in
+ * one slot: `MGET`) and `getWithTtl` (one key: `GET` + `PTTL` pipelined; more in one slot: one
+ * read-only script). A batch of one cluster master spanning several slots goes as one
+ * cross-slot script (`redis-read-script`); a key that script could not read on that node (its
+ * slot moved or is migrating) is read again alone, by a command the client routes and
+ * redirects. Each caller's reply is decoded for that caller alone (its own copy; an
+ * undecodable entry is a miss for that key only). The tricky point is WRONGTYPE: `GET` fails
+ * on a key of another type, but `MGET` answers nil for it, the same as for a missing key. Such
+ * a key reads as a miss either way; to still find and remove it, the nil keys of an `MGET` are
+ * handed to `onNilKeys` (the backend checks them in the background, one `EXISTS` for the
+ * batch), so the hit path pays nothing.
  */
 import type { CachedApiKey, CachedApiKeyWithTtl } from "../backend.js";
 import type { RedisCommandRunner } from "./redis-command-runner.js";
@@ -14,11 +17,13 @@ import { isWrongTypeError } from "./redis-errors.js";
 import { entryWithPttl } from "./redis-keyspace.js";
 import type { BatchedRead, ReadCaller } from "./redis-read-batcher.js";
 import {
-  GET_WITH_PTTL_SCRIPT,
-  GET_WITH_PTTL_SCRIPT_SHA,
-  isNoScriptError,
+  CROSS_SLOT_GET,
+  CROSS_SLOT_GET_WITH_PTTL,
+  GET_WITH_PTTL,
+  READ_ALONE,
   WRONG_TYPE_PTTL,
 } from "./redis-read-script.js";
+import type { RedisReadScriptSender } from "./redis-read-script-sender.js";
 import { WRONG_TYPE } from "./undecodable-cleanup.js";
 
 /**
@@ -27,16 +32,37 @@ import { WRONG_TYPE } from "./undecodable-cleanup.js";
  */
 export type ReadDecoder<V> = (key: string, raw: unknown) => V | undefined;
 
-/** `get`: `GET` for one key, `MGET` for more; nil keys of an `MGET` go to `onNilKeys`. */
+/**
+ * `get`: `GET` for one key, `MGET` for more of one slot, the cross-slot script for more of
+ * several; nil keys of an `MGET` go to `onNilKeys`.
+ */
 export function batchedGet<V extends CachedApiKey>(
   decode: ReadDecoder<V>,
   onNilKeys: (keys: string[]) => void,
+  scripts: RedisReadScriptSender,
 ): BatchedRead<V | undefined> {
+  type Caller = ReadCaller<V | undefined>;
   return {
     command: "GET",
-    send(runner, keys, callers) {
+    send(runner, keys, callers, crossSlot) {
       if (keys.length === 1) {
-        sendOneGet(runner, keys[0] as string, callers[0] as ReadCaller<V | undefined>, decode);
+        sendOneGet(runner, keys[0] as string, callers[0] as Caller, decode);
+        return;
+      }
+      if (crossSlot) {
+        sendCrossSlot(runner, scripts, CROSS_SLOT_GET, keys).then(
+          (reply) => {
+            const values = reply as unknown[];
+            for (let i = 0; i < callers.length; i++) {
+              const key = keys[i] as string;
+              const caller = callers[i] as Caller;
+              const raw = values[i];
+              if (raw === READ_ALONE) sendOneGet(runner, key, caller, decode);
+              else settle(caller, decode, key, raw === WRONG_TYPE_PTTL ? WRONG_TYPE : raw);
+            }
+          },
+          (error: unknown) => rejectAll(callers, error),
+        );
         return;
       }
       runner.start(keys[0] as string, ["MGET", ...keys]).then(
@@ -47,7 +73,7 @@ export function batchedGet<V extends CachedApiKey>(
             const key = keys[i] as string;
             const raw = values[i];
             if (raw === null || raw === undefined) nilKeys.push(key);
-            settle(callers[i] as ReadCaller<V | undefined>, decode, key, raw);
+            settle(callers[i] as Caller, decode, key, raw);
           }
           if (nilKeys.length > 0) onNilKeys(nilKeys);
         },
@@ -60,37 +86,49 @@ export function batchedGet<V extends CachedApiKey>(
 /** `getWithTtl`: `GET` + `PTTL` for one key, one script for more. */
 export function batchedGetWithTtl<V extends CachedApiKey>(
   decode: ReadDecoder<V>,
+  scripts: RedisReadScriptSender,
 ): BatchedRead<CachedApiKeyWithTtl<V> | undefined> {
+  type Caller = ReadCaller<CachedApiKeyWithTtl<V> | undefined>;
   return {
     command: "GET+PTTL",
-    send(runner, keys, callers) {
-      type Caller = ReadCaller<CachedApiKeyWithTtl<V> | undefined>;
+    send(runner, keys, callers, crossSlot) {
       if (keys.length === 1) {
         sendOneGetWithTtl(runner, keys[0] as string, callers[0] as Caller, decode);
         return;
       }
-      const routingKey = keys[0] as string;
-      const count = String(keys.length);
-      runner
-        .start(routingKey, ["EVALSHA_RO", GET_WITH_PTTL_SCRIPT_SHA, count, ...keys])
-        .catch((error: unknown) => {
-          // Not cached on this node yet (a restart, a new node): EVAL_RO sends and caches it.
-          if (!isNoScriptError(error)) throw error;
-          return runner.start(routingKey, ["EVAL_RO", GET_WITH_PTTL_SCRIPT, count, ...keys]);
-        })
-        .then(
-          (reply) => {
-            const pairs = reply as unknown[];
-            for (let i = 0; i < callers.length; i++) {
-              const pttl = pairs[2 * i + 1];
-              const raw = Number(pttl) === WRONG_TYPE_PTTL ? WRONG_TYPE : pairs[2 * i];
-              settleWithTtl(callers[i] as Caller, decode, keys[i] as string, raw, pttl);
+      const reply = crossSlot
+        ? sendCrossSlot(runner, scripts, CROSS_SLOT_GET_WITH_PTTL, keys)
+        : scripts.send(runner, GET_WITH_PTTL, keys[0] as string, [String(keys.length), ...keys]);
+      reply.then(
+        (pairs) => {
+          const replies = pairs as unknown[];
+          for (let i = 0; i < callers.length; i++) {
+            const key = keys[i] as string;
+            const caller = callers[i] as Caller;
+            const pttl = replies[2 * i + 1];
+            if (Number(pttl) === READ_ALONE) {
+              sendOneGetWithTtl(runner, key, caller, decode);
+              continue;
             }
-          },
-          (error: unknown) => rejectAll(callers, error),
-        );
+            const raw = Number(pttl) === WRONG_TYPE_PTTL ? WRONG_TYPE : replies[2 * i];
+            settleWithTtl(caller, decode, key, raw, pttl);
+          }
+        },
+        (error: unknown) => rejectAll(callers, error),
+      );
     },
   };
+}
+
+/** A cross-slot script: routed by the first key (`KEYS[1]`), every key in `ARGV`. */
+function sendCrossSlot(
+  runner: RedisCommandRunner,
+  scripts: RedisReadScriptSender,
+  script: typeof CROSS_SLOT_GET,
+  keys: string[],
+): Promise<unknown> {
+  const routingKey = keys[0] as string;
+  return scripts.send(runner, script, routingKey, ["1", routingKey, ...keys]);
 }
 
 function sendOneGet<V extends CachedApiKey>(

@@ -34,6 +34,14 @@ export interface RedisCommandConnection {
    * client's error; the engine bounds the call by its deadline.
    */
   send(routingKey: string, argv: string[]): Promise<unknown>;
+  /**
+   * Optional, clusters only. The master serving hash `slot` in the client's current slot
+   * map, as a name that is the same for every slot of that master (e.g. `"host:port"`);
+   * `undefined` when the map does not have the slot (not discovered yet). Batched reads group
+   * a tick's keys by it, one command per master; without it they group per slot. A stale
+   * answer costs a redirect, never a wrong reply. Called on the hot path: a lookup, no I/O.
+   */
+  masterOfSlot?(slot: number): string | undefined;
   /** The masters to SCAN; called only while ready. */
   masters(): Promise<readonly RedisMasterNode[]>;
   /** Report ready and lost events to `listener` until the returned function is called. */
