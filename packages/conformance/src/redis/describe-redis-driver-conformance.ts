@@ -30,6 +30,7 @@ import { describeTieredRevocationRace } from "../resolver/describe-tiered-revoca
 import { describeRedisAuthFailure } from "./describe-redis-auth-failure.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
 import { describeRedisClusterFailover } from "./describe-redis-cluster-failover.js";
+import { describeRedisClusterReadBatching } from "./describe-redis-cluster-read-batching.js";
 import { describeRedisDatabaseIndex } from "./describe-redis-database-index.js";
 import {
   describeRedisClusterEvictionCheck,
@@ -161,6 +162,10 @@ export function describeRedisDriverConformance(
       describeRedisEvictionChecks(name, driver);
     });
 
+    describeRedisClusterReadBatching(
+      `${name}: batched reads per master (cluster of its own)`,
+      driver,
+    );
     describeRedisClusterFailover(name, driver);
 
     describe("a server the checks kill and pause", () => {

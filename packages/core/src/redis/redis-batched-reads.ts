@@ -42,6 +42,8 @@ export function batchedGet<V extends CachedApiKey>(
   scripts: RedisReadScriptSender,
 ): BatchedRead<V | undefined> {
   type Caller = ReadCaller<V | undefined>;
+  const readOne = (runner: RedisCommandRunner, key: string, caller: Caller): void =>
+    sendOneGet(runner, key, caller, decode);
   return {
     command: "GET",
     send(runner, keys, callers, crossSlot) {
@@ -61,7 +63,7 @@ export function batchedGet<V extends CachedApiKey>(
               else settle(caller, decode, key, raw === WRONG_TYPE_PTTL ? WRONG_TYPE : raw);
             }
           },
-          (error: unknown) => rejectAll(callers, error),
+          (error: unknown) => failOrReadAlone(error, keys, callers, readOne, runner),
         );
         return;
       }
@@ -77,7 +79,7 @@ export function batchedGet<V extends CachedApiKey>(
           }
           if (nilKeys.length > 0) onNilKeys(nilKeys);
         },
-        (error: unknown) => rejectAll(callers, error),
+        (error: unknown) => failOrReadAlone(error, keys, callers, readOne, runner),
       );
     },
   };
@@ -89,6 +91,8 @@ export function batchedGetWithTtl<V extends CachedApiKey>(
   scripts: RedisReadScriptSender,
 ): BatchedRead<CachedApiKeyWithTtl<V> | undefined> {
   type Caller = ReadCaller<CachedApiKeyWithTtl<V> | undefined>;
+  const readOne = (runner: RedisCommandRunner, key: string, caller: Caller): void =>
+    sendOneGetWithTtl(runner, key, caller, decode);
   return {
     command: "GET+PTTL",
     send(runner, keys, callers, crossSlot) {
@@ -114,7 +118,7 @@ export function batchedGetWithTtl<V extends CachedApiKey>(
             settleWithTtl(caller, decode, key, raw, pttl);
           }
         },
-        (error: unknown) => rejectAll(callers, error),
+        (error: unknown) => failOrReadAlone(error, keys, callers, readOne, runner),
       );
     },
   };
@@ -131,17 +135,26 @@ function sendCrossSlot(
   return scripts.send(runner, script, routingKey, ["1", routingKey, ...keys]);
 }
 
+/**
+ * A lone read that got a redirect back (the client did not follow it; see
+ * {@link failOrReadAlone}) is sent once more, routed afresh; a second one fails the caller.
+ */
+const ONE_MORE_TRY = 1;
+
 function sendOneGet<V extends CachedApiKey>(
   runner: RedisCommandRunner,
   key: string,
   caller: ReadCaller<V | undefined>,
   decode: ReadDecoder<V>,
+  redirectsLeft = ONE_MORE_TRY,
 ): void {
   runner.start(key, ["GET", key]).then(
     (raw) => settle(caller, decode, key, raw),
     (error: unknown) => {
       if (isWrongTypeError(error)) settle(caller, decode, key, WRONG_TYPE);
-      else caller.fail(error);
+      else if (redirectsLeft > 0 && isRedirectError(error)) {
+        sendOneGet(runner, key, caller, decode, redirectsLeft - 1);
+      } else caller.fail(error);
     },
   );
 }
@@ -151,6 +164,7 @@ function sendOneGetWithTtl<V extends CachedApiKey>(
   key: string,
   caller: ReadCaller<CachedApiKeyWithTtl<V> | undefined>,
   decode: ReadDecoder<V>,
+  redirectsLeft = ONE_MORE_TRY,
 ): void {
   // Written in the same tick, so pipelined by the client: one round trip for the pair.
   const value = runner.start(key, ["GET", key]).then(undefined, (error: unknown) => {
@@ -160,7 +174,11 @@ function sendOneGetWithTtl<V extends CachedApiKey>(
   const pttl = runner.start(key, ["PTTL", key]);
   Promise.all([value, pttl]).then(
     ([raw, ttl]) => settleWithTtl(caller, decode, key, raw, ttl),
-    (error: unknown) => caller.fail(error),
+    (error: unknown) => {
+      if (redirectsLeft > 0 && isRedirectError(error)) {
+        sendOneGetWithTtl(runner, key, caller, decode, redirectsLeft - 1);
+      } else caller.fail(error);
+    },
   );
 }
 
@@ -193,6 +211,29 @@ function settleWithTtl<V extends CachedApiKey>(
   }
 }
 
-function rejectAll<R>(callers: readonly ReadCaller<R>[], error: unknown): void {
-  for (const caller of callers) caller.fail(error);
+/**
+ * A batch failed. A redirect that reached the engine (MOVED/ASK: the client did not follow
+ * it, e.g. ioredis does not retry an auto-pipeline whose commands got different replies while
+ * a slot moves) means the batch hit a node that no longer serves its first key: read each
+ * caller alone, which the client routes afresh. Any other error fails every caller.
+ */
+function failOrReadAlone<R>(
+  error: unknown,
+  keys: readonly string[],
+  callers: readonly ReadCaller<R>[],
+  readOne: (runner: RedisCommandRunner, key: string, caller: ReadCaller<R>) => void,
+  runner: RedisCommandRunner,
+): void {
+  if (!isRedirectError(error)) {
+    for (const caller of callers) caller.fail(error);
+    return;
+  }
+  for (let i = 0; i < callers.length; i++) {
+    readOne(runner, keys[i] as string, callers[i] as ReadCaller<R>);
+  }
+}
+
+/** A cluster redirect reply: `MOVED <slot> <host:port>` or `ASK <slot> <host:port>`. */
+function isRedirectError(error: unknown): boolean {
+  return error instanceof Error && /^(MOVED|ASK) \d+ /.test(error.message);
 }
