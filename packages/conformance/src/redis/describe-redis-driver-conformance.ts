@@ -42,6 +42,7 @@ import { describeRedisKeyspace } from "./describe-redis-keyspace.js";
 import { describeRedisMissedWrite } from "./describe-redis-missed-write.js";
 import { describeRedisNestedPrefixes } from "./describe-redis-nested-prefixes.js";
 import { describeRedisReadBatching } from "./describe-redis-read-batching.js";
+import { describeRedisReadScriptFallback } from "./describe-redis-read-script-fallback.js";
 import { describeRedisRefreshAheadRaces } from "./describe-redis-refresh-ahead-races.js";
 import { describeRedisResolverRecovery } from "./describe-redis-resolver-recovery.js";
 import { describeRedisSentinelFailover } from "./describe-redis-sentinel-failover.js";
@@ -192,6 +193,7 @@ export function describeRedisDriverConformance(
 
     describe("servers of their own", () => {
       describeRedisAuthFailure(name, driver, options.callerClientBackend);
+      describeRedisReadScriptFallback(`${name}: batched reads without EVALSHA_RO`, driver);
       describeRedisResolverRecovery(name, driver);
       describeRedisUnresponsiveSocket(name, driver);
       const isReady = options.isBackendClientReady;
