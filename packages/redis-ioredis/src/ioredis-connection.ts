@@ -4,7 +4,8 @@
  * the master), readiness from `status` and the ready/error/close events, and a close that
  * quits an owned client within its deadline. A socket the engine found unresponsive is
  * dropped with `disconnect(true)`, which reconnects (its commands in flight fail; nothing is
- * resent).
+ * resent; a Sentinel client asks the sentinels for the master again); on a cluster, only the
+ * silent master's socket is dropped (see `ioredis-cluster-node-socket.ts`).
  */
 import {
   assertClientArgument,
@@ -15,6 +16,7 @@ import {
 import type { Redis } from "ioredis";
 import { closeClientWithin } from "./close-client.js";
 import { type IoredisClient, isIoredisCluster, looksLikeIoredisClient } from "./ioredis-client.js";
+import { replaceClusterNodeSocket } from "./ioredis-cluster-node-socket.js";
 
 /** `call` with the command and its arguments in one array (applied, not spread). */
 type RawCall = (this: IoredisClient, ...argv: string[]) => Promise<unknown>;
@@ -57,9 +59,12 @@ export class IoredisConnection implements RedisCommandConnection {
 
   async masters(): Promise<readonly RedisMasterNode[]> {
     const client = this.#client;
-    const nodes: Redis[] = isIoredisCluster(client) ? client.nodes("master") : [client];
     const call = this.#call;
-    return nodes.map((node) => ({ send: (argv: string[]) => call.apply(node, argv) }));
+    if (!isIoredisCluster(client)) return [{ send: (argv: string[]) => call.apply(client, argv) }];
+    return client.nodes("master").map((node: Redis) => ({
+      send: (argv: string[]) => call.apply(node, argv),
+      replaceUnresponsiveSocket: () => replaceClusterNodeSocket(client, node),
+    }));
   }
 
   listen(listener: RedisConnectionListener): () => void {

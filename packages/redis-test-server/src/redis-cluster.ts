@@ -82,6 +82,15 @@ export interface RedisClusterHandle {
    * failover: the promoted replica in place of the dead master).
    */
   currentMasters(): Promise<RedisEndpoint[]>;
+  /**
+   * Have `node` announce `port` as its client port (`cluster-announce-port`), so cluster
+   * clients, which connect where the slot map says, reach it there: through a
+   * `startTcpFaultProxy` in front of it, say. The cluster bus stays direct, so a fault on that
+   * port is seen by clients only and never fails the node over. Resolves once every running
+   * node lists `node` at `port`; rejects after `timeoutMs` (default 20000). A restart of the
+   * node forgets it.
+   */
+  announcePort(node: RedisClusterNode, port: number, timeoutMs?: number): Promise<void>;
   /** Stop every node. Idempotent. */
   stop(): Promise<void>;
 }
@@ -243,6 +252,40 @@ async function currentMasters(nodes: readonly RedisClusterNode[]): Promise<Redis
   });
 }
 
+/** See {@link RedisClusterHandle.announcePort}. */
+async function announcePort(
+  nodes: readonly RedisClusterNode[],
+  node: RedisClusterNode,
+  port: number,
+  timeoutMs: number,
+): Promise<void> {
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new ApiKeyCacheError("E_CONFIG", `announcePort: port must be 1 to 65535, got ${port}`);
+  }
+  const id = await nodeId(node);
+  await command(node, "CONFIG", "SET", "cluster-announce-bus-port", node.clusterBusPort);
+  await command(node, "CONFIG", "SET", "cluster-announce-port", port);
+  const deadline = Date.now() + timeoutMs;
+  const listed = async (peer: RedisClusterNode): Promise<boolean> => {
+    const raw = String(await command(peer, "CLUSTER", "NODES"));
+    const line = raw.split("\n").find((candidate) => candidate.startsWith(`${id} `));
+    return line?.split(" ")[1]?.split("@")[0]?.endsWith(`:${port}`) === true;
+  };
+  for (;;) {
+    const running = nodes.filter((peer) => peer.running);
+    const seen = await Promise.all(running.map((peer) => listed(peer).catch(() => false)));
+    if (seen.every(Boolean)) return;
+    if (Date.now() >= deadline) {
+      throw new ApiKeyCacheError(
+        "E_BACKEND_UNAVAILABLE",
+        `announcePort: not every node lists ${node.port} at port ${port} within ${timeoutMs} ms`,
+      );
+    }
+    // Announced addresses spread by gossip; there is no event to wait for.
+    await new Promise((resolve) => setTimeout(resolve, CLUSTER_POLL_INTERVAL_MS));
+  }
+}
+
 /** Start one node with the cluster directives; its cluster bus port is chosen free. */
 async function startClusterNode(
   options: StartRedisClusterOptions,
@@ -368,6 +411,8 @@ export async function startRedisCluster(
     startupNodes: nodes.map((node) => ({ host: node.host, port: node.port })),
     waitUntilHealthy: (timeoutMs = DEFAULT_HEALTHY_TIMEOUT_MS) => waitUntilHealthy(all, timeoutMs),
     currentMasters: () => currentMasters(all),
+    announcePort: (node, port, timeoutMs = DEFAULT_HEALTHY_TIMEOUT_MS) =>
+      announcePort(all, node, port, timeoutMs),
     stop,
   };
 }

@@ -32,6 +32,7 @@ import { describeTieredRevocationRace } from "../resolver/describe-tiered-revoca
 import { describeRedisAuthFailure } from "./describe-redis-auth-failure.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
 import { describeRedisClusterFailover } from "./describe-redis-cluster-failover.js";
+import { describeRedisClusterFailoverSpeed } from "./describe-redis-cluster-failover-speed.js";
 import { describeRedisDatabaseIndex } from "./describe-redis-database-index.js";
 import {
   describeRedisClusterEvictionCheck,
@@ -50,6 +51,8 @@ import { describeRedisSentinelFailover } from "./describe-redis-sentinel-failove
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
 import { describeRedisTls } from "./describe-redis-tls.js";
 import { describeRedisTlsCluster } from "./describe-redis-tls-cluster.js";
+import { describeRedisUnresponsiveClusterNode } from "./describe-redis-unresponsive-cluster-node.js";
+import { describeRedisUnresponsiveSentinelMaster } from "./describe-redis-unresponsive-sentinel-master.js";
 import { describeRedisUnresponsiveSocket } from "./describe-redis-unresponsive-socket.js";
 import { describeRedisUrlRedaction } from "./describe-redis-url-redaction.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
@@ -166,6 +169,7 @@ export function describeRedisDriverConformance(
     });
 
     describeRedisClusterFailover(name, driver);
+    describeRedisClusterFailoverSpeed(name, driver);
 
     describe("a server the checks kill and pause", () => {
       const redis = useRedisServer({ spawn: true });
@@ -194,6 +198,8 @@ export function describeRedisDriverConformance(
       describeRedisResolverRecovery(name, driver);
       describeRedisUnresponsiveSocket(name, driver);
       describeRedisRevocationReplicas(name, driver);
+      describeRedisUnresponsiveClusterNode(name, driver);
+      describeRedisUnresponsiveSentinelMaster(name, driver);
       const isReady = options.isBackendClientReady;
       if (isReady !== undefined) describeRedisMissedWrite(name, driver, isReady);
     });

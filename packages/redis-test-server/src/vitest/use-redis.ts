@@ -146,6 +146,7 @@ export function useRedisCluster(options: StartRedisClusterOptions = {}): RedisCl
     },
     waitUntilHealthy: (timeoutMs?: number) => get().waitUntilHealthy(timeoutMs),
     currentMasters: () => get().currentMasters(),
+    announcePort: (node, port, timeoutMs) => get().announcePort(node, port, timeoutMs),
     stop: () => get().stop(),
   };
 }
