@@ -39,6 +39,22 @@ export class IoredisConnection implements RedisCommandConnection {
     return this.#call.apply(this.#client, argv);
   }
 
+  /**
+   * One explicit pipeline: written in order on one socket, and on a cluster routed by the key
+   * of its write (a keyless `WAIT` sent alone would go to any node). A MOVED write is not
+   * retried with the `WAIT` behind it: the caller gets the error and retries.
+   */
+  async sendInOrder(_routingKey: string, commands: string[][]): Promise<readonly unknown[]> {
+    const pipeline = this.#client.pipeline();
+    for (const [name, ...args] of commands) pipeline.call(name as string, ...args);
+    const results = await pipeline.exec();
+    if (results === null) throw new Error("the ioredis pipeline was discarded");
+    return results.map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    });
+  }
+
   async masters(): Promise<readonly RedisMasterNode[]> {
     const client = this.#client;
     const nodes: Redis[] = isIoredisCluster(client) ? client.nodes("master") : [client];

@@ -50,6 +50,26 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
       : (this.#target as NodeRedisClient).sendCommand(argv, RAW);
   }
 
+  /**
+   * A write and the `WAIT` behind it, in order on one socket. Standalone: sent in one tick.
+   * Cluster: one pipeline on the key's master (`multi(key).execAsPipeline()`), because a raw
+   * keyless `WAIT` follows its command policy (`all_shards`, the smallest count of every
+   * master); a MOVED write is not retried with its `WAIT`, the caller retries. A cluster
+   * without `multi` gets the fan-out, which can only under-count.
+   */
+  async sendInOrder(routingKey: string, commands: string[][]): Promise<readonly unknown[]> {
+    const target = this.#target;
+    if (!isNodeRedisCluster(target) || target.multi === undefined) {
+      return Promise.all(commands.map((argv) => this.send(routingKey, argv)));
+    }
+    const pipeline = target.multi(routingKey);
+    for (const argv of commands) pipeline.addCommand(routingKey, false, argv);
+    const replies = await pipeline.execAsPipeline();
+    const failed = replies.find((reply) => reply instanceof Error);
+    if (failed !== undefined) throw failed;
+    return replies;
+  }
+
   async masters(): Promise<readonly RedisMasterNode[]> {
     const target = this.#target;
     const clients = isNodeRedisCluster(target)

@@ -14,6 +14,7 @@ import {
 } from "./redis-server.js";
 import { RedisReplyError } from "./resp-codec.js";
 import { type RedisEndpoint, redisCommandWithOptions } from "./resp-connection.js";
+import { createTestCertificates, type TestCertificates } from "./test-certificates.js";
 
 /** Number of hash slots of a Redis Cluster. */
 export const CLUSTER_SLOT_COUNT = 16_384;
@@ -35,6 +36,13 @@ export interface StartRedisClusterOptions {
   config?: readonly string[];
   /** Path of the binary. @default `$REDIS_SERVER_BIN`, else `redis-server` on PATH */
   bin?: string;
+  /**
+   * Every node speaks only TLS, clients, cluster bus and replication alike (`port 0`,
+   * `tls-port`, `tls-cluster yes`, `tls-replication yes`), with certificates made for the
+   * cluster (`certificates` on the handle; removed by `stop()`). URLs are then `rediss://`.
+   * @default false
+   */
+  tls?: boolean;
 }
 
 /** One node of a test cluster: a server handle plus its cluster bus port. */
@@ -56,6 +64,8 @@ export interface RedisClusterHandle {
   readonly nodes: readonly RedisClusterNode[];
   /** The replicas as started (empty unless `replicas` was set), in master order. */
   readonly replicas: readonly RedisClusterReplica[];
+  /** The certificates of a `tls: true` cluster (CA, client certificate and key). */
+  readonly certificates?: TestCertificates | undefined;
   /** URL of the first node, enough for a cluster client to discover the rest. */
   readonly seedUrl: string;
   /** URLs of the masters as started (node-redis `rootNodes: urls.map((url) => ({ url }))`). */
@@ -99,6 +109,9 @@ function clusterNode(server: RedisServerHandle, clusterBusPort: number): RedisCl
     },
     get running() {
       return server.running;
+    },
+    get tls() {
+      return server.tls;
     },
     clusterBusPort,
     logs: () => server.logs(),
@@ -214,7 +227,11 @@ async function currentMasters(nodes: readonly RedisClusterNode[]): Promise<Redis
         if (!flags.split(",").includes("master") || flags.includes("fail")) continue;
         const hostPort = address.split("@")[0] ?? "";
         const colon = hostPort.lastIndexOf(":");
-        masters.push({ host: hostPort.slice(0, colon), port: Number(hostPort.slice(colon + 1)) });
+        masters.push({
+          host: hostPort.slice(0, colon),
+          port: Number(hostPort.slice(colon + 1)),
+          ...(node.tls === undefined ? {} : { tls: node.tls }),
+        });
       }
       return masters;
     } catch (error) {
@@ -230,11 +247,14 @@ async function currentMasters(nodes: readonly RedisClusterNode[]): Promise<Redis
 async function startClusterNode(
   options: StartRedisClusterOptions,
   deadline: number,
+  certificates: TestCertificates | undefined,
 ): Promise<RedisClusterNode> {
   const clusterBusPort = await findFreePort();
   const serverOptions: StartRedisServerOptions = {
     startTimeoutMs: Math.max(1_000, deadline - Date.now()),
+    ...(certificates === undefined ? {} : { tlsCertificates: certificates }),
     config: [
+      ...(certificates === undefined ? [] : ["tls-cluster yes"]),
       "cluster-enabled yes",
       "cluster-config-file nodes.conf",
       `cluster-port ${clusterBusPort}`,
@@ -291,11 +311,17 @@ export async function startRedisCluster(
   const nodes: RedisClusterNode[] = [];
   const replicas: RedisClusterReplica[] = [];
   const everyNode = (): RedisClusterNode[] => [...nodes, ...replicas];
+  const certificates = options.tls === true ? await createTestCertificates() : undefined;
   const stop = async (): Promise<void> => {
-    await Promise.all(everyNode().map((node) => node.stop()));
+    try {
+      await Promise.all(everyNode().map((node) => node.stop()));
+    } finally {
+      certificates?.remove();
+    }
   };
   try {
-    for (let i = 0; i < count; i += 1) nodes.push(await startClusterNode(options, deadline));
+    for (let i = 0; i < count; i += 1)
+      nodes.push(await startClusterNode(options, deadline, certificates));
     const ranges = splitSlots(count);
     await Promise.all(
       nodes.map(async (node, i) => {
@@ -312,7 +338,7 @@ export async function startRedisCluster(
       }
     }
     for (let i = 0; i < count * perMaster; i += 1) {
-      const node = await startClusterNode(options, deadline);
+      const node = await startClusterNode(options, deadline, certificates);
       // Assigned onto the node itself: its live getters (url, pid, running) stay getters.
       replicas.push(Object.assign(node, { masterIndex: i % count }));
     }
@@ -336,6 +362,7 @@ export async function startRedisCluster(
   return {
     nodes,
     replicas,
+    ...(certificates === undefined ? {} : { certificates }),
     seedUrl: seed.url,
     urls: nodes.map((node) => node.url),
     startupNodes: nodes.map((node) => ({ host: node.host, port: node.port })),

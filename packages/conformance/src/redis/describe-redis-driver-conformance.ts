@@ -7,8 +7,10 @@
  * refresh-ahead revocation race standalone and tiered, stale-if-error) and, on a server of
  * their own that they kill and pause, the faults and the resolver outage; then URL redaction,
  * nested-prefix warnings, `getWithTtl()`, authentication failures, resolver recovery,
- * missed writes and half-open sockets, each on the server it needs; and the deployments: the
- * database index of a URL, TLS with generated certificates, and Sentinel (a master, a replica
+ * missed writes, half-open sockets and `revocationReplicas` (a master with a replica, a cluster
+ * with replicas), each on the servers it needs; and the deployments: the
+ * database index of a URL, TLS with generated certificates (one server, and a cluster whose
+ * nodes speak only TLS), and Sentinel (a master, a replica
  * and a sentinel; the master killed under traffic).
  * A client package's `test/conformance.test.ts` is this call plus its client-specific tests.
  */
@@ -43,9 +45,11 @@ import { describeRedisNestedPrefixes } from "./describe-redis-nested-prefixes.js
 import { describeRedisReadBatching } from "./describe-redis-read-batching.js";
 import { describeRedisRefreshAheadRaces } from "./describe-redis-refresh-ahead-races.js";
 import { describeRedisResolverRecovery } from "./describe-redis-resolver-recovery.js";
+import { describeRedisRevocationReplicas } from "./describe-redis-revocation-replicas.js";
 import { describeRedisSentinelFailover } from "./describe-redis-sentinel-failover.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
 import { describeRedisTls } from "./describe-redis-tls.js";
+import { describeRedisTlsCluster } from "./describe-redis-tls-cluster.js";
 import { describeRedisUnresponsiveSocket } from "./describe-redis-unresponsive-socket.js";
 import { describeRedisUrlRedaction } from "./describe-redis-url-redaction.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
@@ -189,6 +193,7 @@ export function describeRedisDriverConformance(
       describeRedisAuthFailure(name, driver, options.callerClientBackend);
       describeRedisResolverRecovery(name, driver);
       describeRedisUnresponsiveSocket(name, driver);
+      describeRedisRevocationReplicas(name, driver);
       const isReady = options.isBackendClientReady;
       if (isReady !== undefined) describeRedisMissedWrite(name, driver, isReady);
     });
@@ -196,6 +201,7 @@ export function describeRedisDriverConformance(
     describe("deployments: database index, TLS, Sentinel", () => {
       describeRedisDatabaseIndex(name, driver);
       describeRedisTls(name, driver);
+      describeRedisTlsCluster(name, driver);
       describeRedisSentinelFailover(name, driver);
     });
   });

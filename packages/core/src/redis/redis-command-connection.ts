@@ -34,6 +34,14 @@ export interface RedisCommandConnection {
    * client's error; the engine bounds the call by its deadline.
    */
   send(routingKey: string, argv: string[]): Promise<unknown>;
+  /**
+   * Optional. Send `commands` in this order on the one socket that serves `routingKey` (on a
+   * cluster: the key's master), for a write and the `WAIT` that must follow it on the same
+   * connection (`revocationReplicas`); the replies in order, rejecting with the first error.
+   * Without it the engine calls {@link send} for each in the same tick, which must then keep
+   * them in order on that socket. Called only while ready.
+   */
+  sendInOrder?(routingKey: string, commands: string[][]): Promise<readonly unknown[]>;
   /** The masters to SCAN; called only while ready. */
   masters(): Promise<readonly RedisMasterNode[]>;
   /** Report ready and lost events to `listener` until the returned function is called. */
