@@ -10,6 +10,7 @@
  * call, finds them in whichever Map holds them.
  */
 import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
+import { coarseNow } from "./coarse-clock.js";
 import { ApiKeyCacheError } from "./errors.js";
 import { withoutFreshUntil } from "./freshness.js";
 import { LruMap } from "./lru-map.js";
@@ -31,7 +32,12 @@ export interface InMemoryApiKeyCacheBackendOptions {
    * keys evicts only other not-found markers. `0` keeps none. @default ceil(maxEntries / 4)
    */
   maxNegativeEntries?: number;
-  /** Monotonic clock in milliseconds. @default performance.now */
+  /**
+   * Monotonic clock in milliseconds, read by every call. By default writes, `getWithTtl` and
+   * `size` read `performance.now()`, while `get` and `peek` read a coarse copy of it (sampled at
+   * most once per millisecond, see the README, "Expiry precision"), so a hit costs no clock call.
+   * @default performance.now
+   */
   now?: () => number;
 }
 
@@ -74,6 +80,8 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly maxEntries: number;
   readonly maxNegativeEntries: number;
   readonly #now: () => number;
+  /** The clock of `get` and `peek`: `#now`, or the coarse clock by default. */
+  readonly #readNow: () => number;
   /** Records (anything but the two markers), least recently used first. */
   readonly #records = new LruMap<MemoryEntry<V>>();
   /** Tombstones (`REVOKED_MARKER`), least recently used first. */
@@ -104,8 +112,12 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.maxEntries = maxEntries;
     this.maxNegativeEntries = maxNegativeEntries;
     this.#now = options.now ?? (() => performance.now());
+    this.#readNow = options.now ?? coarseNow;
     // For the tiered backend (core-internal): an L1 hit answered with `get`'s settled promise.
-    registerSettledHitReader<V>(this, (cacheKey) => this.#lookup(cacheKey, this.#now())?.resolved);
+    registerSettledHitReader<V>(
+      this,
+      (cacheKey) => this.#lookup(cacheKey, this.#readNow())?.resolved,
+    );
   }
 
   /** Live entries held right now, markers included (expired ones are reclaimed first). */
@@ -123,7 +135,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   get(cacheKey: string): Promise<V | undefined> {
     let entry: MemoryEntry<V> | undefined;
     try {
-      entry = this.#lookup(cacheKey, this.#now());
+      entry = this.#lookup(cacheKey, this.#readNow());
     } catch (error) {
       return Promise.reject(error);
     }
@@ -137,7 +149,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
    * not rejected).
    */
   peek(cacheKey: string): V | undefined {
-    return this.#lookup(cacheKey, this.#now())?.value;
+    return this.#lookup(cacheKey, this.#readNow())?.value;
   }
 
   /** The entry and its exact remaining lifetime on this backend's clock. */
