@@ -113,11 +113,13 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.maxNegativeEntries = maxNegativeEntries;
     this.#now = options.now ?? (() => performance.now());
     this.#readNow = options.now ?? coarseNow;
-    // For the tiered backend (core-internal): an L1 hit answered with `get`'s settled promise.
-    registerSettledHitReader<V>(
-      this,
-      (cacheKey) => this.#lookup(cacheKey, this.#readNow())?.resolved,
-    );
+    // For the tiered backend and the resolver (core-internal): a hit answered with `get`'s
+    // settled promise. The entry itself is the answer: nothing is allocated per hit.
+    // Not for a subclass that overrides a read: its reads must go through its own methods.
+    const base = InMemoryApiKeyCacheBackend.prototype;
+    if (this.get === base.get && this.peek === base.peek) {
+      registerSettledHitReader<V>(this, (cacheKey) => this.#lookup(cacheKey, this.#readNow()));
+    }
   }
 
   /** Live entries held right now, markers included (expired ones are reclaimed first). */
