@@ -240,12 +240,14 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   /** The live entry for `cacheKey` at `now`, marked most recently used; expired ones dropped. */
   #lookup(cacheKey: string, now: number): MemoryEntry<V> | undefined {
     this.#assertOpen();
-    assertCacheKey(cacheKey);
     this.#reclaimExpired(now, RECLAIM_PER_CALL);
     // Records first: the hot path is one Map lookup (which marks the entry most recently used).
     let map = this.#records;
     let entry = map.get(cacheKey);
     if (entry === undefined) {
+      // Checked only now: every key held passed this check when it was written, so a hit needs
+      // none, and a bad key (never held) always gets here and is refused.
+      assertCacheKey(cacheKey);
       map = this.#negatives;
       entry = map.get(cacheKey);
       if (entry === undefined) {
