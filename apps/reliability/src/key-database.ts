@@ -2,9 +2,9 @@
  * The source of truth the resolver loads from: plaintext keys, their hashes and whether each is
  * active, in memory. A revocation marks the key inactive here first (the precondition of the
  * revocation guarantee) and only then calls `revoke`. The loader takes `loaderMs` and counts
- * its lookups, per key for the keys being tracked (a sample of the flood, so a million keys do
- * not cost the driver a million map entries), so the flood scenario can check "at most one
- * lookup per key per negative TTL".
+ * its lookups, and for the keys being tracked (a sample of the flood, so a million keys do not
+ * cost the driver a million map entries) when each lookup started, so the flood scenario can
+ * check "at most one lookup per key per negative TTL".
  */
 import { randomBytes } from "node:crypto";
 import { type CachedApiKey, hashApiKey } from "@apikey/core";
@@ -20,7 +20,8 @@ export class KeyDatabase {
   readonly loaderMs: number;
   readonly #byHash = new Map<string, KeyEntry>();
   readonly #active: KeyEntry[] = [];
-  readonly #lookups = new Map<string, number>();
+  /** Start times (performance.now) of each tracked key's lookups, in order. */
+  readonly #lookups = new Map<string, number[]>();
   #tracked: ReadonlySet<string> = new Set();
   #loads = 0;
   #knownLoads = 0;
@@ -49,7 +50,7 @@ export class KeyDatabase {
   /** Most lookups any one key got. */
   maxLookupsPerKey(): number {
     let max = 0;
-    for (const count of this.#lookups.values()) if (count > max) max = count;
+    for (const times of this.#lookups.values()) if (times.length > max) max = times.length;
     return max;
   }
 
@@ -82,7 +83,9 @@ export class KeyDatabase {
   readonly load = async (keyHash: string): Promise<CachedApiKey | undefined> => {
     this.#loads++;
     if (this.#tracked.has(keyHash)) {
-      this.#lookups.set(keyHash, (this.#lookups.get(keyHash) ?? 0) + 1);
+      const times = this.#lookups.get(keyHash);
+      if (times === undefined) this.#lookups.set(keyHash, [performance.now()]);
+      else times.push(performance.now());
     }
     await sleep(this.loaderMs);
     const entry = this.#byHash.get(keyHash);
@@ -94,8 +97,22 @@ export class KeyDatabase {
   /** Lookups beyond the first, summed over the tracked keys. */
   extraLookups(): number {
     let extra = 0;
-    for (const count of this.#lookups.values()) extra += Math.max(0, count - 1);
+    for (const times of this.#lookups.values()) extra += Math.max(0, times.length - 1);
     return extra;
+  }
+
+  /**
+   * Lookups of a tracked key that came less than `windowMs` after that key's previous lookup,
+   * summed over the tracked keys: 0 means at most one lookup per key per `windowMs`.
+   */
+  lookupsWithin(windowMs: number): number {
+    let within = 0;
+    for (const times of this.#lookups.values()) {
+      for (let i = 1; i < times.length; i++) {
+        if ((times[i] as number) - (times[i - 1] as number) < windowMs) within++;
+      }
+    }
+    return within;
   }
 
   /** Count lookups per key for these hashes only (forgets earlier counts). */
