@@ -14,6 +14,8 @@ export interface KeyEntry {
   readonly plaintext: string;
   readonly hash: string;
   active: boolean;
+  /** When the loader last started for this key while it was active (performance.now). */
+  loadedAt?: number;
 }
 
 export class KeyDatabase {
@@ -25,6 +27,9 @@ export class KeyDatabase {
   #tracked: ReadonlySet<string> = new Set();
   #loads = 0;
   #knownLoads = 0;
+  #activeLoads = 0;
+  #reloadWindowMs = 0;
+  #earlyReloads = 0;
 
   constructor(validKeys: number, loaderMs: number) {
     this.loaderMs = loaderMs;
@@ -45,6 +50,25 @@ export class KeyDatabase {
   /** Loader calls for keys in the database (valid or revoked). */
   get knownLoads(): number {
     return this.#knownLoads;
+  }
+
+  /** Loader calls for keys active at the time. */
+  get activeLoads(): number {
+    return this.#activeLoads;
+  }
+
+  /**
+   * Loads of an active key that started less than the reload window after that key's previous
+   * load: with the window set to the cache TTL, the record should still have been cached, so
+   * each is a load the cache lost (evicted, or a bypassed cache call), not a TTL expiry.
+   */
+  get earlyReloads(): number {
+    return this.#earlyReloads;
+  }
+
+  /** Count {@link earlyReloads} against this window (the cache TTL), in ms, from now on. */
+  countReloadsWithin(windowMs: number): void {
+    this.#reloadWindowMs = windowMs;
   }
 
   /** Most lookups any one key got. */
@@ -82,13 +106,21 @@ export class KeyDatabase {
   /** The resolver's loader. */
   readonly load = async (keyHash: string): Promise<CachedApiKey | undefined> => {
     this.#loads++;
+    const startedAt = performance.now();
     if (this.#tracked.has(keyHash)) {
       const times = this.#lookups.get(keyHash);
-      if (times === undefined) this.#lookups.set(keyHash, [performance.now()]);
-      else times.push(performance.now());
+      if (times === undefined) this.#lookups.set(keyHash, [startedAt]);
+      else times.push(startedAt);
+    }
+    const entry = this.#byHash.get(keyHash);
+    if (entry?.active === true) {
+      this.#activeLoads++;
+      if (entry.loadedAt !== undefined && startedAt - entry.loadedAt < this.#reloadWindowMs) {
+        this.#earlyReloads++;
+      }
+      entry.loadedAt = startedAt;
     }
     await sleep(this.loaderMs);
-    const entry = this.#byHash.get(keyHash);
     if (entry === undefined) return undefined;
     this.#knownLoads++;
     return { apiKey: keyHash.slice(0, 16), active: entry.active };

@@ -16,8 +16,11 @@
  *   so extra lookups must not exceed the sample resolvers' bypassed calls. The memory backend
  *   keeps not-found markers in their own LRU (`maxNegativeEntries`): a flood larger than that
  *   evicts them, so there the documented bound is at most one lookup per send;
- * - the valid keys' hit rate over the requests sent during the flood (every valid key warmed
- *   once before, and the caches sized to hold them) must stay at or above 95%.
+ * - the valid keys' hit rate during the flood (every valid key warmed once before, and the
+ *   caches sized to hold them) must stay at or above 95%, over the requests whose record was
+ *   still within its TTL: a load of a valid key sooner than the TTL after its previous load is
+ *   a record the cache lost; a later one is its TTL running out (a long flood outlasts the
+ *   60 s TTL, and the long profile's keys are each asked about once a minute), counted apart.
  */
 import { randomBytes } from "node:crypto";
 import {
@@ -114,9 +117,12 @@ export const keyFloodScenario: Scenario = {
             probe: false,
           });
           await sleep(profile.calmMs);
-          const knownLoadsBefore = database.knownLoads;
+          // A load of a valid key sooner than the cache TTL after its previous load is one the
+          // cache lost; a later one is the record's TTL running out, whatever the flood does.
+          database.countReloadsWithin(RESOLVER_SETTINGS.ttlSeconds * 1000);
+          const loadsBefore = database.activeLoads;
+          const lostBefore = database.earlyReloads;
           const validBefore = traffic.validCheckedSoFar();
-          const revokedBefore = traffic.revokedHashes().length;
           const rssBefore = rssMb();
           const peak = sampleRssPeak();
           const flood = await runFlood({
@@ -135,15 +141,16 @@ export const keyFloodScenario: Scenario = {
           const rssPeak = peak.stop();
           const rssAfter = rssMb();
           const validDuring = traffic.validCheckedSoFar() - validBefore;
-          // A revoked key may load again (its tombstone replaced the record); count those out.
-          const revokedDuring = traffic.revokedHashes().length - revokedBefore;
-          const validLoads = Math.max(0, database.knownLoads - knownLoadsBefore - revokedDuring);
+          const validLoads = database.activeLoads - loadsBefore;
+          const lostLoads = database.earlyReloads - lostBefore;
+          // Requests the cache could have answered: all but those whose record had expired.
+          const cacheable = validDuring - (validLoads - lostLoads);
           const result = await traffic.stop();
           rows.push(result);
           const sampleBypassed = bypassed(sampleResolvers);
           const withinTtl = database.lookupsWithin(negativeTtlMs);
           const maxLookups = database.maxLookupsPerKey();
-          const hitRate = validDuring === 0 ? 1 : 1 - validLoads / validDuring;
+          const hitRate = cacheable <= 0 ? 1 : 1 - lostLoads / cacheable;
           const negativeBound =
             subject.instances[0]?.backend instanceof InMemoryApiKeyCacheBackend
               ? subject.instances[0].backend.maxNegativeEntries
@@ -174,13 +181,13 @@ export const keyFloodScenario: Scenario = {
                   detail: `${lookupsDetail}; the flood (${profile.floodKeys}) exceeds the ${negativeBound} not-found markers the memory backend keeps`,
                 },
             {
-              label: `${kind}: valid keys' hit rate at least ${MIN_VALID_HIT_RATE * 100}%`,
+              label: `${kind}: valid keys' hit rate at least ${MIN_VALID_HIT_RATE * 100}% (over the requests whose record was within its ${RESOLVER_SETTINGS.ttlSeconds} s TTL)`,
               passed: hitRate >= MIN_VALID_HIT_RATE,
-              detail: `${(hitRate * 100).toFixed(2)}% (${validDuring - validLoads} of ${validDuring})`,
+              detail: `${(hitRate * 100).toFixed(2)}% (${cacheable - lostLoads} of ${cacheable}; ${validLoads - lostLoads} more valid requests loaded because their record's TTL had run out)`,
             },
           );
           notes.push(
-            `${kind}: ${flood.sent} flooded keys in ${(flood.elapsedMs / 1000).toFixed(1)} s (${floodRate}/s, ${FLOOD_CONCURRENCY} callers); RSS before ${rssBefore.toFixed(0)} MB, peak ${rssPeak.toFixed(0)} MB (${signed(rssPeak - rssBefore)} MB; bound +${FLOOD_RSS_BOUND_MB} MB), after ${rssAfter.toFixed(0)} MB; sampled keys: at most ${maxLookups} lookups each over ${flood.samplePasses} sends, ${withinTtl} within one negative TTL of the previous (${sampleBypassed} sample cache calls bypassed); ${validDuring} valid requests during the flood, ${validLoads} of them loaded: hit rate ${(hitRate * 100).toFixed(2)}%`,
+            `${kind}: ${flood.sent} flooded keys in ${(flood.elapsedMs / 1000).toFixed(1)} s (${floodRate}/s, ${FLOOD_CONCURRENCY} callers); RSS before ${rssBefore.toFixed(0)} MB, peak ${rssPeak.toFixed(0)} MB (${signed(rssPeak - rssBefore)} MB; bound +${FLOOD_RSS_BOUND_MB} MB), after ${rssAfter.toFixed(0)} MB; sampled keys: at most ${maxLookups} lookups each over ${flood.samplePasses} sends, ${withinTtl} within one negative TTL of the previous (${sampleBypassed} sample cache calls bypassed); ${validDuring} valid requests during the flood, ${validLoads} of them loaded, ${validLoads - lostLoads} of those past their record's ${RESOLVER_SETTINGS.ttlSeconds} s TTL and ${lostLoads} sooner (lost by the cache): hit rate ${(hitRate * 100).toFixed(2)}% over the ${cacheable} requests within the TTL (${validDuring === 0 ? "100.00" : ((1 - validLoads / validDuring) * 100).toFixed(2)}% counting the expiries)`,
           );
         } finally {
           await subject.close();
