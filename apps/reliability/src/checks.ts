@@ -16,7 +16,7 @@ export function rowChecks(row: TrafficResult, loaderMs: number): Check[] {
     {
       label: `${row.kind}: zero revoked keys accepted after revoke returned`,
       passed: row.revokedAccepted === 0,
-      detail: `${row.revokedAccepted} of ${row.revokedChecked} (within the tiered L1 bound: ${row.revokedAcceptedWithinBound})`,
+      detail: `${row.revokedAccepted} of ${row.revokedChecked} (within the tiered L1 bound: ${row.revokedAcceptedWithinBound}${row.revokedAcceptedLostTombstone === undefined ? "" : `; on tombstones the failover lost, the documented bound: ${row.revokedAcceptedLostTombstone}`})`,
     },
     {
       label: `${row.kind}: no resolve over ${resolveBoundMs(loaderMs)} ms, no revoke over ${REVOKE_BOUND_MS} ms (deadlines + loader + ${MARGIN_MS} ms)`,

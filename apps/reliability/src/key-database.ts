@@ -103,6 +103,16 @@ export class KeyDatabase {
     return entry;
   }
 
+  /** Mark this active key revoked in the database (false if it was not active); then `revoke`. */
+  revokeEntry(entry: KeyEntry): boolean {
+    const index = this.#active.indexOf(entry);
+    if (index === -1) return false;
+    this.#active[index] = this.#active[this.#active.length - 1] as KeyEntry;
+    this.#active.pop();
+    entry.active = false;
+    return true;
+  }
+
   /** The resolver's loader. */
   readonly load = async (keyHash: string): Promise<CachedApiKey | undefined> => {
     this.#loads++;

@@ -61,6 +61,10 @@ export interface FaultRunOptions {
   /** Inject the fault; call `faultEnded()` when Redis is back. */
   readonly fault: (faultEnded: () => void, runs: readonly TrafficRun[]) => Promise<void>;
   readonly maxEntries?: number;
+  /** `redisUrl` is a Redis Cluster seed. */
+  readonly cluster?: boolean;
+  /** The key (under each subject's prefix) the recovery probe writes. @default "reliability-probe" */
+  readonly probeKeyFor?: (keyPrefix: string) => string;
 }
 
 /** Every subject at once on one server, one fault for all: calm, fault, calm. */
@@ -72,12 +76,19 @@ export async function runWithFault(options: FaultRunOptions): Promise<TrafficRes
       keyPrefix: randomPrefix(`${options.tag}:${kind}`),
       database: new KeyDatabase(profile.validKeys, LOADER_MS),
       ...(options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries }),
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
     }),
   );
   try {
     await Promise.all(subjects.map((subject) => waitUntilWritable(subject)));
     const runs = subjects.map((subject) =>
-      startTraffic(subject, { profile, database: subject.database }),
+      startTraffic(subject, {
+        profile,
+        database: subject.database,
+        ...(options.probeKeyFor === undefined
+          ? {}
+          : { probeKey: options.probeKeyFor(subject.keyPrefix) }),
+      }),
     );
     await sleep(profile.calmMs);
     await options.fault(() => {

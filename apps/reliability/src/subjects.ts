@@ -61,6 +61,8 @@ export interface SubjectOptions {
   readonly keyPrefix: string;
   readonly database: KeyDatabase;
   readonly maxEntries?: number;
+  /** `redisUrl` is a seed node of a Redis Cluster (`cluster: true` of the builder). */
+  readonly cluster?: boolean;
 }
 
 function driverOf(kind: SubjectKind): RedisDriver | undefined {
@@ -83,6 +85,7 @@ export function buildSubject(kind: SubjectKind, options: SubjectOptions): Subjec
       localTtlSeconds: LOCAL_TTL_SECONDS,
       logger: silentLogger,
       ...(options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries }),
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
     });
     const resolver = createApiKeyResolver({
       backend,

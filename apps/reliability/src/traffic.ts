@@ -52,6 +52,13 @@ export interface TrafficResult {
   readonly probeFailures: number;
   readonly loads: number;
   readonly firstValidFailure?: string;
+  /** The hashes behind `revokedAccepted`, with how often each was accepted (resolver traffic). */
+  readonly revokedAcceptedByHash?: ReadonlyMap<string, number>;
+  /**
+   * Set by a failover scenario: acceptances moved out of `revokedAccepted` because the failover
+   * lost that key's tombstone (the documented failover bound).
+   */
+  readonly revokedAcceptedLostTombstone?: number;
 }
 
 export interface TrafficRun {
@@ -60,8 +67,12 @@ export interface TrafficRun {
   validCheckedSoFar(): number;
   /** Hashes whose revoke has returned so far. */
   revokedHashes(): string[];
+  /** When each revoke returned so far (`performance.now()`), by hash. */
+  revokeReturnTimes(): ReadonlyMap<string, number>;
   /** The fault ended now (Redis is back): recovery is timed from here. */
   markFaultEnd(): void;
+  /** A probe write started after `markFaultEnd()` succeeded. */
+  hasRecovered(): boolean;
   /** Stop sending, wait for what is in flight (bounded), and summarize. */
   stop(): Promise<TrafficResult>;
 }
@@ -73,6 +84,8 @@ export interface TrafficOptions {
   readonly unknownShare?: number;
   /** Write probe for the recovery time. @default true */
   readonly probe?: boolean;
+  /** The key the probe writes (a cluster scenario puts it on the slots it faults). @default "reliability-probe" */
+  readonly probeKey?: string;
 }
 
 export function startTraffic(subject: Subject, options: TrafficOptions): TrafficRun {
@@ -82,6 +95,8 @@ export function startTraffic(subject: Subject, options: TrafficOptions): Traffic
   const latencies: number[] = [];
   const revokedReturnedAt = new Map<string, number>();
   const revokedList: KeyEntry[] = [];
+  const acceptedByHash = new Map<string, number>();
+  const probeKey = options.probeKey ?? "reliability-probe";
   const pending = new Set<Promise<void>>();
   const counts = {
     sent: 0,
@@ -161,6 +176,8 @@ export function startTraffic(subject: Subject, options: TrafficOptions): Traffic
                 counts.revokedAcceptedWithinBound++;
               } else {
                 counts.revokedAccepted++;
+                const hash = (entry as KeyEntry).hash;
+                acceptedByHash.set(hash, (acceptedByHash.get(hash) ?? 0) + 1);
               }
             }
           }
@@ -227,7 +244,7 @@ export function startTraffic(subject: Subject, options: TrafficOptions): Traffic
           probesInFlight++;
           const began = performance.now();
           track(
-            probeBackend.set("reliability-probe", { apiKey: "probe", active: true }, 30).then(
+            probeBackend.set(probeKey, { apiKey: "probe", active: true }, 30).then(
               () => {
                 probesInFlight--;
                 if (faultEndAt !== undefined && recoveredAt === undefined && began >= faultEndAt) {
@@ -245,10 +262,12 @@ export function startTraffic(subject: Subject, options: TrafficOptions): Traffic
   return {
     subject,
     revokedHashes: () => [...revokedReturnedAt.keys()],
+    revokeReturnTimes: () => revokedReturnedAt,
     validCheckedSoFar: () => counts.validChecked,
     markFaultEnd(): void {
       faultEndAt = performance.now();
     },
+    hasRecovered: () => recoveredAt !== undefined,
     async stop(): Promise<TrafficResult> {
       clearInterval(ticker);
       clearInterval(revoker);
@@ -278,6 +297,7 @@ export function startTraffic(subject: Subject, options: TrafficOptions): Traffic
         latency: summarizeLatencies(latencies),
         recoveryMs,
         loads: database.loads - loadsBefore,
+        revokedAcceptedByHash: acceptedByHash,
         ...(firstValidFailure === undefined ? {} : { firstValidFailure }),
       };
     },

@@ -1,5 +1,6 @@
 import type { Scenario } from "../scenario.js";
 import { clearLargeScenario } from "./clear-large.js";
+import { clusterFailoverScenario } from "./cluster-failover.js";
 import { corruptValuesScenario } from "./corrupt-values.js";
 import { demoKillRestartScenario } from "./demo-kill-restart.js";
 import { eventLoopStallScenario } from "./event-loop-stall.js";
@@ -8,6 +9,8 @@ import { killRestartScenario } from "./kill-restart.js";
 import { pauseScenario } from "./pause.js";
 import { proxyFaultsScenario } from "./proxy-faults.js";
 import { pubsubKillScenario } from "./pubsub-kill.js";
+import { seedNodeKilledScenario } from "./seed-node-killed.js";
+import { sentinelFailoverScenario } from "./sentinel-failover.js";
 import { tombstoneEvictionScenario } from "./tombstone-eviction.js";
 
 /** In the order they run and appear in the report. */
@@ -16,6 +19,9 @@ export const SCENARIOS: readonly Scenario[] = [
   pauseScenario,
   proxyFaultsScenario,
   pubsubKillScenario,
+  clusterFailoverScenario,
+  sentinelFailoverScenario,
+  seedNodeKilledScenario,
   eventLoopStallScenario,
   tombstoneEvictionScenario,
   keyFloodScenario,
