@@ -8,7 +8,13 @@ import { ApiKeyCacheError } from "./errors.js";
 import { type InvalidationBus, invalidationChannel } from "./invalidation-bus.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
 import { InMemoryApiKeyCacheBackend } from "./memory-backend.js";
-import type { RedisDriver, RedisTlsOptions } from "./redis-driver.js";
+import { resolveRedisBackendOptions } from "./redis/redis-backend-options.js";
+import type {
+  RedisDriver,
+  RedisDriverBackendOptions,
+  RedisTlsOptions,
+  RevocationReplicasOptions,
+} from "./redis-driver.js";
 import { DEFAULT_KEY_PREFIX } from "./redis-driver.js";
 import { TieredApiKeyCacheBackend } from "./tiered-backend.js";
 
@@ -43,8 +49,31 @@ export interface BuildApiKeyCacheBackendOptions {
   /** Password (and ACL user) of the sentinels of a `redis+sentinel://` `redisUrl`. */
   redisSentinelPassword?: string;
   redisSentinelUsername?: string;
+  /**
+   * Once connected, warn once if the Redis `maxmemory-policy` may evict this cache's entries
+   * (tombstones included). @default true
+   */
+  checkMaxmemoryPolicy?: boolean;
+  /**
+   * Not-found markers the Redis backend stores per second with their full TTL; markers over it
+   * get `negativeTtlUnderPressureSeconds`. A whole number >= 0 or `Infinity`. @default Infinity
+   */
+  negativeMarkersPerSecond?: number;
+  /** TTL of a not-found marker over `negativeMarkersPerSecond`, in seconds (0: none). @default 0 */
+  negativeTtlUnderPressureSeconds?: number;
+  /**
+   * Revocation writes (`revoke`'s tombstone, `invalidate`'s delete) are acknowledged only once
+   * `replicas` Redis replicas have them (`WAIT`, `timeoutMs` below `commandTimeoutMs`); fewer
+   * fail the write with `E_BACKEND_UNAVAILABLE`. @default undefined (the master's word suffices)
+   */
+  revocationReplicas?: RevocationReplicasOptions;
   /** Entries kept by the memory backend (and by the tiered backend's L1). @default 10000 */
   maxEntries?: number;
+  /**
+   * Not-found markers kept by the memory backend (and the tiered L1), apart from `maxEntries`.
+   * @default ceil(maxEntries / 4)
+   */
+  maxNegativeEntries?: number;
   /** The tiered backend's L1 lifetime. @default 5 */
   localTtlSeconds?: number;
   logger?: ApiKeyCacheLogger;
@@ -76,10 +105,15 @@ export function buildApiKeyCacheBackend(
   const logger = options.logger ?? defaultLogger;
   const name = parseBackendName(options.backend);
   const memory = (): InMemoryApiKeyCacheBackend =>
-    new InMemoryApiKeyCacheBackend(
-      options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries },
-    );
+    new InMemoryApiKeyCacheBackend({
+      ...(options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries }),
+      ...(options.maxNegativeEntries === undefined
+        ? {}
+        : { maxNegativeEntries: options.maxNegativeEntries }),
+    });
   if (name === "memory") return memory();
+  // Checked before the URL: a bad option fails even where a missing URL falls back to memory.
+  const engineOptions = redisEngineOptions(options);
 
   const redisUrl = (options.redisUrl ?? "").trim();
   if (redisUrl === "") {
@@ -123,10 +157,7 @@ export function buildApiKeyCacheBackend(
   const remote = driver.createBackend({
     ...connection,
     keyPrefix: redisKeyPrefix,
-    ...(options.batchReads === undefined ? {} : { batchReads: options.batchReads }),
-    ...(options.maxReadBatchSize === undefined
-      ? {}
-      : { maxReadBatchSize: options.maxReadBatchSize }),
+    ...engineOptions,
   });
   if (name === "redis") return remote;
   let bus: InvalidationBus | undefined;
@@ -150,4 +181,46 @@ export function buildApiKeyCacheBackend(
     void Promise.allSettled([remote.close(), bus?.close()]);
     throw error;
   }
+}
+
+/** The engine options of {@link BuildApiKeyCacheBackendOptions} that were given. */
+type RedisEngineOptions = Pick<
+  RedisDriverBackendOptions,
+  | "batchReads"
+  | "maxReadBatchSize"
+  | "checkMaxmemoryPolicy"
+  | "negativeMarkersPerSecond"
+  | "negativeTtlUnderPressureSeconds"
+  | "revocationReplicas"
+>;
+
+const ENGINE_OPTION_NAMES = [
+  "batchReads",
+  "maxReadBatchSize",
+  "checkMaxmemoryPolicy",
+  "negativeMarkersPerSecond",
+  "negativeTtlUnderPressureSeconds",
+  "revocationReplicas",
+] as const satisfies ReadonlyArray<keyof RedisEngineOptions>;
+
+/**
+ * The Redis backend options given (left out when not, so the driver's defaults apply),
+ * checked as the engine checks them.
+ * @throws ApiKeyCacheError `E_CONFIG` naming the option and why.
+ */
+function redisEngineOptions(options: BuildApiKeyCacheBackendOptions): RedisEngineOptions {
+  const given: Record<string, unknown> = {};
+  for (const name of ENGINE_OPTION_NAMES) {
+    if (options[name] !== undefined) given[name] = options[name];
+  }
+  resolveRedisBackendOptions(
+    {
+      ...given,
+      ...(options.commandTimeoutMs === undefined
+        ? {}
+        : { commandTimeoutMs: options.commandTimeoutMs }),
+    },
+    "buildApiKeyCacheBackend",
+  );
+  return given as RedisEngineOptions;
 }

@@ -37,6 +37,7 @@ export type {
   RedisDriverBusOptions,
   RedisDriverConnectionOptions,
   RedisTlsOptions,
+  RevocationReplicasOptions,
 } from "./redis-driver.js";
 export { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX } from "./redis-driver.js";
 export type {

@@ -32,6 +32,21 @@ export interface RedisTlsOptions {
   rejectUnauthorized?: boolean;
 }
 
+/**
+ * `revocationReplicas` of a Redis backend: a revocation write (the tombstone `revoke` stores,
+ * the delete of `invalidate`) is acknowledged only once `replicas` replicas have it (`WAIT` on
+ * the connection, on a cluster the node, that took the write).
+ */
+export interface RevocationReplicasOptions {
+  /** Replicas that must have acknowledged a revocation write (an integer >= 1). */
+  replicas: number;
+  /**
+   * Longest the backend waits for them, in ms (`WAIT`'s timeout): an integer >= 1, below the
+   * backend's `commandTimeoutMs`, which bounds the write and the wait together.
+   */
+  timeoutMs: number;
+}
+
 /** Connection settings both option sets share. */
 export interface RedisDriverConnectionOptions {
   /** TLS settings; only with a `rediss://` URL. */
@@ -69,6 +84,12 @@ export interface RedisDriverBackendOptions extends RedisDriverConnectionOptions 
   batchReads?: boolean;
   /** Most keys in one batched read command (1 to 10000). @default 128 */
   maxReadBatchSize?: number;
+  /**
+   * Revocation writes (`revoke`'s tombstone, `invalidate`'s delete) wait for this many replicas
+   * (`WAIT`), failing with `E_BACKEND_UNAVAILABLE` when fewer acknowledge within `timeoutMs`
+   * (below `commandTimeoutMs`); see `RedisBackendOptions`. @default undefined (no wait)
+   */
+  revocationReplicas?: RevocationReplicasOptions | undefined;
 }
 
 /** Options for {@link RedisDriver.createInvalidationBus}. */

@@ -4,7 +4,8 @@
  * the master), readiness from `status` and the ready/error/close events, and a close that
  * quits an owned client within its deadline. A socket the engine found unresponsive is
  * dropped with `disconnect(true)`, which reconnects (its commands in flight fail; nothing is
- * resent).
+ * resent; a Sentinel client asks the sentinels for the master again); on a cluster, only the
+ * silent master's socket is dropped (see `ioredis-cluster-node-socket.ts`).
  */
 import {
   assertClientArgument,
@@ -15,6 +16,7 @@ import {
 import type { Redis } from "ioredis";
 import { closeClientWithin } from "./close-client.js";
 import { type IoredisClient, isIoredisCluster, looksLikeIoredisClient } from "./ioredis-client.js";
+import { replaceClusterNodeSocket } from "./ioredis-cluster-node-socket.js";
 
 /** `call` with the command and its arguments in one array (applied, not spread). */
 type RawCall = (this: IoredisClient, ...argv: string[]) => Promise<unknown>;
@@ -39,11 +41,30 @@ export class IoredisConnection implements RedisCommandConnection {
     return this.#call.apply(this.#client, argv);
   }
 
+  /**
+   * One explicit pipeline: written in order on one socket, and on a cluster routed by the key
+   * of its write (a keyless `WAIT` sent alone would go to any node). A MOVED write is not
+   * retried with the `WAIT` behind it: the caller gets the error and retries.
+   */
+  async sendInOrder(_routingKey: string, commands: string[][]): Promise<readonly unknown[]> {
+    const pipeline = this.#client.pipeline();
+    for (const [name, ...args] of commands) pipeline.call(name as string, ...args);
+    const results = await pipeline.exec();
+    if (results === null) throw new Error("the ioredis pipeline was discarded");
+    return results.map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    });
+  }
+
   async masters(): Promise<readonly RedisMasterNode[]> {
     const client = this.#client;
-    const nodes: Redis[] = isIoredisCluster(client) ? client.nodes("master") : [client];
     const call = this.#call;
-    return nodes.map((node) => ({ send: (argv: string[]) => call.apply(node, argv) }));
+    if (!isIoredisCluster(client)) return [{ send: (argv: string[]) => call.apply(client, argv) }];
+    return client.nodes("master").map((node: Redis) => ({
+      send: (argv: string[]) => call.apply(node, argv),
+      replaceUnresponsiveSocket: () => replaceClusterNodeSocket(client, node),
+    }));
   }
 
   listen(listener: RedisConnectionListener): () => void {

@@ -10,6 +10,8 @@ export type {
 export { isNodeRedisCluster } from "./node-redis-client.js";
 export type { NodeRedisSafeOptions } from "./node-redis-client-options.js";
 export {
+  NODE_REDIS_CLUSTER_NODE_RECONNECT_CAP_MS,
+  NODE_REDIS_CLUSTER_TOPOLOGY_REFRESH_MS,
   NODE_REDIS_MAX_RECONNECT_DELAY_MS,
   NODE_REDIS_PING_INTERVAL_MS,
   nodeRedisClientOptions,

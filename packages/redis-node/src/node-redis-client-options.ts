@@ -7,6 +7,7 @@
 
 import type { RedisTlsOptions } from "@apikey/core";
 import {
+  isAuthError,
   MAX_RECONNECT_DELAY_MS,
   parseRedisUrl,
   reconnectDelayAfter,
@@ -39,6 +40,21 @@ export function nodeRedisReconnectDelay(retries: number): number {
 export function nodeRedisSocketTimeoutMs(commandTimeoutMs: number): number {
   return Math.max(3 * NODE_REDIS_PING_INTERVAL_MS, 2 * commandTimeoutMs);
 }
+
+/**
+ * How soon after a cluster node's first reconnect attempt node-redis refreshes the slot map
+ * (its `topologyRefreshOnReconnectionAttemptStrategy`; node-redis's default is 5000 ms, and
+ * without a refresh it learns of a promoted replica only from a MOVED reply, which a slot
+ * whose master is dead never gives). The refresh asks a node that is not reconnecting.
+ */
+export const NODE_REDIS_CLUSTER_TOPOLOGY_REFRESH_MS = 100;
+
+/**
+ * Longest wait between two reconnect attempts of one cluster node (auth failures excepted):
+ * node-redis checks for a due slot map refresh on a reconnect attempt only, so this is also
+ * the longest wait for the next refresh while a node is lost.
+ */
+export const NODE_REDIS_CLUSTER_NODE_RECONNECT_CAP_MS = 500;
 
 /** What {@link nodeRedisClientOptions} and {@link nodeRedisClusterOptions} take. */
 export interface NodeRedisSafeOptions {
@@ -113,7 +129,10 @@ export function nodeRedisClusterOptions(
   options: NodeRedisSafeOptions,
 ): RedisClusterOptions {
   const endpoint = parseRedisUrl(url, "nodeRedisClusterOptions");
-  const socket = socketDefaults(options.commandTimeoutMs);
+  const socket: NodeRedisSocketDefaults = {
+    ...socketDefaults(options.commandTimeoutMs),
+    reconnectStrategy: clusterNodeReconnectDelay,
+  };
   const defaults: NonNullable<RedisClusterOptions["defaults"]> = {
     socket: endpoint.tls ? { ...socket, ...nodeRedisTlsSocketOptions(options.tls) } : socket,
     disableOfflineQueue: true,
@@ -122,5 +141,17 @@ export function nodeRedisClusterOptions(
   if (endpoint.username !== undefined) defaults.username = endpoint.username;
   if (endpoint.password !== undefined) defaults.password = endpoint.password;
   // The cluster's command options reach the node clients with every routed command.
-  return { rootNodes: [{ url }], defaults, commandOptions: { timeout: 0 } };
+  return {
+    rootNodes: [{ url }],
+    defaults,
+    commandOptions: { timeout: 0 },
+    // A lost master's slots move to its promoted replica: refresh soon after the loss.
+    topologyRefreshOnReconnectionAttemptStrategy: NODE_REDIS_CLUSTER_TOPOLOGY_REFRESH_MS,
+  };
+}
+
+/** A cluster node's reconnect delay: core's backoff, capped lower (see the constant). */
+function clusterNodeReconnectDelay(retries: number, cause: unknown): number {
+  const delay = reconnectDelayAfter(retries + 1, cause);
+  return isAuthError(cause) ? delay : Math.min(delay, NODE_REDIS_CLUSTER_NODE_RECONNECT_CAP_MS);
 }

@@ -53,6 +53,21 @@ export interface NodeRedisCluster extends NodeRedisEvents {
   ): Promise<unknown>;
   close(): Promise<void>;
   destroy(): void;
+  /**
+   * A pipeline on the master of `routing`'s slot (`multi(routing)...execAsPipeline()`): its
+   * commands go in order on that node's socket, keyless ones included.
+   */
+  multi?(routing?: string): NodeRedisClusterPipeline;
+}
+
+/** The part of a node-redis cluster's `multi()` used as a pipeline. */
+export interface NodeRedisClusterPipeline {
+  addCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+  ): NodeRedisClusterPipeline;
+  execAsPipeline(): Promise<unknown[]>;
 }
 
 /** A standalone client or a cluster. */

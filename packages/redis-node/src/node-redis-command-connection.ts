@@ -4,9 +4,9 @@
  * throughput; the engine's deadline bounds every call), routed to the key's master on a
  * cluster (never a replica: a lagging one could still serve a revoked key), readiness from
  * `isReady` and the ready/error/end events, and a close that drains an owned client within
- * its deadline. A socket the engine found unresponsive is replaced by destroying the client
- * and connecting it again: node-redis has no call to drop only its socket, and its socket
- * timeout never fires while writes continue.
+ * its deadline. A socket the engine found unresponsive is replaced (the client, a cluster's
+ * silent master or a Sentinel client's master connection): see
+ * `node-redis-socket-replacement.ts`.
  */
 import type { ApiKeyCacheLogger } from "@apikey/core";
 import type {
@@ -23,7 +23,7 @@ import {
   type NodeRedisCommandOptions,
 } from "./node-redis-client.js";
 import { closeClient } from "./node-redis-close-client.js";
-import { isNodeRedisSentinelClient } from "./node-redis-sentinel-client.js";
+import { replaceUnresponsiveClientSocket } from "./node-redis-socket-replacement.js";
 
 /** Per-command options for every raw command: node-redis's own timeout off. */
 const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
@@ -50,12 +50,41 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
       : (this.#target as NodeRedisClient).sendCommand(argv, RAW);
   }
 
+  /**
+   * A write and the `WAIT` behind it, in order on one socket. Standalone: sent in one tick.
+   * Cluster: one pipeline on the key's master (`multi(key).execAsPipeline()`), because a raw
+   * keyless `WAIT` follows its command policy (`all_shards`, the smallest count of every
+   * master); a MOVED write is not retried with its `WAIT`, the caller retries. A cluster
+   * without `multi` gets the fan-out, which can only under-count.
+   */
+  async sendInOrder(routingKey: string, commands: string[][]): Promise<readonly unknown[]> {
+    const target = this.#target;
+    if (!isNodeRedisCluster(target) || target.multi === undefined) {
+      return Promise.all(commands.map((argv) => this.send(routingKey, argv)));
+    }
+    const pipeline = target.multi(routingKey);
+    for (const argv of commands) pipeline.addCommand(routingKey, false, argv);
+    const replies = await pipeline.execAsPipeline();
+    const failed = replies.find((reply) => reply instanceof Error);
+    if (failed !== undefined) throw failed;
+    return replies;
+  }
+
   async masters(): Promise<readonly RedisMasterNode[]> {
     const target = this.#target;
     const clients = isNodeRedisCluster(target)
       ? await Promise.all(target.masters.map((master) => target.nodeClient(master)))
       : [target];
-    return clients.map((client) => ({ send: (argv: string[]) => client.sendCommand(argv, RAW) }));
+    if (!isNodeRedisCluster(target)) {
+      return clients.map((client) => ({ send: (argv: string[]) => client.sendCommand(argv, RAW) }));
+    }
+    return clients.map((client) => ({
+      send: (argv: string[]) => client.sendCommand(argv, RAW),
+      // That master's socket only; the cluster keeps the node's client object.
+      replaceUnresponsiveSocket: () => {
+        if (!this.#closing) replaceUnresponsiveClientSocket(client);
+      },
+    }));
   }
 
   listen(listener: RedisConnectionListener): () => void {
@@ -87,15 +116,9 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
 
   replaceUnresponsiveSocket(): void {
     const target = this.#target;
-    // A cluster and a Sentinel client manage their node connections themselves; destroying
-    // the Sentinel wrapper would end it for good.
-    if (this.#closing || isNodeRedisCluster(target) || isNodeRedisSentinelClient(target)) return;
-    if (!target.isOpen) return;
-    // Fails what is in flight on the silent socket (DisconnectsClientError) and emits "end".
-    target.destroy();
-    target.connect().catch(() => {
-      // Reported through the "error" listener; the reconnect strategy keeps trying.
-    });
+    // A cluster's silent masters are replaced one by one, through masters().
+    if (this.#closing || isNodeRedisCluster(target)) return;
+    replaceUnresponsiveClientSocket(target);
   }
 
   close(owned: boolean, timeoutMs: number): Promise<void> {

@@ -95,24 +95,61 @@ export function createNodeRedisSentinelClient(
   target: NodeRedisSentinelTarget,
   options: NodeRedisSafeOptions,
 ): NodeRedisClient {
+  const sentinelOptions = nodeRedisSentinelOptions(target, options);
   return new NodeRedisSentinelClient(
-    createSentinel(nodeRedisSentinelOptions(target, options)) as unknown as SentinelLike,
+    () => createSentinel(sentinelOptions) as unknown as SentinelLike,
   );
 }
 
-/** True for the Sentinel client above: it follows the master itself and must not be rebuilt. */
+/** True for the Sentinel client above: it follows the master itself. */
 export function isNodeRedisSentinelClient(client: unknown): boolean {
   return client instanceof NodeRedisSentinelClient;
 }
 
+/**
+ * For the unresponsive-socket watch: if `client` is a Sentinel client, replace its master
+ * connection and return true. node-redis's Sentinel client has no public way to drop the
+ * socket of its master client, so the whole Sentinel client is rebuilt from the same options:
+ * the new one asks the sentinels for the master and connects; the old one is destroyed,
+ * failing what was in flight on the silent socket. Not done for a client with subscriptions
+ * (the bus's subscriber, which watches its link itself).
+ */
+export function replaceSentinelMasterConnection(client: unknown): boolean {
+  if (!(client instanceof NodeRedisSentinelClient)) return false;
+  client.replaceMasterConnection();
+  return true;
+}
+
 class NodeRedisSentinelClient implements NodeRedisClient {
-  readonly #sentinel: SentinelLike;
+  readonly #create: () => SentinelLike;
+  #sentinel: SentinelLike;
+  /** Every listener added through {@link on}, moved over to a rebuilt Sentinel client. */
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's listener type
+  readonly #listeners: Array<[string, (...args: any[]) => void]> = [];
+  #subscribed = false;
   #closed = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #wakeRetry: (() => void) | undefined;
 
-  constructor(sentinel: SentinelLike) {
-    this.#sentinel = sentinel;
+  constructor(create: () => SentinelLike) {
+    this.#create = create;
+    this.#sentinel = create();
+  }
+
+  /** See {@link replaceSentinelMasterConnection}. */
+  replaceMasterConnection(): void {
+    if (this.#closed || this.#subscribed || !this.#sentinel.isReady) return;
+    const old = this.#sentinel;
+    for (const [event, listener] of this.#listeners) old.off(event, listener);
+    // Late errors of the old client (its sockets torn down) must not go unhandled.
+    old.on("error", () => {});
+    const next = this.#create();
+    for (const [event, listener] of this.#listeners) next.on(event, listener);
+    this.#sentinel = next;
+    old.destroy().catch(() => {});
+    this.connect().catch(() => {
+      // Rejects only once closed.
+    });
   }
 
   get isOpen(): boolean {
@@ -127,8 +164,11 @@ class NodeRedisSentinelClient implements NodeRedisClient {
   async connect(): Promise<unknown> {
     for (let attempt = 1; ; attempt += 1) {
       if (this.#closed) throw new Error("the Sentinel client was closed before it connected");
+      const sentinel = this.#sentinel;
+      // Open already: connected by an earlier call, or rebuilt and connecting.
+      if (sentinel.isOpen) return undefined;
       try {
-        return await this.#sentinel.connect();
+        return await sentinel.connect();
       } catch (error) {
         if (this.#closed) throw error;
         await this.#sleep(reconnectDelayAfter(attempt, error));
@@ -144,6 +184,7 @@ class NodeRedisSentinelClient implements NodeRedisClient {
     channel: string,
     listener: (message: string, channel: string) => void,
   ): Promise<unknown> {
+    this.#subscribed = true;
     return this.#sentinel.subscribe(channel, listener);
   }
 
@@ -156,11 +197,14 @@ class NodeRedisSentinelClient implements NodeRedisClient {
 
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's listener type
   on(event: string, listener: (...args: any[]) => void): unknown {
+    this.#listeners.push([event, listener]);
     return this.#sentinel.on(event, listener);
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's listener type
   off(event: string, listener: (...args: any[]) => void): unknown {
+    const index = this.#listeners.findIndex(([e, l]) => e === event && l === listener);
+    if (index !== -1) this.#listeners.splice(index, 1);
     return this.#sentinel.off(event, listener);
   }
 

@@ -14,6 +14,7 @@ import {
 } from "./redis-server.js";
 import { RedisReplyError } from "./resp-codec.js";
 import { type RedisEndpoint, redisCommandWithOptions } from "./resp-connection.js";
+import { createTestCertificates, type TestCertificates } from "./test-certificates.js";
 
 /** Number of hash slots of a Redis Cluster. */
 export const CLUSTER_SLOT_COUNT = 16_384;
@@ -35,6 +36,13 @@ export interface StartRedisClusterOptions {
   config?: readonly string[];
   /** Path of the binary. @default `$REDIS_SERVER_BIN`, else `redis-server` on PATH */
   bin?: string;
+  /**
+   * Every node speaks only TLS, clients, cluster bus and replication alike (`port 0`,
+   * `tls-port`, `tls-cluster yes`, `tls-replication yes`), with certificates made for the
+   * cluster (`certificates` on the handle; removed by `stop()`). URLs are then `rediss://`.
+   * @default false
+   */
+  tls?: boolean;
 }
 
 /** One node of a test cluster: a server handle plus its cluster bus port. */
@@ -56,6 +64,8 @@ export interface RedisClusterHandle {
   readonly nodes: readonly RedisClusterNode[];
   /** The replicas as started (empty unless `replicas` was set), in master order. */
   readonly replicas: readonly RedisClusterReplica[];
+  /** The certificates of a `tls: true` cluster (CA, client certificate and key). */
+  readonly certificates?: TestCertificates | undefined;
   /** URL of the first node, enough for a cluster client to discover the rest. */
   readonly seedUrl: string;
   /** URLs of the masters as started (node-redis `rootNodes: urls.map((url) => ({ url }))`). */
@@ -72,6 +82,15 @@ export interface RedisClusterHandle {
    * failover: the promoted replica in place of the dead master).
    */
   currentMasters(): Promise<RedisEndpoint[]>;
+  /**
+   * Have `node` announce `port` as its client port (`cluster-announce-port`), so cluster
+   * clients, which connect where the slot map says, reach it there: through a
+   * `startTcpFaultProxy` in front of it, say. The cluster bus stays direct, so a fault on that
+   * port is seen by clients only and never fails the node over. Resolves once every running
+   * node lists `node` at `port`; rejects after `timeoutMs` (default 20000). A restart of the
+   * node forgets it.
+   */
+  announcePort(node: RedisClusterNode, port: number, timeoutMs?: number): Promise<void>;
   /** Stop every node. Idempotent. */
   stop(): Promise<void>;
 }
@@ -99,6 +118,9 @@ function clusterNode(server: RedisServerHandle, clusterBusPort: number): RedisCl
     },
     get running() {
       return server.running;
+    },
+    get tls() {
+      return server.tls;
     },
     clusterBusPort,
     logs: () => server.logs(),
@@ -214,7 +236,11 @@ async function currentMasters(nodes: readonly RedisClusterNode[]): Promise<Redis
         if (!flags.split(",").includes("master") || flags.includes("fail")) continue;
         const hostPort = address.split("@")[0] ?? "";
         const colon = hostPort.lastIndexOf(":");
-        masters.push({ host: hostPort.slice(0, colon), port: Number(hostPort.slice(colon + 1)) });
+        masters.push({
+          host: hostPort.slice(0, colon),
+          port: Number(hostPort.slice(colon + 1)),
+          ...(node.tls === undefined ? {} : { tls: node.tls }),
+        });
       }
       return masters;
     } catch (error) {
@@ -226,15 +252,52 @@ async function currentMasters(nodes: readonly RedisClusterNode[]): Promise<Redis
   });
 }
 
+/** See {@link RedisClusterHandle.announcePort}. */
+async function announcePort(
+  nodes: readonly RedisClusterNode[],
+  node: RedisClusterNode,
+  port: number,
+  timeoutMs: number,
+): Promise<void> {
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new ApiKeyCacheError("E_CONFIG", `announcePort: port must be 1 to 65535, got ${port}`);
+  }
+  const id = await nodeId(node);
+  await command(node, "CONFIG", "SET", "cluster-announce-bus-port", node.clusterBusPort);
+  await command(node, "CONFIG", "SET", "cluster-announce-port", port);
+  const deadline = Date.now() + timeoutMs;
+  const listed = async (peer: RedisClusterNode): Promise<boolean> => {
+    const raw = String(await command(peer, "CLUSTER", "NODES"));
+    const line = raw.split("\n").find((candidate) => candidate.startsWith(`${id} `));
+    return line?.split(" ")[1]?.split("@")[0]?.endsWith(`:${port}`) === true;
+  };
+  for (;;) {
+    const running = nodes.filter((peer) => peer.running);
+    const seen = await Promise.all(running.map((peer) => listed(peer).catch(() => false)));
+    if (seen.every(Boolean)) return;
+    if (Date.now() >= deadline) {
+      throw new ApiKeyCacheError(
+        "E_BACKEND_UNAVAILABLE",
+        `announcePort: not every node lists ${node.port} at port ${port} within ${timeoutMs} ms`,
+      );
+    }
+    // Announced addresses spread by gossip; there is no event to wait for.
+    await new Promise((resolve) => setTimeout(resolve, CLUSTER_POLL_INTERVAL_MS));
+  }
+}
+
 /** Start one node with the cluster directives; its cluster bus port is chosen free. */
 async function startClusterNode(
   options: StartRedisClusterOptions,
   deadline: number,
+  certificates: TestCertificates | undefined,
 ): Promise<RedisClusterNode> {
   const clusterBusPort = await findFreePort();
   const serverOptions: StartRedisServerOptions = {
     startTimeoutMs: Math.max(1_000, deadline - Date.now()),
+    ...(certificates === undefined ? {} : { tlsCertificates: certificates }),
     config: [
+      ...(certificates === undefined ? [] : ["tls-cluster yes"]),
       "cluster-enabled yes",
       "cluster-config-file nodes.conf",
       `cluster-port ${clusterBusPort}`,
@@ -291,11 +354,17 @@ export async function startRedisCluster(
   const nodes: RedisClusterNode[] = [];
   const replicas: RedisClusterReplica[] = [];
   const everyNode = (): RedisClusterNode[] => [...nodes, ...replicas];
+  const certificates = options.tls === true ? await createTestCertificates() : undefined;
   const stop = async (): Promise<void> => {
-    await Promise.all(everyNode().map((node) => node.stop()));
+    try {
+      await Promise.all(everyNode().map((node) => node.stop()));
+    } finally {
+      certificates?.remove();
+    }
   };
   try {
-    for (let i = 0; i < count; i += 1) nodes.push(await startClusterNode(options, deadline));
+    for (let i = 0; i < count; i += 1)
+      nodes.push(await startClusterNode(options, deadline, certificates));
     const ranges = splitSlots(count);
     await Promise.all(
       nodes.map(async (node, i) => {
@@ -312,7 +381,7 @@ export async function startRedisCluster(
       }
     }
     for (let i = 0; i < count * perMaster; i += 1) {
-      const node = await startClusterNode(options, deadline);
+      const node = await startClusterNode(options, deadline, certificates);
       // Assigned onto the node itself: its live getters (url, pid, running) stay getters.
       replicas.push(Object.assign(node, { masterIndex: i % count }));
     }
@@ -336,11 +405,14 @@ export async function startRedisCluster(
   return {
     nodes,
     replicas,
+    ...(certificates === undefined ? {} : { certificates }),
     seedUrl: seed.url,
     urls: nodes.map((node) => node.url),
     startupNodes: nodes.map((node) => ({ host: node.host, port: node.port })),
     waitUntilHealthy: (timeoutMs = DEFAULT_HEALTHY_TIMEOUT_MS) => waitUntilHealthy(all, timeoutMs),
     currentMasters: () => currentMasters(all),
+    announcePort: (node, port, timeoutMs = DEFAULT_HEALTHY_TIMEOUT_MS) =>
+      announcePort(all, node, port, timeoutMs),
     stop,
   };
 }

@@ -10,6 +10,7 @@ import { ApiKeyCacheError } from "@apikey/core";
 import { type RedisServerHandle, startRedisServer } from "./redis-server.js";
 import type { RespReply } from "./resp-codec.js";
 import { type RedisEndpoint, redisCommandWithOptions } from "./resp-connection.js";
+import { startTcpFaultProxy, type TcpFaultProxy } from "./tcp-fault-proxy.js";
 
 /** Options of {@link startRedisSentinelGroup}. */
 export interface StartRedisSentinelGroupOptions {
@@ -25,6 +26,14 @@ export interface StartRedisSentinelGroupOptions {
   failoverTimeoutMs?: number;
   /** Longest the whole start may take. @default 20000 */
   startTimeoutMs?: number;
+  /**
+   * Put a `startTcpFaultProxy` in front of the master and have the sentinels monitor the
+   * proxy, so clients (which connect where the sentinels say) reach the master through it;
+   * replicas replicate directly. The sentinels' own links go through it too: keep
+   * `downAfterMs` well above a fault you inject there, unless a failover is the point.
+   * @default false
+   */
+  masterProxy?: boolean;
 }
 
 /** A running Sentinel group. */
@@ -34,6 +43,8 @@ export interface RedisSentinelGroupHandle {
   readonly master: RedisServerHandle;
   readonly replicas: readonly RedisServerHandle[];
   readonly sentinels: readonly RedisServerHandle[];
+  /** The proxy in front of the master, with `masterProxy: true`. */
+  readonly masterProxy: TcpFaultProxy | undefined;
   /** `redis+sentinel://127.0.0.1:<p1>,127.0.0.1:<p2>/<masterName>` */
   readonly url: string;
   /** The master address the first answering sentinel gives now. */
@@ -101,7 +112,9 @@ export async function startRedisSentinelGroup(
   const failoverTimeoutMs = options.failoverTimeoutMs ?? 3000;
   const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
   const started: RedisServerHandle[] = [];
+  let masterProxy: TcpFaultProxy | undefined;
   const stopAll = async (): Promise<void> => {
+    await masterProxy?.close();
     await Promise.all(started.map((server) => server.stop().catch(() => {})));
   };
   try {
@@ -125,13 +138,17 @@ export async function startRedisSentinelGroup(
         return field(info, "master_link_status") === "up";
       });
     }
+    if (options.masterProxy === true) {
+      masterProxy = await startTcpFaultProxy({ target: { host: master.host, port: master.port } });
+    }
+    const monitored = masterProxy === undefined ? master.port : masterProxy.port;
     const quorum = Math.floor(sentinelCount / 2) + 1;
     const sentinels: RedisServerHandle[] = [];
     for (let index = 0; index < sentinelCount; index += 1) {
       const sentinel = await startRedisServer({
         sentinel: true,
         config: [
-          `sentinel monitor ${masterName} ${master.host} ${master.port} ${quorum}`,
+          `sentinel monitor ${masterName} ${master.host} ${monitored} ${quorum}`,
           `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`,
           `sentinel failover-timeout ${masterName} ${failoverTimeoutMs}`,
           `sentinel parallel-syncs ${masterName} 1`,
@@ -160,7 +177,7 @@ export async function startRedisSentinelGroup(
         },
       );
     }
-    return new SentinelGroup(masterName, master, replicas, sentinels, stopAll);
+    return new SentinelGroup(masterName, master, replicas, sentinels, masterProxy, stopAll);
   } catch (error) {
     await stopAll();
     throw error;
@@ -176,6 +193,7 @@ class SentinelGroup implements RedisSentinelGroupHandle {
     readonly master: RedisServerHandle,
     readonly replicas: readonly RedisServerHandle[],
     readonly sentinels: readonly RedisServerHandle[],
+    readonly masterProxy: TcpFaultProxy | undefined,
     readonly stopAll: () => Promise<void>,
   ) {
     this.url = `redis+sentinel://${sentinels.map((s) => `${s.host}:${s.port}`).join(",")}/${masterName}`;

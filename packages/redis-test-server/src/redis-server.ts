@@ -9,11 +9,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ConnectionOptions } from "node:tls";
 import { ApiKeyCacheError } from "@apikey/core";
 import { trackChild } from "./child-reaper.js";
 import { findFreePort } from "./free-port.js";
 import { resolveRedisServerBinary } from "./redis-binary.js";
 import { redisCommandWithOptions } from "./resp-connection.js";
+import type { TestCertificates } from "./test-certificates.js";
 
 /** Options of {@link startRedisServer}. */
 export interface StartRedisServerOptions {
@@ -33,6 +35,13 @@ export interface StartRedisServerOptions {
    * binary does): give its `sentinel monitor ...` lines in `config`. @default false
    */
   sentinel?: boolean;
+  /**
+   * Speak only TLS, with these certificates (`createTestCertificates`): `port 0`, `tls-port`
+   * on the chosen port, `tls-replication yes`, clients not asked for a certificate. The
+   * handle's `url` is then `rediss://`, and its `tls` what the raw RESP helpers connect with.
+   * @default plain TCP
+   */
+  tlsCertificates?: TestCertificates;
 }
 
 /** A Redis server a test talks to; fault injection needs one the test spawned. */
@@ -47,6 +56,8 @@ export interface RedisServerHandle {
   readonly pid: number | undefined;
   /** True while the process is running (paused counts as running). */
   readonly running: boolean;
+  /** Set when the server speaks only TLS: the options to connect with (its CA, `localhost`). */
+  readonly tls?: ConnectionOptions | undefined;
   /** The last lines the server logged, for diagnostics. */
   logs(): string;
   /** SIGKILL the server and wait for it to exit; `restart()` brings it back. */
@@ -70,6 +81,23 @@ const READY_LINE = "Ready to accept connections";
 const SENTINEL_READY_LINE = "Sentinel ID is";
 
 class PortInUseError extends Error {}
+
+/** The directives of a TLS-only server on `port`: the plain port closed. */
+function tlsConfig(port: number, certificates: TestCertificates): string[] {
+  return [
+    "port 0",
+    `tls-port ${port}`,
+    `tls-cert-file ${certificates.serverCertFile}`,
+    `tls-key-file ${certificates.serverKeyFile}`,
+    `tls-ca-cert-file ${certificates.caCertFile}`,
+    // Its own outgoing TLS (cluster bus, replication) presents the client certificate: the
+    // cluster bus always asks for one, and the server certificate is for serverAuth only.
+    `tls-client-cert-file ${certificates.clientCertFile}`,
+    `tls-client-key-file ${certificates.clientKeyFile}`,
+    "tls-auth-clients no",
+    "tls-replication yes",
+  ];
+}
 
 function baseConfig(port: number, dir: string): string[] {
   return [
@@ -108,6 +136,7 @@ class SpawnedRedisServer implements RedisServerHandle {
   readonly #extraConfig: readonly string[];
   readonly #startTimeoutMs: number;
   readonly #sentinel: boolean;
+  readonly #certificates: TestCertificates | undefined;
   #child: ChildProcess | undefined;
   #log: string[] = [];
   #stopped = false;
@@ -119,10 +148,18 @@ class SpawnedRedisServer implements RedisServerHandle {
     this.#extraConfig = options.config ?? [];
     this.#startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     this.#sentinel = options.sentinel === true;
+    this.#certificates = options.tlsCertificates;
   }
 
   get url(): string {
-    return `redis://${this.host}:${this.port}`;
+    return `${this.#certificates === undefined ? "redis" : "rediss"}://${this.host}:${this.port}`;
+  }
+
+  get tls(): ConnectionOptions | undefined {
+    const certificates = this.#certificates;
+    return certificates === undefined
+      ? undefined
+      : { ca: certificates.ca, servername: "localhost" };
   }
 
   get pid(): number | undefined {
@@ -144,7 +181,11 @@ class SpawnedRedisServer implements RedisServerHandle {
     const configPath = join(this.#dir, "redis.conf");
     writeFileSync(
       configPath,
-      `${[...baseConfig(this.port, this.#dir), ...this.#extraConfig].join("\n")}\n`,
+      `${[
+        ...baseConfig(this.port, this.#dir),
+        ...(this.#certificates === undefined ? [] : tlsConfig(this.port, this.#certificates)),
+        ...this.#extraConfig,
+      ].join("\n")}\n`,
     );
     this.#log = [];
     const args = this.#sentinel ? [configPath, "--sentinel"] : [configPath];

@@ -4,6 +4,7 @@
  * it destroys the connection, because the replies after it could no longer be matched.
  */
 import { connect, type Socket } from "node:net";
+import { type ConnectionOptions, connect as connectTls } from "node:tls";
 import {
   encodeRespCommand,
   RedisReplyError,
@@ -16,6 +17,8 @@ import {
 export interface RedisEndpoint {
   readonly host: string;
   readonly port: number;
+  /** Connect with TLS, with these options (a server that speaks only TLS). @default plain TCP */
+  readonly tls?: ConnectionOptions | undefined;
 }
 
 /** A `redis://[user:password@]host:port[/db]` URL or an endpoint. */
@@ -25,6 +28,11 @@ export type RedisTarget = string | RedisEndpoint;
 export interface RespConnectionOptions {
   /** Deadline of the connect and of each command, in milliseconds. @default 2000 */
   timeoutMs?: number;
+  /**
+   * TLS options (CA, client certificate...): connect with TLS. Needed for a `rediss://` URL;
+   * an endpoint's own `tls` is used when this is not given. @default plain TCP
+   */
+  tls?: ConnectionOptions;
 }
 
 interface PendingReply {
@@ -41,11 +49,21 @@ interface ParsedTarget extends RedisEndpoint {
 
 const DEFAULT_TIMEOUT_MS = 2_000;
 
-function parseTarget(target: RedisTarget): ParsedTarget {
-  if (typeof target !== "string") return { host: target.host, port: target.port };
+function parseTarget(target: RedisTarget, tls: ConnectionOptions | undefined): ParsedTarget {
+  if (typeof target !== "string") {
+    const endpointTls = tls ?? target.tls;
+    return { host: target.host, port: target.port, ...(endpointTls ? { tls: endpointTls } : {}) };
+  }
   const url = new URL(target);
-  if (url.protocol !== "redis:") {
-    throw new Error(`Only redis:// URLs are supported by the raw RESP helper, got ${target}`);
+  if (url.protocol === "rediss:" && tls === undefined) {
+    throw new Error(
+      "A rediss:// URL needs the tls option of the raw RESP helper (its CA at least)",
+    );
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new Error(
+      `Only redis:// and rediss:// URLs are supported by the raw RESP helper, got ${target}`,
+    );
   }
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined;
   return {
@@ -54,6 +72,7 @@ function parseTarget(target: RedisTarget): ParsedTarget {
     ...(url.username === "" ? {} : { username: decodeURIComponent(url.username) }),
     ...(url.password === "" ? {} : { password: decodeURIComponent(url.password) }),
     ...(db === undefined || !Number.isInteger(db) ? {} : { db }),
+    ...(url.protocol === "rediss:" ? { tls } : {}),
   };
 }
 
@@ -92,10 +111,14 @@ export class RespConnection {
     target: RedisTarget,
     options: RespConnectionOptions = {},
   ): Promise<RespConnection> {
-    const parsed = parseTarget(target);
+    const parsed = parseTarget(target, options.tls);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const socket = connect({ host: parsed.host, port: parsed.port });
+      const tls = parsed.tls;
+      const socket: Socket =
+        tls === undefined
+          ? connect({ host: parsed.host, port: parsed.port })
+          : connectTls({ ...tls, host: parsed.host, port: parsed.port });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(
@@ -104,7 +127,7 @@ export class RespConnection {
           ),
         );
       }, timeoutMs);
-      socket.once("connect", () => {
+      socket.once(tls === undefined ? "connect" : "secureConnect", () => {
         clearTimeout(timer);
         socket.removeAllListeners("error");
         resolve(socket);

@@ -17,6 +17,9 @@ export interface TestCertificates {
   readonly caCertFile: string;
   readonly serverCertFile: string;
   readonly serverKeyFile: string;
+  /** The client certificate and key as files (a server's own outgoing TLS: cluster bus, replication). */
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
   /** PEM text of the CA certificate, the client certificate and its key. */
   readonly ca: string;
   readonly clientCert: string;
@@ -119,6 +122,8 @@ export async function createTestCertificates(): Promise<TestCertificates> {
       caCertFile: join(dir, "ca.crt"),
       serverCertFile: join(dir, "server.crt"),
       serverKeyFile: join(dir, "server.key"),
+      clientCertFile: join(dir, "client.crt"),
+      clientKeyFile: join(dir, "client.key"),
       ca: read("ca.crt"),
       clientCert: read("client.crt"),
       clientKey: read("client.key"),

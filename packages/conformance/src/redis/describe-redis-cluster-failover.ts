@@ -330,9 +330,10 @@ export function describeRedisClusterFailover(name: string, driver: RedisDriver):
       // Revokes fail only while the victim's slots are unserved (and, with the default
       // cluster-require-full-coverage, while the whole cluster reports CLUSTERDOWN between
       // the failure detection and the promotion), never because of the bus: none after.
-      // Recovered: promoted, and the client serves the victim's slots again (node-redis finds
-      // the promoted replica seconds after ioredis does). A revoke settles within its write
-      // deadline (2 × the command deadline), plus a margin for a loaded machine.
+      // Recovered: promoted, and the client serves the victim's slots again (the failover
+      // speed check measures how soon each driver finds the promoted replica). A revoke
+      // settles within its write deadline (2 × the command deadline), plus a margin for a
+      // loaded machine.
       const recoveredMs = Math.max(promotedMs, hitsBackMs ?? RECOVERY_CAP_MS);
       for (const rejected of revokes.filter((r) => !r.resolved)) {
         expect(rejected.code).toBe("E_BACKEND_UNAVAILABLE");

@@ -7,8 +7,10 @@
  * refresh-ahead revocation race standalone and tiered, stale-if-error) and, on a server of
  * their own that they kill and pause, the faults and the resolver outage; then URL redaction,
  * nested-prefix warnings, `getWithTtl()`, authentication failures, resolver recovery,
- * missed writes and half-open sockets, each on the server it needs; and the deployments: the
- * database index of a URL, TLS with generated certificates, and Sentinel (a master, a replica
+ * missed writes, half-open sockets and `revocationReplicas` (a master with a replica, a cluster
+ * with replicas), each on the servers it needs; and the deployments: the
+ * database index of a URL, TLS with generated certificates (one server, and a cluster whose
+ * nodes speak only TLS), and Sentinel (a master, a replica
  * and a sentinel; the master killed under traffic).
  * A client package's `test/conformance.test.ts` is this call plus its client-specific tests.
  */
@@ -30,6 +32,7 @@ import { describeTieredRevocationRace } from "../resolver/describe-tiered-revoca
 import { describeRedisAuthFailure } from "./describe-redis-auth-failure.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
 import { describeRedisClusterFailover } from "./describe-redis-cluster-failover.js";
+import { describeRedisClusterFailoverSpeed } from "./describe-redis-cluster-failover-speed.js";
 import { describeRedisDatabaseIndex } from "./describe-redis-database-index.js";
 import {
   describeRedisClusterEvictionCheck,
@@ -43,9 +46,13 @@ import { describeRedisNestedPrefixes } from "./describe-redis-nested-prefixes.js
 import { describeRedisReadBatching } from "./describe-redis-read-batching.js";
 import { describeRedisRefreshAheadRaces } from "./describe-redis-refresh-ahead-races.js";
 import { describeRedisResolverRecovery } from "./describe-redis-resolver-recovery.js";
+import { describeRedisRevocationReplicas } from "./describe-redis-revocation-replicas.js";
 import { describeRedisSentinelFailover } from "./describe-redis-sentinel-failover.js";
 import { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
 import { describeRedisTls } from "./describe-redis-tls.js";
+import { describeRedisTlsCluster } from "./describe-redis-tls-cluster.js";
+import { describeRedisUnresponsiveClusterNode } from "./describe-redis-unresponsive-cluster-node.js";
+import { describeRedisUnresponsiveSentinelMaster } from "./describe-redis-unresponsive-sentinel-master.js";
 import { describeRedisUnresponsiveSocket } from "./describe-redis-unresponsive-socket.js";
 import { describeRedisUrlRedaction } from "./describe-redis-url-redaction.js";
 import type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
@@ -162,6 +169,7 @@ export function describeRedisDriverConformance(
     });
 
     describeRedisClusterFailover(name, driver);
+    describeRedisClusterFailoverSpeed(name, driver);
 
     describe("a server the checks kill and pause", () => {
       const redis = useRedisServer({ spawn: true });
@@ -189,6 +197,9 @@ export function describeRedisDriverConformance(
       describeRedisAuthFailure(name, driver, options.callerClientBackend);
       describeRedisResolverRecovery(name, driver);
       describeRedisUnresponsiveSocket(name, driver);
+      describeRedisRevocationReplicas(name, driver);
+      describeRedisUnresponsiveClusterNode(name, driver);
+      describeRedisUnresponsiveSentinelMaster(name, driver);
       const isReady = options.isBackendClientReady;
       if (isReady !== undefined) describeRedisMissedWrite(name, driver, isReady);
     });
@@ -196,6 +207,7 @@ export function describeRedisDriverConformance(
     describe("deployments: database index, TLS, Sentinel", () => {
       describeRedisDatabaseIndex(name, driver);
       describeRedisTls(name, driver);
+      describeRedisTlsCluster(name, driver);
       describeRedisSentinelFailover(name, driver);
     });
   });

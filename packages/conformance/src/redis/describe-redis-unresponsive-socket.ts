@@ -14,10 +14,10 @@ import {
   type TcpFaultProxy,
 } from "@apikey/redis-test-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHalfOpenFault } from "./half-open-fault.js";
 import { redisTestPrefix } from "./redis-test-prefix.js";
 
 const COMMAND_TIMEOUT_MS = 250;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Register the half-open socket checks (backend and bus publisher) for `driver`. */
 export function describeRedisUnresponsiveSocket(name: string, driver: RedisDriver): void {
@@ -57,42 +57,15 @@ export function describeRedisUnresponsiveSocket(name: string, driver: RedisDrive
             },
           )
           .toBe(true);
-        const acceptedBefore = proxy.acceptedCount;
-        const failures: unknown[] = [];
-        let firstSuccessAfterHang: number | undefined;
-        let hungAt = Number.POSITIVE_INFINITY;
-        let running = true;
-        // Steady traffic: a call every 10 ms, never idle long enough for a socket idle timeout.
-        const traffic = (async () => {
-          for (let i = 0; running && i < 5_000; i++) {
-            backend.get("k").then(
-              (got) => {
-                const now = performance.now();
-                if (got !== undefined && now > hungAt && firstSuccessAfterHang === undefined) {
-                  firstSuccessAfterHang = now;
-                }
-              },
-              (error: unknown) => failures.push(error),
-            );
-            await sleep(10);
-          }
-        })();
-        await sleep(200);
-        hungAt = performance.now();
-        proxy.setMode("half-open");
-        await sleep(300);
-        proxy.setMode("forward"); // new connections work; the hung one stays silent
-        await expect
-          .poll(() => firstSuccessAfterHang, { timeout: 15_000, interval: 20 })
-          .toBeDefined();
-        running = false;
-        await traffic;
-        const recoveryMs = (firstSuccessAfterHang as number) - hungAt;
+        const outcome = await runHalfOpenFault(proxy, () =>
+          backend.get("k").then((got) => got !== undefined),
+        );
+        const { recoveryMs, failures } = outcome;
         console.info(`${name} half-open socket replaced; recovery ${Math.round(recoveryMs)} ms`);
         // Detection needs a missed deadline plus an unanswered probe (2 x 250 ms); the rest is
         // margin for a loaded machine. Without the watch, no call succeeds while traffic lasts.
         expect(recoveryMs).toBeLessThan(6_000);
-        expect(proxy.acceptedCount).toBeGreaterThan(acceptedBefore);
+        expect(outcome.reconnects).toBeGreaterThan(0);
         expect(failures.length).toBeGreaterThan(0);
         for (const failure of failures) {
           expect(isApiKeyCacheError(failure, "E_BACKEND_UNAVAILABLE")).toBe(true);
@@ -120,34 +93,11 @@ export function describeRedisUnresponsiveSocket(name: string, driver: RedisDrive
             { timeout: 10_000, interval: 50 },
           )
           .toBe(true);
-        let firstSuccessAfterHang: number | undefined;
-        let hungAt = Number.POSITIVE_INFINITY;
-        let running = true;
         // Steady publishes, as revocations would send: every 10 ms.
-        const traffic = (async () => {
-          for (let i = 0; running && i < 5_000; i++) {
-            bus.publish({ op: "delete", key: `k${i}` }).then(
-              () => {
-                const now = performance.now();
-                if (now > hungAt && firstSuccessAfterHang === undefined)
-                  firstSuccessAfterHang = now;
-              },
-              () => {},
-            );
-            await sleep(10);
-          }
-        })();
-        await sleep(200);
-        hungAt = performance.now();
-        proxy.setMode("half-open");
-        await sleep(300);
-        proxy.setMode("forward");
-        await expect
-          .poll(() => firstSuccessAfterHang, { timeout: 15_000, interval: 20 })
-          .toBeDefined();
-        running = false;
-        await traffic;
-        const recoveryMs = (firstSuccessAfterHang as number) - hungAt;
+        let i = 0;
+        const { recoveryMs } = await runHalfOpenFault(proxy, () =>
+          bus.publish({ op: "delete", key: `k${i++}` }).then(() => true),
+        );
         console.info(
           `${name} bus publisher half-open socket replaced; recovery ${Math.round(recoveryMs)} ms`,
         );

@@ -15,6 +15,8 @@ export { describeRedisSentinelFailover } from "./describe-redis-sentinel-failove
 export type { RedisTieredConformanceOptions } from "./describe-redis-tiered-conformance.js";
 export { describeRedisTieredConformance } from "./describe-redis-tiered-conformance.js";
 export { describeRedisTls } from "./describe-redis-tls.js";
+export type { HalfOpenFaultOutcome } from "./half-open-fault.js";
+export { runHalfOpenFault } from "./half-open-fault.js";
 export type { RedisDriverConformanceOptions } from "./redis-driver-conformance-options.js";
 export type { RedisTieredBackendOptions, RedisTieredPairOptions } from "./redis-tiered-backend.js";
 export { createRedisTieredBackend, createRedisTieredPair } from "./redis-tiered-backend.js";

@@ -117,3 +117,11 @@ export {
   REDACTED_CREDENTIALS,
   redactUrlCredentials,
 } from "./redis-url.js";
+export type {
+  ResolvedRevocationReplicas,
+  RevocationReplicasOptions,
+} from "./revocation-replicas.js";
+export {
+  resolveRevocationReplicas,
+  writeAcknowledgedByReplicas,
+} from "./revocation-replicas.js";

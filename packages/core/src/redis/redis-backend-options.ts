@@ -9,6 +9,11 @@ import { defaultLogger } from "../logger.js";
 import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX } from "../redis-driver.js";
 import { ttlToMilliseconds } from "../validation.js";
 import { assertKeyPrefix } from "./redis-keyspace.js";
+import {
+  type ResolvedRevocationReplicas,
+  type RevocationReplicasOptions,
+  resolveRevocationReplicas,
+} from "./revocation-replicas.js";
 
 /** The options a Redis backend takes, whatever the client. */
 export interface RedisBackendOptions {
@@ -43,6 +48,14 @@ export interface RedisBackendOptions {
   batchReads?: boolean;
   /** Most keys in one batched read command (1 to 10000). @default 128 */
   maxReadBatchSize?: number;
+  /**
+   * Acknowledge a revocation write (the tombstone `revoke` stores, the delete of
+   * `invalidate`) only once `replicas` replicas have it: `WAIT replicas timeoutMs` follows it
+   * on the same connection (on a cluster, the node that took it), and fewer acknowledgements
+   * fail it with `E_BACKEND_UNAVAILABLE`. `timeoutMs` must be below `commandTimeoutMs`.
+   * @default undefined (the master's acknowledgement is enough)
+   */
+  revocationReplicas?: RevocationReplicasOptions | undefined;
 }
 
 /** {@link RedisBackendOptions} checked, defaults filled in. */
@@ -57,6 +70,8 @@ export interface ResolvedRedisBackendOptions {
   readonly negativeTtlUnderPressureSeconds: number;
   readonly batchReads: boolean;
   readonly maxReadBatchSize: number;
+  /** `undefined` when revocation writes do not wait for replicas. */
+  readonly revocationReplicas: ResolvedRevocationReplicas | undefined;
 }
 
 /** Default of `maxReadBatchSize`. */
@@ -104,6 +119,11 @@ export function resolveRedisBackendOptions(
     );
   }
   const { batchReads, maxReadBatchSize } = resolveReadBatching(options, owner);
+  const revocationReplicas = resolveRevocationReplicas(
+    options.revocationReplicas,
+    commandTimeoutMs,
+    owner,
+  );
   return {
     keyPrefix,
     logger,
@@ -114,6 +134,7 @@ export function resolveRedisBackendOptions(
     negativeTtlUnderPressureSeconds,
     batchReads,
     maxReadBatchSize,
+    revocationReplicas,
   };
 }
 

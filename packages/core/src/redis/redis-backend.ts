@@ -9,6 +9,7 @@
  */
 import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "../backend.js";
 import { ApiKeyCacheError } from "../errors.js";
+import { isRevokedMarker } from "../stored-markers.js";
 import { assertCacheKey, ttlToMilliseconds } from "../validation.js";
 import { decodeCachedApiKey, encodeCachedApiKey } from "../value-codec.js";
 import { watchMaxmemoryPolicy } from "./maxmemory-policy-check.js";
@@ -26,6 +27,10 @@ import { isWrongTypeError } from "./redis-errors.js";
 import { entryWithPttl } from "./redis-keyspace.js";
 import { RedisReadBatcher } from "./redis-read-batcher.js";
 import { replaceIfUnchangedOnRedis } from "./redis-replace-if-unchanged.js";
+import {
+  type ResolvedRevocationReplicas,
+  writeAcknowledgedByReplicas,
+} from "./revocation-replicas.js";
 import { UndecodableCleanup, WRONG_TYPE, type WrongType } from "./undecodable-cleanup.js";
 
 /** An {@link ApiKeyCacheBackend} on any Redis client, through its {@link RedisCommandConnection}. */
@@ -49,6 +54,8 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #stopPolicyCheck: () => void;
   /** Caps the TTL of not-found markers over `negativeMarkersPerSecond`; unset without a cap. */
   readonly #markerBudget: NegativeMarkerBudget | undefined;
+  /** The replicas a revocation write waits for (`revocationReplicas`); unset: none. */
+  readonly #revocationReplicas: ResolvedRevocationReplicas | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -69,6 +76,7 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#connection = connection;
     this.#runner = new RedisCommandRunner(connection, resolved.commandTimeoutMs, owner);
     this.#cleanup = new UndecodableCleanup(this.#runner, resolved.logger, owner);
+    this.#revocationReplicas = resolved.revocationReplicas;
     this.#stopPolicyCheck = resolved.checkMaxmemoryPolicy
       ? watchMaxmemoryPolicy(connection, this.#runner, resolved.logger, owner)
       : () => {};
@@ -148,6 +156,7 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     return value === undefined ? undefined : entryWithPttl(value, pttl);
   }
 
+  /** A tombstone, with `revocationReplicas`, is acknowledged once that many replicas have it. */
   async set(cacheKey: string, value: V, ttlSeconds: number): Promise<void> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
@@ -155,7 +164,20 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     const encoded = encodeCachedApiKey(value);
     if (ttlMs === 0) return;
     const key = this.keyPrefix + cacheKey;
-    await this.#runner.send(key, ["SET", key, encoded, "PX", String(ttlMs)], "SET");
+    const argv = ["SET", key, encoded, "PX", String(ttlMs)];
+    const replicas = this.#revocationReplicas;
+    if (replicas !== undefined && isRevokedMarker(value)) {
+      await writeAcknowledgedByReplicas(
+        this.#runner,
+        this.#connection,
+        key,
+        argv,
+        replicas,
+        this.#owner,
+      );
+      return;
+    }
+    await this.#runner.send(key, argv, "SET");
   }
 
   async setIfAbsent(cacheKey: string, value: V, ttlSeconds: number): Promise<boolean> {
@@ -224,10 +246,24 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     return replaceIfUnchangedOnRedis(this.#runner, key, expectedEncoded, encoded, ttlMs);
   }
 
+  /** With `revocationReplicas`, acknowledged once that many replicas have the delete too. */
   async delete(cacheKey: string): Promise<void> {
     this.#assertOpen();
     assertCacheKey(cacheKey);
     const key = this.keyPrefix + cacheKey;
+    const replicas = this.#revocationReplicas;
+    if (replicas !== undefined) {
+      const argv = ["UNLINK", key];
+      await writeAcknowledgedByReplicas(
+        this.#runner,
+        this.#connection,
+        key,
+        argv,
+        replicas,
+        this.#owner,
+      );
+      return;
+    }
     await this.#runner.send(key, ["UNLINK", key], "UNLINK");
   }
 

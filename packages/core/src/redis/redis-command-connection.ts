@@ -9,6 +9,14 @@
 export interface RedisMasterNode {
   /** Send one raw command to this node only (SCAN, UNLINK of keys in one slot). */
   send(argv: string[]): Promise<unknown>;
+  /**
+   * Optional, for a cluster's master: this node's socket is up but answered nothing (a
+   * command missed its deadline and a PING sent to this node then got no reply within half a
+   * deadline). Destroy this node's socket and reconnect it, or drop it and refresh the slot
+   * map, failing the commands in flight on it; the other nodes keep their connections. The
+   * engine calls it at most once per fault. Must not block or throw.
+   */
+  replaceUnresponsiveSocket?(): void;
 }
 
 /** What the connection reports; the engine's readiness waits follow it. */
@@ -34,6 +42,14 @@ export interface RedisCommandConnection {
    * client's error; the engine bounds the call by its deadline.
    */
   send(routingKey: string, argv: string[]): Promise<unknown>;
+  /**
+   * Optional. Send `commands` in this order on the one socket that serves `routingKey` (on a
+   * cluster: the key's master), for a write and the `WAIT` that must follow it on the same
+   * connection (`revocationReplicas`); the replies in order, rejecting with the first error.
+   * Without it the engine calls {@link send} for each in the same tick, which must then keep
+   * them in order on that socket. Called only while ready.
+   */
+  sendInOrder?(routingKey: string, commands: string[][]): Promise<readonly unknown[]>;
   /** The masters to SCAN; called only while ready. */
   masters(): Promise<readonly RedisMasterNode[]>;
   /** Report ready and lost events to `listener` until the returned function is called. */
@@ -49,7 +65,8 @@ export interface RedisCommandConnection {
    * under traffic that keeps the client from seeing the socket idle). Destroy the socket and
    * reconnect, failing the commands in flight on it. The engine calls it at most once per
    * fault (again only after the connection was ready again). Must not block or throw. Not
-   * used for a cluster yet: the probe would not reach the silent node.
+   * used for a cluster: there each master's {@link RedisMasterNode.replaceUnresponsiveSocket}
+   * replaces that node's socket only.
    */
   replaceUnresponsiveSocket?(): void;
   /**

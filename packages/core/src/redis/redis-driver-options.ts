@@ -22,6 +22,7 @@ import {
 import { assertKeyPrefix } from "./redis-keyspace.js";
 import { assertTlsOptions } from "./redis-tls-options.js";
 import { parseRedisUrl, type RedisEndpoint } from "./redis-url.js";
+import type { ResolvedRevocationReplicas } from "./revocation-replicas.js";
 
 /** Credentials of the sentinels of a `redis+sentinel://` URL. */
 export interface RedisSentinelAuth {
@@ -134,6 +135,7 @@ export function resolveRedisDriverBackendOptions(
     negativeTtlUnderPressureSeconds: engine.negativeTtlUnderPressureSeconds,
     batchReads: engine.batchReads,
     maxReadBatchSize: engine.maxReadBatchSize,
+    revocationReplicas: engine.revocationReplicas,
   };
 }
 
@@ -145,4 +147,5 @@ export interface ResolvedRedisDriverBackendOptions extends ResolvedRedisDriverOp
   readonly negativeTtlUnderPressureSeconds: number;
   readonly batchReads: boolean;
   readonly maxReadBatchSize: number;
+  readonly revocationReplicas: ResolvedRevocationReplicas | undefined;
 }

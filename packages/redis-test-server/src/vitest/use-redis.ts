@@ -45,6 +45,9 @@ function notStarted(what: string): Error {
 /** A server handle that forwards to whichever server `get()` returns. */
 function forwardingServer(get: () => RedisServerHandle): RedisServerHandle {
   return {
+    get tls() {
+      return get().tls;
+    },
     get url() {
       return get().url;
     },
@@ -129,6 +132,9 @@ export function useRedisCluster(options: StartRedisClusterOptions = {}): RedisCl
     get replicas(): readonly RedisClusterReplica[] {
       return get().replicas;
     },
+    get certificates() {
+      return get().certificates;
+    },
     get seedUrl(): string {
       return get().seedUrl;
     },
@@ -140,6 +146,7 @@ export function useRedisCluster(options: StartRedisClusterOptions = {}): RedisCl
     },
     waitUntilHealthy: (timeoutMs?: number) => get().waitUntilHealthy(timeoutMs),
     currentMasters: () => get().currentMasters(),
+    announcePort: (node, port, timeoutMs) => get().announcePort(node, port, timeoutMs),
     stop: () => get().stop(),
   };
 }
