@@ -10,6 +10,7 @@
  * call, finds them in whichever Map holds them.
  */
 import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./backend.js";
+import { coarseNow } from "./coarse-clock.js";
 import { ApiKeyCacheError } from "./errors.js";
 import { withoutFreshUntil } from "./freshness.js";
 import { LruMap } from "./lru-map.js";
@@ -31,7 +32,12 @@ export interface InMemoryApiKeyCacheBackendOptions {
    * keys evicts only other not-found markers. `0` keeps none. @default ceil(maxEntries / 4)
    */
   maxNegativeEntries?: number;
-  /** Monotonic clock in milliseconds. @default performance.now */
+  /**
+   * Monotonic clock in milliseconds, read by every call. By default writes, `getWithTtl` and
+   * `size` read `performance.now()`, while `get` and `peek` read a coarse copy of it (sampled at
+   * most once per millisecond, see the README, "Expiry precision"), so a hit costs no clock call.
+   * @default performance.now
+   */
   now?: () => number;
 }
 
@@ -74,6 +80,8 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly maxEntries: number;
   readonly maxNegativeEntries: number;
   readonly #now: () => number;
+  /** The clock of `get` and `peek`: `#now`, or the coarse clock by default. */
+  readonly #readNow: () => number;
   /** Records (anything but the two markers), least recently used first. */
   readonly #records = new LruMap<MemoryEntry<V>>();
   /** Tombstones (`REVOKED_MARKER`), least recently used first. */
@@ -104,8 +112,14 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.maxEntries = maxEntries;
     this.maxNegativeEntries = maxNegativeEntries;
     this.#now = options.now ?? (() => performance.now());
-    // For the tiered backend (core-internal): an L1 hit answered with `get`'s settled promise.
-    registerSettledHitReader<V>(this, (cacheKey) => this.#lookup(cacheKey, this.#now())?.resolved);
+    this.#readNow = options.now ?? coarseNow;
+    // For the tiered backend and the resolver (core-internal): a hit answered with `get`'s
+    // settled promise. The entry itself is the answer: nothing is allocated per hit.
+    // Not for a subclass that overrides a read: its reads must go through its own methods.
+    const base = InMemoryApiKeyCacheBackend.prototype;
+    if (this.get === base.get && this.peek === base.peek) {
+      registerSettledHitReader<V>(this, (cacheKey) => this.#lookup(cacheKey, this.#readNow()));
+    }
   }
 
   /** Live entries held right now, markers included (expired ones are reclaimed first). */
@@ -123,7 +137,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   get(cacheKey: string): Promise<V | undefined> {
     let entry: MemoryEntry<V> | undefined;
     try {
-      entry = this.#lookup(cacheKey, this.#now());
+      entry = this.#lookup(cacheKey, this.#readNow());
     } catch (error) {
       return Promise.reject(error);
     }
@@ -137,7 +151,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
    * not rejected).
    */
   peek(cacheKey: string): V | undefined {
-    return this.#lookup(cacheKey, this.#now())?.value;
+    return this.#lookup(cacheKey, this.#readNow())?.value;
   }
 
   /** The entry and its exact remaining lifetime on this backend's clock. */
@@ -226,12 +240,14 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   /** The live entry for `cacheKey` at `now`, marked most recently used; expired ones dropped. */
   #lookup(cacheKey: string, now: number): MemoryEntry<V> | undefined {
     this.#assertOpen();
-    assertCacheKey(cacheKey);
     this.#reclaimExpired(now, RECLAIM_PER_CALL);
     // Records first: the hot path is one Map lookup (which marks the entry most recently used).
     let map = this.#records;
     let entry = map.get(cacheKey);
     if (entry === undefined) {
+      // Checked only now: every key held passed this check when it was written, so a hit needs
+      // none, and a bad key (never held) always gets here and is refused.
+      assertCacheKey(cacheKey);
       map = this.#negatives;
       entry = map.get(cacheKey);
       if (entry === undefined) {

@@ -33,6 +33,7 @@ import {
   type ResolvedResolverOptions,
   resolveResolverOptions,
 } from "./resolver-options.js";
+import { type SettledHit, type SettledHitReader, settledHitReaderOf } from "./settled-hit.js";
 import { type FlightToken, SingleFlight } from "./single-flight.js";
 import {
   isNotFoundMarker,
@@ -109,8 +110,23 @@ export interface ApiKeyResolver<V extends CachedApiKey = CachedApiKey> {
 const BYPASSED: unique symbol = Symbol("bypassed");
 /** Marks a cached entry that must be reloaded (past its `expiresAt` or its logical expiry). */
 const RELOAD: unique symbol = Symbol("reload");
-/** Marks a lookup `peek` could not answer: the async path takes it. */
-const UNANSWERED: unique symbol = Symbol("unanswered");
+/**
+ * The backend's in-process hit read: its settled-hit reader when it registered one, else its
+ * `peek` (each hit then wrapped in a promise of its own), else `undefined`.
+ */
+function peekHitReaderOf<V extends CachedApiKey>(
+  backend: ApiKeyCacheBackend<V>,
+): SettledHitReader<V> | undefined {
+  const reader = settledHitReaderOf<V>(backend);
+  if (reader !== undefined) return reader;
+  const peek = backend.peek;
+  if (typeof peek !== "function") return undefined;
+  return (cacheKey) => {
+    const value = peek.call(backend, cacheKey);
+    return value === undefined ? undefined : { value, resolved: Promise.resolve(value) };
+  };
+}
+
 /** What `resolve` returns for a key it does not look up. */
 const RESOLVED_UNDEFINED: Promise<undefined> = Object.freeze(Promise.resolve(undefined));
 
@@ -168,8 +184,11 @@ function hashTag(keyHash: string): string {
 class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V> {
   readonly #options: ResolvedResolverOptions<V>;
   readonly #backend: ApiKeyCacheBackend<V>;
-  /** The backend's `peek`, bound, when it has one. */
-  readonly #peek: ((cacheKey: string) => V | undefined) | undefined;
+  /**
+   * The backend's in-process hit read, when it has one: its settled-hit reader (the memory and
+   * tiered backends: the hit with `get`'s settled promise), else its `peek`, bound.
+   */
+  readonly #peekHit: SettledHitReader<V> | undefined;
   readonly #breaker: CircuitBreaker;
   readonly #cacheDeadline: DeadlineQueue;
   readonly #loadDeadline: DeadlineQueue;
@@ -201,8 +220,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   constructor(options: ResolvedResolverOptions<V>) {
     this.#options = options;
     this.#backend = options.backend;
-    const peek = options.backend.peek;
-    this.#peek = typeof peek === "function" ? peek.bind(options.backend) : undefined;
+    this.#peekHit = peekHitReaderOf(options.backend);
     const logger = options.logger;
     this.#staleWindowMs = options.staleIfErrorSeconds * 1000;
     this.#refreshAheadMs = options.refreshAheadSeconds * 1000;
@@ -294,9 +312,9 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     }
     if (keyHash === undefined) return RESOLVED_UNDEFINED;
     if (observation !== undefined) observation.keyHash = keyHash;
-    if (this.#peek !== undefined) {
-      const answer = this.#answerFromPeek(keyHash, observation);
-      if (answer !== UNANSWERED) return Promise.resolve(answer);
+    if (this.#peekHit !== undefined) {
+      const answer = this.#answerFromPeek(this.#peekHit, keyHash, observation);
+      if (answer !== undefined) return answer;
     }
     return this.#resolveHashed(keyHash, observation);
   }
@@ -326,28 +344,32 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
   }
 
   /**
-   * The answer of an in-process hit, read with the backend's `peek`, or {@link UNANSWERED}: the
-   * circuit is not closed (the async path applies its rules), the peek has no answer or threw
-   * (the async path's `get` asks again and handles its failure), or the entry must be reloaded.
-   * A hit counts and reports exactly as one read with `get`.
+   * The answer of an in-process hit, read with the backend's `peek` (as a settled hit), or
+   * `undefined` when there is none: the circuit is not closed (the async path applies its
+   * rules), the peek has no answer or threw (the async path's `get` asks again and handles its
+   * failure), or the entry must be reloaded. A hit counts and reports exactly as one read with
+   * `get`; a hit answered with the cached value itself reuses the backend's settled promise.
    */
   #answerFromPeek(
+    peekHit: SettledHitReader<V>,
     keyHash: string,
     observation: ResolveObservation | undefined,
-  ): V | StoredMarker | undefined | typeof UNANSWERED {
+  ): Promise<V | StoredMarker | undefined> | undefined {
     const breaker = this.#breaker;
-    if (breaker.state !== "closed") return UNANSWERED;
-    let cached: V | undefined;
+    if (breaker.state !== "closed") return undefined;
+    let hit: SettledHit<V> | undefined;
     try {
-      cached = this.#peek?.(keyHash);
+      hit = peekHit(keyHash);
     } catch {
-      return UNANSWERED;
+      return undefined;
     }
-    if (cached === undefined) return UNANSWERED;
-    const answer = this.#answerFromCache(keyHash, cached, observation);
+    if (hit === undefined) return undefined;
+    const answer = this.#answerFromCache(keyHash, hit.value, observation);
+    if (answer === RELOAD) return undefined;
     // An ordinary read while closed that succeeded, as `#read` reports one.
-    if (answer !== RELOAD) breaker.success(CIRCUIT_CALL);
-    return answer === RELOAD ? UNANSWERED : answer;
+    breaker.success(CIRCUIT_CALL);
+    if (answer === hit.value) return hit.resolved;
+    return answer === undefined ? RESOLVED_UNDEFINED : Promise.resolve(answer);
   }
 
   /** The async path: read the cache (`get`), then load on a miss. */

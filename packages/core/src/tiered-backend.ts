@@ -14,7 +14,12 @@ import { GenerationTable } from "./generation-table.js";
 import type { InvalidationBus, InvalidationMessage } from "./invalidation-bus.js";
 import { type ApiKeyCacheLogger, defaultLogger } from "./logger.js";
 import { type RemoteRead, RemoteReadFlights } from "./remote-read-flights.js";
-import { settledHitReaderOf } from "./settled-hit.js";
+import {
+  registerSettledHitReader,
+  type SettledHit,
+  type SettledHitReader,
+  settledHitReaderOf,
+} from "./settled-hit.js";
 import { TieredPublisher } from "./tiered-publisher.js";
 import { assertCacheKey, ttlToMilliseconds } from "./validation.js";
 import { frozenCopyOfCachedApiKey } from "./value-codec.js";
@@ -93,11 +98,11 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     | ((cacheKey: string) => Promise<CachedApiKeyWithTtl<V> | undefined>)
     | undefined;
   /**
-   * When L1 can be read synchronously (it has `peek`): an L1 hit as a settled promise, or
-   * `undefined` on a miss, in one lookup (the memory backend's own settled promise), so `get`
-   * answers a hit with no continuation of its own.
+   * When L1 can be read synchronously (it has `peek`): an L1 hit with its settled promise, or
+   * `undefined` on a miss, in one lookup (the memory backend's own entry), so `get` answers a
+   * hit with no continuation of its own.
    */
-  readonly #localHit: ((cacheKey: string) => Promise<V> | undefined) | undefined;
+  readonly #localHit: SettledHitReader<V> | undefined;
   /** True while the bus subscription is confirmed and publishes go through: only then is L1 used. */
   #l1Enabled = false;
   /** True while the bus subscription is confirmed (`ready()` seen, no `disconnected()` since). */
@@ -152,13 +157,16 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     const local = options.local;
     if (typeof local.peek === "function") {
       const peekLocal = local.peek.bind(local);
-      this.#localHit =
+      const localHit: SettledHitReader<V> =
         settledHitReaderOf<V>(local) ??
         ((cacheKey) => {
-          const hit = peekLocal(cacheKey);
-          return hit === undefined ? undefined : Promise.resolve(hit);
+          const value = peekLocal(cacheKey);
+          return value === undefined ? undefined : { value, resolved: Promise.resolve(value) };
         });
+      this.#localHit = localHit;
       this.peek = (cacheKey) => this.#peek(peekLocal, cacheKey);
+      // For the resolver (core-internal): `peek` with the settled promise of the hit.
+      registerSettledHitReader<V>(this, (cacheKey) => this.#peekHit(localHit, cacheKey));
     }
     if (typeof remote.replaceIfUnchanged === "function") {
       const replace = remote.replaceIfUnchanged.bind(remote);
@@ -224,13 +232,13 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
         .then((hit) => (hit !== undefined ? hit : this.#readThroughValue(cacheKey)));
     }
     // The hot path: one synchronous L1 lookup; a hit is answered with its settled promise.
-    let hit: Promise<V> | undefined;
+    let hit: SettledHit<V> | undefined;
     try {
       hit = localHit(cacheKey);
     } catch (error) {
       return Promise.reject(error);
     }
-    return hit ?? this.#readThroughValue(cacheKey);
+    return hit !== undefined ? hit.resolved : this.#readThroughValue(cacheKey);
   }
 
   /** `peek`: L1 only, and only while L1 is in use, exactly as `get` reads it. */
@@ -238,6 +246,14 @@ export class TieredApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     if (this.#closed) throw closedError();
     if (this.#l1Enabled) return peekLocal(cacheKey);
     // No answer, but bad input is refused as L1 would refuse it.
+    assertCacheKey(cacheKey);
+    return undefined;
+  }
+
+  /** {@link #peek} with the hit's settled promise (the settled-hit reader of this backend). */
+  #peekHit(localHit: SettledHitReader<V>, cacheKey: string): SettledHit<V> | undefined {
+    if (this.#closed) throw closedError();
+    if (this.#l1Enabled) return localHit(cacheKey);
     assertCacheKey(cacheKey);
     return undefined;
   }

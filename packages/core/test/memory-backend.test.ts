@@ -1,5 +1,6 @@
 /** What the in-memory backend adds beyond the protocol: a bound, reclamation, its clock. */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { COARSE_CLOCK_MAX_READS } from "../src/coarse-clock.js";
 import { InMemoryApiKeyCacheBackend, isApiKeyCacheError } from "../src/index.js";
 
 const record = (n: number) => ({ apiKey: `ak_${n}`, active: true });
@@ -139,6 +140,57 @@ describe("InMemoryApiKeyCacheBackend clock", () => {
     await backend.set("k", record(1), 60);
     vi.spyOn(Date, "now").mockReturnValue(Date.now() + 3_600_000);
     expect(await backend.get("k")).toEqual(record(1));
+  });
+});
+
+/** Spin for `ms` without yielding, so no timer runs (bounded by the deadline). */
+function blockFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy
+  }
+}
+
+describe("InMemoryApiKeyCacheBackend default clock (coarse for get and peek)", () => {
+  it("get and peek see an expiry once a timer turn has passed", async () => {
+    const backend = new InMemoryApiKeyCacheBackend();
+    await backend.set("k", record(1), 0.005);
+    await backend.set("j", record(2), 0.005);
+    expect(backend.peek("k")).toEqual(record(1));
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    expect(backend.peek("k")).toBeUndefined();
+    expect(await backend.get("j")).toBeUndefined();
+  });
+
+  it("without a timer turn, a hit sees the expiry within COARSE_CLOCK_MAX_READS reads", async () => {
+    const backend = new InMemoryApiKeyCacheBackend();
+    await backend.set("k", record(1), 0.002);
+    expect(backend.peek("k"), "read at once: live").toEqual(record(1));
+    blockFor(10);
+    let reads = 1;
+    while (backend.peek("k") !== undefined && reads <= 2 * COARSE_CLOCK_MAX_READS) reads++;
+    expect(reads).toBeLessThanOrEqual(COARSE_CLOCK_MAX_READS);
+    expect(backend.peek("k")).toBeUndefined();
+  });
+
+  it("getWithTtl and writes read the exact clock: no life left past the TTL", async () => {
+    const backend = new InMemoryApiKeyCacheBackend();
+    await backend.set("k", record(1), 0.002);
+    await backend.set("j", record(2), 0.002);
+    expect(backend.peek("k")).toEqual(record(1));
+    blockFor(10);
+    expect(await backend.getWithTtl("k")).toBeUndefined();
+    expect(await backend.setIfAbsent("j", record(3), 60), "j had expired").toBe(true);
+    expect(backend.peek("j")).toEqual(record(3));
+  });
+
+  it("an injected clock is read by every call, get and peek included", async () => {
+    const clock = fakeClock();
+    const backend = new InMemoryApiKeyCacheBackend({ now: clock.now });
+    await backend.set("k", record(1), 0.005);
+    expect(backend.peek("k")).toEqual(record(1));
+    clock.advance(5);
+    expect(backend.peek("k")).toBeUndefined();
   });
 });
 

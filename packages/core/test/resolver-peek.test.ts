@@ -101,6 +101,41 @@ describe("resolver over a backend with peek", () => {
     expect(loader.loads).toBe(1);
   });
 
+  it("a hit on the memory backend is its settled promise: no promise of its own per hit", async () => {
+    const memory = new InMemoryApiKeyCacheBackend();
+    const loader = countedLoader({ [HASH]: { apiKey: "ak_live", active: true } });
+    const resolver = createApiKeyResolver({
+      backend: memory,
+      load: loader.load,
+      logger: silentLogger,
+    });
+    expect(await resolver.resolve(KEY)).toEqual({ apiKey: "ak_live", active: true });
+    const hit = resolver.resolve(KEY);
+    expect(resolver.resolve(KEY)).toBe(hit);
+    expect(memory.get(HASH)).toBe(hit);
+    expect(await turnsToSettle(hit)).toBe(1);
+    expect(await hit).toBe(memory.peek(HASH));
+    expect(resolver.stats()).toMatchObject({ hits: 2, misses: 1, loads: 1 });
+  });
+
+  it("a memory backend subclass that overrides peek is read through its override", async () => {
+    let peeks = 0;
+    class CountingBackend extends InMemoryApiKeyCacheBackend {
+      override peek(cacheKey: string): CachedApiKey | undefined {
+        peeks++;
+        return super.peek(cacheKey);
+      }
+    }
+    const backend = new CountingBackend();
+    const loader = countedLoader({ [HASH]: { apiKey: "ak_live", active: true } });
+    const resolver = createApiKeyResolver({ backend, load: loader.load, logger: silentLogger });
+    await resolver.resolve(KEY);
+    const before = peeks;
+    expect(await resolver.resolve(KEY)).toEqual({ apiKey: "ak_live", active: true });
+    expect(peeks).toBe(before + 1);
+    expect(resolver.stats()).toMatchObject({ hits: 1, loads: 1 });
+  });
+
   it("a peek miss goes to get and the loader, and concurrent misses share one load", async () => {
     const { backend, calls } = countedBackend();
     const loader = countedLoader({ [HASH]: { apiKey: "ak_live", active: true } });

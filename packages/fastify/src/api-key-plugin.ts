@@ -5,7 +5,7 @@
  * hook and decorators apply to the scope the plugin is registered in, not a private child.
  */
 
-import { createRequestAuthenticator } from "@apikey/http";
+import { createRequestAuthenticator, type RequestHeaders } from "@apikey/http";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { fastifyLogger } from "./fastify-logger.js";
 import { type ApiKeyFastifyOptions, resolveProtectByDefault } from "./plugin-options.js";
@@ -25,9 +25,7 @@ const plugin: FastifyPluginAsync<ApiKeyFastifyOptions<FastifyApiKeyRecord>> = as
   async function requireApiKey(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     // Already done by the scope-wide hook: a route may also list this hook.
     if (request.apiKey !== undefined) return;
-    // headersDistinct keeps a repeated Authorization apart (injected requests lack it).
-    const headers = request.raw.headersDistinct ?? request.headers;
-    const outcome = await authenticator.authenticate(headers);
+    const outcome = await authenticator.authenticate(headersOf(request));
     if (outcome.ok) {
       request.apiKey = outcome.record;
       return;
@@ -39,11 +37,35 @@ const plugin: FastifyPluginAsync<ApiKeyFastifyOptions<FastifyApiKeyRecord>> = as
 
   fastify.decorateRequest("apiKey", undefined);
   fastify.decorate("requireApiKey", requireApiKey);
-  fastify.addHook("onRequest", async (request, reply) => {
+  // Callback style, not async: a request costs one `then` on the outcome, and a refusal ends
+  // the request by not calling done (Fastify's documented early reply), so no route runs
+  // however long an async onSend hook takes to end the reply.
+  fastify.addHook("onRequest", (request, reply, done) => {
     const routeSetting = request.routeOptions.config.apiKey;
-    if (routeSetting ?? protectByDefault) await requireApiKey(request, reply);
+    if (!(routeSetting ?? protectByDefault) || request.apiKey !== undefined) {
+      done();
+      return;
+    }
+    authenticator.authenticate(headersOf(request)).then((outcome) => {
+      if (outcome.ok) {
+        request.apiKey = outcome.record;
+        done();
+      } else {
+        reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+      }
+    }, done);
   });
 };
+
+/**
+ * What to read the key from: a Node request's own `rawHeaders` (repeated lines kept apart, as
+ * with `headersDistinct`, with nothing built per request), else (an injected request) the
+ * request's headers.
+ */
+function headersOf(request: FastifyRequest): RequestHeaders {
+  const raw = request.raw;
+  return "headersDistinct" in raw && Array.isArray(raw.rawHeaders) ? raw : request.headers;
+}
 
 const meta = plugin as unknown as Record<symbol, unknown>;
 meta[Symbol.for("skip-override")] = true;

@@ -346,6 +346,41 @@ describe("@apikey/fastify plugin (real listen on loopback)", () => {
     expect(JSON.parse(body)).toMatchObject({ error: "malformed_api_key" });
   });
 
+  it("reads the raw header lines: any letter case passes, one name twice in two cases does not", async () => {
+    const url = await listen(await buildApp());
+    const host = new URL(url).host;
+    /** GET /whoami with exactly these header lines (name, value, ...), names in their case. */
+    const send = (lines: string[]) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          `${url}/whoami`,
+          { headers: ["Host", host, ...lines], timeout: 5000 },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => {
+              text += chunk;
+            });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
+        req.on("timeout", () => req.destroy(new Error("timed out")));
+        req.on("error", reject);
+        req.end();
+      });
+    const upper = await send(["X-API-KEY", ACTIVE_KEY]);
+    expect(upper.status).toBe(200);
+    expect(JSON.parse(upper.body)).toEqual({ tenant: "acme", id: "key_active" });
+    const twice = await send([
+      "Authorization",
+      `Bearer ${ACTIVE_KEY}`,
+      "AUTHORIZATION",
+      "Bearer x",
+    ]);
+    expect(twice.status).toBe(401);
+    expect(JSON.parse(twice.body)).toMatchObject({ error: "malformed_api_key" });
+  });
+
   it("refuses before reading the body: a POST without a key gets 401, its body unparsed", async () => {
     const app = await buildApp();
     let parsed = 0;

@@ -9,7 +9,7 @@ import {
   type ResolvedCredentialOptions,
   resolveCredentialOptions,
 } from "./credential-options.js";
-import { headerValues, type RequestHeaders } from "./request-headers.js";
+import { headerValue, REPEATED_HEADER, type RequestHeaders } from "./request-headers.js";
 
 /** The key a request carries and where it was found, or why it carries no usable key. */
 export type Credential =
@@ -22,7 +22,11 @@ const BEARER = /^Bearer +(\S+) *$/i;
 /** Room for the scheme and spaces around a Bearer token before a value counts as oversized. */
 const AUTHORIZATION_OVERHEAD = 64;
 
-type SourceReading = { key: string } | "absent" | "malformed" | "oversized";
+/** What one source holds: its key, or one of these (numbers, so no object per reading). */
+const ABSENT = 0;
+const MALFORMED = 1;
+const OVERSIZED = 2;
+type SourceReading = string | typeof ABSENT | typeof MALFORMED | typeof OVERSIZED;
 
 /** Read one source: a repeated header is malformed, an empty one absent. */
 function readSource(
@@ -31,16 +35,16 @@ function readSource(
   maxKeyLength: number,
 ): SourceReading {
   const bearer = source === "authorization-bearer";
-  const values = headerValues(headers, bearer ? "authorization" : source);
-  if (values.length === 0) return "absent";
-  if (values.length > 1) return "malformed";
-  const value = (values[0] ?? "").trim();
-  if (value === "") return "absent";
-  if (!bearer) return value.length > maxKeyLength ? "oversized" : { key: value };
-  if (value.length > maxKeyLength + AUTHORIZATION_OVERHEAD) return "oversized";
+  const sent = headerValue(headers, bearer ? "authorization" : source);
+  if (sent === undefined) return ABSENT;
+  if (sent === REPEATED_HEADER) return MALFORMED;
+  const value = sent.trim();
+  if (value === "") return ABSENT;
+  if (!bearer) return value.length > maxKeyLength ? OVERSIZED : value;
+  if (value.length > maxKeyLength + AUTHORIZATION_OVERHEAD) return OVERSIZED;
   const match = BEARER.exec(value);
-  if (match === null) return "malformed";
-  return { key: match[1] ?? "" };
+  if (match === null) return MALFORMED;
+  return match[1] ?? "";
 }
 
 /** Read with options already resolved (the middlewares' hot path). */
@@ -48,24 +52,30 @@ export function readCredentialWith(
   headers: RequestHeaders,
   options: ResolvedCredentialOptions,
 ): Credential {
-  let found: { key: string; source: CredentialSource } | undefined;
+  let key: string | undefined;
+  let keySource: CredentialSource | undefined;
   for (const source of options.sources) {
     const reading = readSource(headers, source, options.maxKeyLength);
-    if (reading === "absent") continue;
-    if (reading === "malformed" || reading === "oversized") return { kind: reading };
+    if (reading === ABSENT) continue;
+    if (reading === MALFORMED) return { kind: "malformed" };
+    if (reading === OVERSIZED) return { kind: "oversized" };
     // Two different keys in one request are ambiguous: refuse rather than pick one.
-    if (found !== undefined && found.key !== reading.key) return { kind: "malformed" };
-    found ??= { key: reading.key, source };
+    if (key !== undefined && key !== reading) return { kind: "malformed" };
+    if (key === undefined) {
+      key = reading;
+      keySource = source;
+    }
   }
-  if (found === undefined) return { kind: "missing" };
-  if (found.key.length > options.maxKeyLength) return { kind: "oversized" };
-  if (!options.keyPattern.test(found.key)) return { kind: "malformed" };
-  return { kind: "key", key: found.key, source: found.source };
+  if (key === undefined || keySource === undefined) return { kind: "missing" };
+  if (key.length > options.maxKeyLength) return { kind: "oversized" };
+  if (!options.keyPattern.test(key)) return { kind: "malformed" };
+  return { kind: "key", key, source: keySource };
 }
 
 /**
- * The credential of a request. Pass Node's `req.headersDistinct` (it keeps repeated headers
- * apart), `req.headers`, or a Fetch `Headers`.
+ * The credential of a request. Pass Node's `req` itself (its `rawHeaders` keep repeated headers
+ * apart at no cost), `req.headersDistinct` (the same, built on first read), `req.headers`, or a
+ * Fetch `Headers`.
  *
  * @throws ApiKeyCacheError `E_CONFIG` for a bad option.
  */

@@ -25,6 +25,7 @@ export type { RequestAuthenticator } from "./request-authenticator.js";
 export { authenticateRequest, createRequestAuthenticator } from "./request-authenticator.js";
 export type {
   FetchRequestHeaders,
+  NodeRawRequestHeaders,
   NodeRequestHeaders,
   RequestHeaders,
 } from "./request-headers.js";

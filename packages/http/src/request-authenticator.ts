@@ -10,8 +10,13 @@ import {
   type ResolvedRequestAuthOptions,
   resolveRequestAuthOptions,
 } from "./auth-options.js";
-import { type AuthOutcome, authRefusal } from "./auth-outcome.js";
-import { readCredentialWith } from "./credential.js";
+import {
+  type AuthOutcome,
+  type AuthRefusal,
+  authRefusal,
+  type RefusalSettings,
+} from "./auth-outcome.js";
+import { type Credential, readCredentialWith } from "./credential.js";
 import type { RequestHeaders } from "./request-headers.js";
 
 /** Authenticates requests with options checked once; see {@link createRequestAuthenticator}. */
@@ -22,34 +27,56 @@ export interface RequestAuthenticator<V extends CachedApiKey = CachedApiKey> {
   readonly options: ResolvedRequestAuthOptions<V>;
 }
 
-async function authenticateWith<V extends CachedApiKey>(
+/**
+ * Not an `async` function: a refusal settles at once, and a key costs one `then` on the
+ * resolver's promise (an in-process hit is an already settled one), not an extra await frame.
+ */
+function authenticateWith<V extends CachedApiKey>(
   headers: RequestHeaders,
   options: ResolvedRequestAuthOptions<V>,
 ): Promise<AuthOutcome<V>> {
-  const credential = readCredentialWith(headers, options);
-  switch (credential.kind) {
-    case "missing":
-      return authRefusal("missing_api_key", options);
-    case "malformed":
-      return authRefusal("malformed_api_key", options);
-    case "oversized":
-      return authRefusal("oversized_api_key", options);
-    case "key":
-      break;
-  }
-  let record: V | StoredMarker | undefined | null;
+  let credential: Credential;
   try {
-    record = await options.resolver.resolve(credential.key);
+    credential = readCredentialWith(headers, options);
   } catch (error) {
-    options.logger.error(
-      "API-key authentication unavailable: the resolver rejected; answering 503",
-      error,
-    );
-    return authRefusal("auth_unavailable", options);
+    // Headers that cannot be read: a rejection, as from the async function this was.
+    return Promise.reject(error);
   }
-  if (record === undefined || record === null) return authRefusal("invalid_api_key", options);
-  if (record.active !== true) return authRefusal("inactive_api_key", options);
-  return { ok: true, record: record as V, source: credential.source };
+  if (credential.kind !== "key") return Promise.resolve(refusalFor(credential.kind, options));
+  const source = credential.source;
+  let pending: Promise<V | StoredMarker | undefined | null>;
+  try {
+    // Promise.resolve: a resolver may answer with a plain value or a foreign thenable.
+    pending = Promise.resolve(options.resolver.resolve(credential.key));
+  } catch (error) {
+    // A resolver that throws instead of rejecting fails the same way.
+    return Promise.resolve(unavailable(error, options));
+  }
+  return pending.then(
+    (record): AuthOutcome<V> => {
+      if (record === undefined || record === null) return authRefusal("invalid_api_key", options);
+      if (record.active !== true) return authRefusal("inactive_api_key", options);
+      return { ok: true, record: record as V, source };
+    },
+    (error: unknown) => unavailable(error, options),
+  );
+}
+
+function refusalFor(
+  kind: "missing" | "malformed" | "oversized",
+  settings: RefusalSettings,
+): AuthRefusal {
+  if (kind === "missing") return authRefusal("missing_api_key", settings);
+  return authRefusal(kind === "malformed" ? "malformed_api_key" : "oversized_api_key", settings);
+}
+
+/** The 503 for a resolver that failed, logged (the error, never the key). */
+function unavailable(error: unknown, options: ResolvedRequestAuthOptions): AuthRefusal {
+  options.logger.error(
+    "API-key authentication unavailable: the resolver rejected; answering 503",
+    error,
+  );
+  return authRefusal("auth_unavailable", options);
 }
 
 /**

@@ -65,6 +65,34 @@ describe("readCredential", () => {
     expect(readCredential({ "x-api-key": [KEY] })).toMatchObject({ kind: "key" });
   });
 
+  it("reads a Node request's rawHeaders: names in any case, repeated lines refused", () => {
+    const raw = (...rawHeaders: string[]) => ({ rawHeaders });
+    expect(readCredential(raw("Host", "x", "X-Api-Key", KEY))).toEqual({
+      kind: "key",
+      key: KEY,
+      source: "x-api-key",
+    });
+    expect(readCredential(raw("AUTHORIZATION", ` Bearer  ${KEY} `))).toMatchObject({ key: KEY });
+    expect(readCredential(raw("Host", "x"))).toEqual({ kind: "missing" });
+    // Same key on two lines, in two cases: a repeated header, as headersDistinct reads it.
+    expect(readCredential(raw("X-API-KEY", KEY, "x-api-key", KEY))).toEqual({ kind: "malformed" });
+    expect(
+      readCredential(raw("Authorization", `Bearer ${KEY}`, "authorization", "Bearer x")),
+    ).toEqual({ kind: "malformed" });
+    // A name that only shares the length, or a value under another name, is not the header.
+    expect(readCredential(raw("x-api-kez", KEY, "authorizatioN2", KEY))).toEqual({
+      kind: "missing",
+    });
+  });
+
+  it("prefers rawHeaders over a get method (an Express req has both; get joins repeats)", () => {
+    const request = {
+      rawHeaders: ["authorization", `Bearer ${KEY}`, "authorization", "Bearer other"],
+      get: (name: string) => (name === "authorization" ? `Bearer ${KEY}` : null),
+    };
+    expect(readCredential(request)).toEqual({ kind: "malformed" });
+  });
+
   it("refuses another Authorization scheme and a Bearer without a token", () => {
     expect(readCredential({ authorization: `Basic ${KEY}` })).toEqual({ kind: "malformed" });
     expect(readCredential({ authorization: "Bearer" })).toEqual({ kind: "malformed" });

@@ -1,4 +1,4 @@
-import { type CachedApiKey, isApiKeyCacheError } from "@apikey/core";
+import { type CachedApiKey, hashApiKey, isApiKeyCacheError } from "@apikey/core";
 import { describe, expect, it } from "vitest";
 import {
   type AuthOutcome,
@@ -139,6 +139,51 @@ describe("createRequestAuthenticator", () => {
     expect(logger.calls.filter(([level]) => level === "error")).toHaveLength(2);
     expect(loggedText(logger.calls)).toContain("synchronous failure");
     expect(loggedText(logger.calls)).not.toContain(ACTIVE_KEY);
+  });
+
+  it("refuses a key revoked after it was served from the in-process cache", async () => {
+    const resolver = await createTestResolver();
+    const authenticator = createRequestAuthenticator({ resolver });
+    const request = { rawHeaders: ["X-API-Key", ACTIVE_KEY] };
+    expect(await authenticator.authenticate(request)).toMatchObject({ ok: true });
+    // Served from the cache now (a peek hit), then revoked: the next request sees the tombstone.
+    expect(await authenticator.authenticate(request)).toMatchObject({ ok: true });
+    await resolver.revoke(hashApiKey(ACTIVE_KEY));
+    expect(await authenticator.authenticate(request)).toMatchObject({
+      ok: false,
+      status: 403,
+      body: { error: "inactive_api_key" },
+    });
+  });
+
+  it("takes a resolver answering a plain value or a foreign thenable", async () => {
+    const record = { apiKey: "key_plain", active: true };
+    const plain = { resolve: () => record as unknown as Promise<CachedApiKey> };
+    const thenable = {
+      resolve: () =>
+        ({
+          // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a Promise
+          then: (onFulfilled: (value: CachedApiKey) => unknown) => onFulfilled(record),
+        }) as unknown as Promise<CachedApiKey>,
+    };
+    for (const resolver of [plain, thenable]) {
+      expect(
+        await createRequestAuthenticator({ resolver }).authenticate({ "x-api-key": ACTIVE_KEY }),
+      ).toEqual({ ok: true, record, source: "x-api-key" });
+    }
+  });
+
+  it("rejects (never throws) for headers that cannot be read, and asks no resolver", async () => {
+    const asked: string[] = [];
+    const resolver = { resolve: async (key: string) => void asked.push(key) };
+    const broken = {
+      get: () => {
+        throw new Error("headers unreadable");
+      },
+    };
+    const pending = createRequestAuthenticator({ resolver }).authenticate(broken);
+    await expect(pending).rejects.toThrow("headers unreadable");
+    expect(asked).toEqual([]);
   });
 
   it("rejects bad options at construction with E_CONFIG naming the option", async () => {

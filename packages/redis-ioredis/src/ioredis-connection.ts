@@ -45,6 +45,12 @@ export class IoredisConnection implements RedisCommandConnection {
     return this.#call.apply(this.#client, argv);
   }
 
+  /** The master's `host:port` in the Cluster's slot map (`slots[slot][0]`). */
+  masterOfSlot(slot: number): string | undefined {
+    const client = this.#client;
+    return isIoredisCluster(client) ? client.slots[slot]?.[0] : undefined;
+  }
+
   /**
    * One explicit pipeline: written in order on one socket, and on a cluster routed by the key
    * of its write (a keyless `WAIT` sent alone would go to any node). A MOVED write is not

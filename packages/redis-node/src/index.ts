@@ -25,6 +25,7 @@ export type { NodeRedisInvalidationBusOptions } from "./node-redis-invalidation-
 export { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
 export type { NodeRedisSentinelTarget } from "./node-redis-sentinel-client.js";
 export {
+  NODE_REDIS_SENTINEL_MASTER_ERROR_QUIET_MS,
   NODE_REDIS_SENTINEL_SCAN_INTERVAL_MS,
   nodeRedisSentinelOptions,
 } from "./node-redis-sentinel-client.js";

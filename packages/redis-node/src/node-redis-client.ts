@@ -43,6 +43,8 @@ export interface NodeRedisCluster extends NodeRedisEvents {
   readonly isReady: boolean;
   /** The current masters; pass one to {@link NodeRedisCluster.nodeClient}. */
   readonly masters: readonly unknown[];
+  /** The slot map (node-redis 5+): the shard serving each of the 16384 slots. */
+  readonly slots?: readonly ({ readonly master: { readonly address: string } } | undefined)[];
   nodeClient(node: unknown): Promise<NodeRedisClient>;
   connect(): Promise<unknown>;
   sendCommand(

@@ -50,6 +50,13 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
       : (this.#target as NodeRedisClient).sendCommand(argv, RAW);
   }
 
+  /** The master's address in the cluster's slot map (`slots[slot].master.address`). */
+  masterOfSlot(slot: number): string | undefined {
+    return this.isCluster
+      ? (this.#target as NodeRedisCluster).slots?.[slot]?.master.address
+      : undefined;
+  }
+
   /**
    * A write and the `WAIT` behind it, in order on one socket. Standalone: sent in one tick.
    * Cluster: one pipeline on the key's master (`multi(key).execAsPipeline()`), because a raw

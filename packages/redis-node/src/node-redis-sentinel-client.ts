@@ -7,12 +7,13 @@
  * until it connects or is closed (a standalone client's reconnect strategy never gives up).
  */
 import {
+  MAX_RECONNECT_DELAY_MS,
   type RedisEndpoint,
   type RedisSentinelAuth,
   type RedisSentinelEndpoint,
   reconnectDelayAfter,
 } from "@apikey/core/redis";
-import { createSentinel, type RedisSentinelOptions } from "redis";
+import { RedisSentinel, type RedisSentinelOptions } from "redis";
 import type { NodeRedisClient, NodeRedisCommandOptions } from "./node-redis-client.js";
 import {
   NODE_REDIS_PING_INTERVAL_MS,
@@ -22,6 +23,30 @@ import {
 
 /** How often the client re-reads the topology from the sentinels, besides `+switch-master`. */
 export const NODE_REDIS_SENTINEL_SCAN_INTERVAL_MS = 2000;
+
+/**
+ * Longest a master connection's error keeps the watch from rebuilding the Sentinel client: an
+ * error means node-redis saw the socket close and is reconnecting or asking the sentinels
+ * (a killed master, a failover), so the socket is not silent and a rebuild only adds clients.
+ * While the master stays unreachable, each reconnect attempt errors again, at most
+ * `MAX_RECONNECT_DELAY_MS` apart; twice that covers one missed attempt.
+ */
+export const NODE_REDIS_SENTINEL_MASTER_ERROR_QUIET_MS: number = 2 * MAX_RECONNECT_DELAY_MS;
+
+/**
+ * The Sentinel class, built once per process. `createSentinel` of `redis` builds a new class
+ * on every call (node-redis 6.3 caches none for Sentinel: `attachConfig` over every command
+ * plus the bloom, JSON, search and time-series modules, about 50 ms of CPU each), and a rebuild
+ * by the watch is such a call. This package sends raw commands only, so no module is attached.
+ */
+let sentinelFactory: ((options: RedisSentinelOptions) => SentinelLike) | undefined;
+
+function constructSentinel(options: RedisSentinelOptions): SentinelLike {
+  sentinelFactory ??= RedisSentinel.factory() as unknown as (
+    options: RedisSentinelOptions,
+  ) => SentinelLike;
+  return sentinelFactory(options);
+}
 
 /** The part of node-redis's `RedisSentinel` this package uses. */
 interface SentinelLike {
@@ -96,9 +121,7 @@ export function createNodeRedisSentinelClient(
   options: NodeRedisSafeOptions,
 ): NodeRedisClient {
   const sentinelOptions = nodeRedisSentinelOptions(target, options);
-  return new NodeRedisSentinelClient(
-    () => createSentinel(sentinelOptions) as unknown as SentinelLike,
-  );
+  return new NodeRedisSentinelClient(() => constructSentinel(sentinelOptions));
 }
 
 /** True for the Sentinel client above: it follows the master itself. */
@@ -112,7 +135,9 @@ export function isNodeRedisSentinelClient(client: unknown): boolean {
  * socket of its master client, so the whole Sentinel client is rebuilt from the same options:
  * the new one asks the sentinels for the master and connects; the old one is destroyed,
  * failing what was in flight on the silent socket. Not done for a client with subscriptions
- * (the bus's subscriber, which watches its link itself).
+ * (the bus's subscriber, which watches its link itself), nor while the master connection has
+ * reported an error within {@link NODE_REDIS_SENTINEL_MASTER_ERROR_QUIET_MS}: its socket closed
+ * and node-redis is already reconnecting or asking the sentinels (a failover in progress).
  */
 export function replaceSentinelMasterConnection(client: unknown): boolean {
   if (!(client instanceof NodeRedisSentinelClient)) return false;
@@ -130,20 +155,35 @@ class NodeRedisSentinelClient implements NodeRedisClient {
   #closed = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #wakeRetry: (() => void) | undefined;
+  /** When the master connection last reported an error (`performance.now()`), or -Infinity. */
+  #masterErrorAt = Number.NEGATIVE_INFINITY;
+  readonly #onError = (error: unknown): void => {
+    // With passthroughClientErrorEvents, node-redis names the master's errors this way.
+    if (error instanceof Error && error.message.startsWith("Master Client ("))
+      this.#masterErrorAt = performance.now();
+  };
 
   constructor(create: () => SentinelLike) {
     this.#create = create;
-    this.#sentinel = create();
+    this.#sentinel = this.#createWatched();
+  }
+
+  #createWatched(): SentinelLike {
+    const sentinel = this.#create();
+    sentinel.on("error", this.#onError);
+    return sentinel;
   }
 
   /** See {@link replaceSentinelMasterConnection}. */
   replaceMasterConnection(): void {
     if (this.#closed || this.#subscribed || !this.#sentinel.isReady) return;
+    if (performance.now() - this.#masterErrorAt < NODE_REDIS_SENTINEL_MASTER_ERROR_QUIET_MS) return;
     const old = this.#sentinel;
     for (const [event, listener] of this.#listeners) old.off(event, listener);
     // Late errors of the old client (its sockets torn down) must not go unhandled.
     old.on("error", () => {});
-    const next = this.#create();
+    old.off("error", this.#onError);
+    const next = this.#createWatched();
     for (const [event, listener] of this.#listeners) next.on(event, listener);
     this.#sentinel = next;
     old.destroy().catch(() => {});

@@ -12,6 +12,7 @@ export const SUITE_NAMES = [
   "redis-latency",
   "cluster-get",
   "writes",
+  "revocation-replicas",
   "tiered",
   "read-through",
   "stampede",

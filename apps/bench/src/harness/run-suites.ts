@@ -17,6 +17,8 @@ const SUITES: Record<SuiteName, () => Promise<BenchSuite>> = {
   "redis-latency": async () => (await import("../suites/redis-latency.js")).redisLatencySuite,
   "cluster-get": async () => (await import("../suites/cluster-get.js")).clusterGetSuite,
   writes: async () => (await import("../suites/writes.js")).writesSuite,
+  "revocation-replicas": async () =>
+    (await import("../suites/revocation-replicas.js")).revocationReplicasSuite,
   tiered: async () => (await import("../suites/tiered.js")).tieredSuite,
   "read-through": async () => (await import("../suites/read-through.js")).readThroughSuite,
   stampede: async () => (await import("../suites/stampede.js")).stampedeSuite,

@@ -11,7 +11,9 @@
  * instances exist at a time. Two figures that noise disturbs far less back the ratio up: the
  * workers' CPU time per request (from /proc), and for Redis backends the Redis commands per
  * 1,000 requests (from INFO commandstats): a tiered L1 that answers needs a few, a bypassed one
- * about one per request.
+ * about one per request. "load gen CPU" is this process's CPU (autocannon runs in it, on one
+ * thread) as a share of one core over the slices: near 100% means the load generator, not the
+ * workers, sets req/s, and the ratio understates what authentication costs the workers.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -47,6 +49,8 @@ interface Target {
   workerCpuSeconds: number | undefined;
   /** Redis commands (but INFO and PING) run during this instance's slices. */
   redisCalls: number;
+  /** CPU seconds of this process (autocannon, the load generator) over all slices. */
+  loaderCpuSeconds: number;
 }
 
 /** See the module comment. */
@@ -76,6 +80,7 @@ export const httpSuite: BenchSuite = {
         { header: "p99", alignRight: true },
         { header: "worker CPU/req", alignRight: true },
         { header: "Redis cmds/1k req", alignRight: true },
+        { header: "load gen CPU", alignRight: true },
         { header: "ratio on/off (runs)" },
         { header: "goal" },
         { header: "verdict" },
@@ -117,8 +122,22 @@ async function measureBackend(
     await expectStatus(authed.url, {}, 401);
 
     const targets: [Target, Target] = [
-      { label: "auth on", demo: authed, slices: [], workerCpuSeconds: 0, redisCalls: 0 },
-      { label: "APIKEY_AUTH=off", demo: unauthed, slices: [], workerCpuSeconds: 0, redisCalls: 0 },
+      {
+        label: "auth on",
+        demo: authed,
+        slices: [],
+        workerCpuSeconds: 0,
+        redisCalls: 0,
+        loaderCpuSeconds: 0,
+      },
+      {
+        label: "APIKEY_AUTH=off",
+        demo: unauthed,
+        slices: [],
+        workerCpuSeconds: 0,
+        redisCalls: 0,
+        loaderCpuSeconds: 0,
+      },
     ];
     for (const target of targets) {
       await runHttpLoad({
@@ -160,6 +179,7 @@ async function measureBackend(
       const isAuthed = target === on;
       const completed = target.slices.reduce((sum, slice) => sum + slice.completed, 0);
       const failures = target.slices.reduce((sum, slice) => sum + slice.failures, 0);
+      const elapsedMs = target.slices.reduce((sum, slice) => sum + slice.elapsedMs, 0);
       return [
         backend,
         target.label,
@@ -171,6 +191,8 @@ async function measureBackend(
         backend === "memory" || completed === 0
           ? "-"
           : ((target.redisCalls / completed) * 1000).toFixed(2),
+        // Near 100%: autocannon (one thread) is what limits req/s, not the workers.
+        elapsedMs === 0 ? "n/a" : `${((target.loaderCpuSeconds * 1e5) / elapsedMs).toFixed(0)}%`,
         isAuthed
           ? `${formatRatio(ratio)} (${runRatios.map((value) => value.toFixed(2)).join(", ")})`
           : "",
@@ -193,12 +215,14 @@ async function measureSlice(
   const pids = target.demo.workerPids;
   const callsBefore = redisUrl === undefined ? 0 : await redisCommandCalls(redisUrl);
   const cpuBefore = totalCpuSeconds(pids);
+  const loaderBefore = process.cpuUsage();
   const result = await runHttpLoad({
     url: `${target.demo.url}/v1/whoami`,
     headers,
     connections: CONNECTIONS,
     durationMs: SLICE_MS,
   });
+  const loader = process.cpuUsage(loaderBefore);
   const cpuAfter = totalCpuSeconds(pids);
   const callsAfter = redisUrl === undefined ? 0 : await redisCommandCalls(redisUrl);
   target.slices.push(result);
@@ -207,6 +231,7 @@ async function measureSlice(
       ? undefined
       : target.workerCpuSeconds + (cpuAfter - cpuBefore);
   target.redisCalls += callsAfter - callsBefore;
+  target.loaderCpuSeconds += (loader.user + loader.system) / 1e6;
 }
 
 /** req/s of each run: its slices' completed requests over their measured time. */

@@ -33,6 +33,7 @@ import { describeRedisAuthFailure } from "./describe-redis-auth-failure.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
 import { describeRedisClusterFailover } from "./describe-redis-cluster-failover.js";
 import { describeRedisClusterFailoverSpeed } from "./describe-redis-cluster-failover-speed.js";
+import { describeRedisClusterReadBatching } from "./describe-redis-cluster-read-batching.js";
 import { describeRedisDatabaseIndex } from "./describe-redis-database-index.js";
 import {
   describeRedisClusterEvictionCheck,
@@ -44,6 +45,7 @@ import { describeRedisKeyspace } from "./describe-redis-keyspace.js";
 import { describeRedisMissedWrite } from "./describe-redis-missed-write.js";
 import { describeRedisNestedPrefixes } from "./describe-redis-nested-prefixes.js";
 import { describeRedisReadBatching } from "./describe-redis-read-batching.js";
+import { describeRedisReadScriptFallback } from "./describe-redis-read-script-fallback.js";
 import { describeRedisRefreshAheadRaces } from "./describe-redis-refresh-ahead-races.js";
 import { describeRedisResolverRecovery } from "./describe-redis-resolver-recovery.js";
 import { describeRedisRevocationReplicas } from "./describe-redis-revocation-replicas.js";
@@ -168,6 +170,10 @@ export function describeRedisDriverConformance(
       describeRedisEvictionChecks(name, driver);
     });
 
+    describeRedisClusterReadBatching(
+      `${name}: batched reads per master (cluster of its own)`,
+      driver,
+    );
     describeRedisClusterFailover(name, driver);
     describeRedisClusterFailoverSpeed(name, driver);
 
@@ -195,6 +201,7 @@ export function describeRedisDriverConformance(
 
     describe("servers of their own", () => {
       describeRedisAuthFailure(name, driver, options.callerClientBackend);
+      describeRedisReadScriptFallback(`${name}: batched reads without EVALSHA_RO`, driver);
       describeRedisResolverRecovery(name, driver);
       describeRedisUnresponsiveSocket(name, driver);
       describeRedisRevocationReplicas(name, driver);

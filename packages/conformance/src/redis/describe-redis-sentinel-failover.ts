@@ -11,6 +11,7 @@
  * Traffic is sequential so every call's outcome (hit, load, bypass) is read exactly from
  * `stats()`. Sizes are small and every loop is bounded by a deadline.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import {
   type ApiKeyCacheBackend,
   type CachedApiKey,
@@ -57,6 +58,10 @@ export interface SentinelFailoverFigures {
   /** Kill → the tombstone acknowledged. */
   readonly revokeAckAfterMs: number;
   readonly revocationHeld: boolean;
+  /** Longest event-loop delay from the kill to the end (`monitorEventLoopDelay`). */
+  readonly loopDelayMaxMs: number;
+  /** This process's CPU (user + system) from the kill to the end. */
+  readonly cpuMs: number;
 }
 
 /** Register the Sentinel checks and the failover scenario for `driver`. */
@@ -192,6 +197,9 @@ async function runFailover(
   let revokeAttempts = 0;
   let revokeAckAfterMs = -1;
 
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const cpuAtKill = process.cpuUsage();
   const killedAt = performance.now();
   const since = (): number => performance.now() - killedAt;
   await sentinels.master.kill();
@@ -238,6 +246,8 @@ async function runFailover(
     await sleep(2);
   }
   await Promise.all([promotion.catch(() => {}), revocation]);
+  const cpu = process.cpuUsage(cpuAtKill);
+  loopDelay.disable();
 
   // The revocation holds: through this resolver, and read back from the new master.
   const result = await resolver.resolve(revoked);
@@ -264,5 +274,7 @@ async function runFailover(
       result.active === false &&
       stored !== undefined &&
       stored.active === false,
+    loopDelayMaxMs: Math.round(loopDelay.max / 1e6),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
   };
 }

@@ -26,7 +26,8 @@ import type { RedisCommandConnection } from "./redis-command-connection.js";
 import { RedisCommandRunner } from "./redis-command-runner.js";
 import { isWrongTypeError } from "./redis-errors.js";
 import { entryWithPttl } from "./redis-keyspace.js";
-import { RedisReadBatcher } from "./redis-read-batcher.js";
+import { batchGrouping, RedisReadBatcher } from "./redis-read-batcher.js";
+import { RedisReadScriptSender } from "./redis-read-script-sender.js";
 import { replaceIfUnchangedOnRedis } from "./redis-replace-if-unchanged.js";
 import {
   type ResolvedRevocationReplicas,
@@ -94,10 +95,11 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       const onNilKeys = (keys: string[]): void => cleanup.sweepNilReads(keys);
       const decode = (key: string, raw: unknown): V | undefined => this.#decodeRead(key, raw);
       const runner = this.#runner;
-      const cluster = connection.isCluster;
-      const gets = batchedGet(decode, onNilKeys);
+      const cluster = batchGrouping(connection);
+      const scripts = new RedisReadScriptSender();
+      const gets = batchedGet(decode, onNilKeys, scripts);
       this.#gets = new RedisReadBatcher(runner, gets, maxReadBatchSize, cluster);
-      const getsWithTtl = batchedGetWithTtl(decode);
+      const getsWithTtl = batchedGetWithTtl(decode, scripts);
       this.#getsWithTtl = new RedisReadBatcher(runner, getsWithTtl, maxReadBatchSize, cluster);
     }
   }

@@ -43,6 +43,14 @@ export interface RedisCommandConnection {
    */
   send(routingKey: string, argv: string[]): Promise<unknown>;
   /**
+   * Optional, clusters only. The master serving hash `slot` in the client's current slot
+   * map, as a name that is the same for every slot of that master (e.g. `"host:port"`);
+   * `undefined` when the map does not have the slot (not discovered yet). Batched reads group
+   * a tick's keys by it, one command per master; without it they group per slot. A stale
+   * answer costs a redirect, never a wrong reply. Called on the hot path: a lookup, no I/O.
+   */
+  masterOfSlot?(slot: number): string | undefined;
+  /**
    * Optional. Send `commands` in this order on the one socket that serves `routingKey` (on a
    * cluster: the key's master), for a write and the `WAIT` that must follow it on the same
    * connection (`revocationReplicas`); the replies in order, rejecting with the first error.

@@ -43,8 +43,10 @@ export function apiKeyAuth<V extends CachedApiKey = CachedApiKey>(
 ): ApiKeyMiddleware {
   const authenticator = createRequestAuthenticator(options);
   return (req, res, next) => {
-    // headersDistinct keeps a repeated Authorization apart; req.headers keeps only the first.
-    authenticator.authenticate(req.headersDistinct ?? req.headers).then((outcome) => {
+    // A Node request is read from its rawHeaders: they keep a repeated Authorization apart
+    // (req.headers keeps only the first), as headersDistinct does, without building it.
+    const headers = "headersDistinct" in req && Array.isArray(req.rawHeaders) ? req : req.headers;
+    authenticator.authenticate(headers).then((outcome) => {
       if (outcome.ok) {
         (req as IncomingMessage & { apiKey?: V }).apiKey = outcome.record;
         next();

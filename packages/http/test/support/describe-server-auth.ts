@@ -141,6 +141,19 @@ export function describeServerAuth(framework: string, start: StartAuthServer): v
       expect(JSON.parse(response.body)).toMatchObject({ error: "malformed_api_key" });
     });
 
+    it("reads a header name in any letter case, and refuses one sent twice in two cases", async () => {
+      const upper = await rawGet(`${server.url}/whoami`, ["AUTHORIZATION", `Bearer ${ACTIVE_KEY}`]);
+      expect(upper.status).toBe(200);
+      const twice = await rawGet(`${server.url}/whoami`, [
+        "X-API-Key",
+        ACTIVE_KEY,
+        "x-api-key",
+        ACTIVE_KEY,
+      ]);
+      expect(twice.status).toBe(401);
+      expect(JSON.parse(twice.body)).toMatchObject({ error: "malformed_api_key" });
+    });
+
     it("refuses a repeated X-API-Key header, even with the same key twice", async () => {
       const response = await rawGet(`${server.url}/whoami`, {
         "x-api-key": [ACTIVE_KEY, ACTIVE_KEY],

@@ -10,13 +10,18 @@ export interface RawResponse {
   body: string;
 }
 
-/** GET `url` with `headers` (an array value sends one header line per entry). */
+/**
+ * GET `url` with `headers`: an array value sends one header line per entry; a flat array
+ * (name, value, ...: the shape of `rawHeaders`) sends the lines as given, names in their case.
+ */
 export function rawGet(
   url: string,
-  headers: Record<string, string | string[]>,
+  headers: Record<string, string | string[]> | string[],
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: "GET", headers, timeout: 5000 }, (res) => {
+    // Node adds no Host line to a flat array; an HTTP/1.1 server refuses a request without one.
+    const lines = Array.isArray(headers) ? ["Host", new URL(url).host, ...headers] : headers;
+    const req = request(url, { method: "GET", headers: lines, timeout: 5000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () =>
