@@ -2,9 +2,10 @@
  * After a failover: which acknowledged tombstones the new master does not hold. Redis
  * replication is asynchronous, so a killed master takes with it what it acknowledged but had
  * not yet sent to its replica; docs/architecture.md documents that window ("During a cluster
- * failover": the window is the replication lag, `WAIT` not offered yet) and what follows from
- * it (the revocation guarantee's "Not covered": a record then stored or still held is served
- * for at most `ttlSeconds`). The store is read through a plain Redis backend (no L1) with the
+ * failover": the window is the replication lag unless `revocationReplicas` makes revocation
+ * writes wait for replicas; the backends here run without it) and what follows from it (the
+ * revocation guarantee's "Not covered": a record then stored or still held is served for at
+ * most `ttlSeconds`). The store is read through a plain Redis backend (no L1) with the
  * run's prefix, after the traffic stopped; every tombstone outlives the run (`ttlSeconds` 60).
  */
 import {
