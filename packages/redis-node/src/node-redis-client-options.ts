@@ -50,9 +50,11 @@ export function nodeRedisSocketTimeoutMs(commandTimeoutMs: number): number {
 export const NODE_REDIS_CLUSTER_TOPOLOGY_REFRESH_MS = 100;
 
 /**
- * Longest wait between two reconnect attempts of one cluster node (auth failures excepted):
- * node-redis checks for a due slot map refresh on a reconnect attempt only, so this is also
- * the longest wait for the next refresh while a node is lost.
+ * Longest wait between two reconnect attempts of one cluster node, and of a Sentinel group's
+ * master and sentinel clients (auth failures excepted): node-redis checks for a due slot map
+ * refresh on a reconnect attempt only, so this is also the longest wait for the next refresh
+ * while a node is lost; after a Sentinel failover it bounds how long the clients keep waiting
+ * to retry before they ask the sentinels for the promoted master.
  */
 export const NODE_REDIS_CLUSTER_NODE_RECONNECT_CAP_MS = 500;
 
@@ -131,7 +133,7 @@ export function nodeRedisClusterOptions(
   const endpoint = parseRedisUrl(url, "nodeRedisClusterOptions");
   const socket: NodeRedisSocketDefaults = {
     ...socketDefaults(options.commandTimeoutMs),
-    reconnectStrategy: clusterNodeReconnectDelay,
+    reconnectStrategy: topologyNodeReconnectDelay,
   };
   const defaults: NonNullable<RedisClusterOptions["defaults"]> = {
     socket: endpoint.tls ? { ...socket, ...nodeRedisTlsSocketOptions(options.tls) } : socket,
@@ -150,8 +152,8 @@ export function nodeRedisClusterOptions(
   };
 }
 
-/** A cluster node's reconnect delay: core's backoff, capped lower (see the constant). */
-function clusterNodeReconnectDelay(retries: number, cause: unknown): number {
+/** A cluster node's or Sentinel client's reconnect delay: core's backoff, capped lower (see the constant). */
+export function topologyNodeReconnectDelay(retries: number, cause: unknown): number {
   const delay = reconnectDelayAfter(retries + 1, cause);
   return isAuthError(cause) ? delay : Math.min(delay, NODE_REDIS_CLUSTER_NODE_RECONNECT_CAP_MS);
 }

@@ -1,14 +1,46 @@
 /**
  * A Sentinel failover: 1 master, 1 replica, 3 sentinels (quorum 2), backends built from the
- * `redis+sentinel://` URL; the master SIGKILLed mid-run for good and the replica promoted.
+ * `redis+sentinel://` URL; the master SIGKILLed mid-run for good and the replica promoted. The
+ * failover counts as over once every sentinel names the new master (see below).
  */
-import { redisCommandWithOptions, startRedisSentinelGroup } from "@apikey/redis-test-server";
+import {
+  type RedisServerHandle,
+  redisCommandWithOptions,
+  startRedisSentinelGroup,
+} from "@apikey/redis-test-server";
 import { runFailover } from "../failover-run.js";
 import type { Scenario } from "../scenario.js";
+import { sleep } from "../sleep.js";
 
 const SENTINELS = 3;
 const DOWN_AFTER_MS = 1_000;
 const NEW_MASTER_CAP_MS = 20_000;
+/** How often the sentinels are asked, and for how long at most, once one named the new master. */
+const AGREEMENT_POLL_MS = 25;
+const AGREEMENT_CAP_MS = 10_000;
+
+/** Resolve once every running sentinel names `port` as the master; throws after the cap. */
+async function waitUntilEverySentinelNames(
+  sentinels: readonly RedisServerHandle[],
+  masterName: string,
+  port: number,
+): Promise<void> {
+  const deadline = performance.now() + AGREEMENT_CAP_MS;
+  while (performance.now() < deadline) {
+    const replies = await Promise.all(
+      sentinels
+        .filter((sentinel) => sentinel.running)
+        .map((sentinel) =>
+          redisCommandWithOptions(sentinel, ["SENTINEL", "GET-MASTER-ADDR-BY-NAME", masterName], {
+            timeoutMs: 1_000,
+          }).catch(() => undefined),
+        ),
+    );
+    if (replies.every((reply) => Array.isArray(reply) && Number(reply[1]) === port)) return;
+    await sleep(AGREEMENT_POLL_MS);
+  }
+  throw new Error(`the sentinels did not all name port ${port} within ${AGREEMENT_CAP_MS} ms`);
+}
 
 export const sentinelFailoverScenario: Scenario = {
   name: "sentinel-failover",
@@ -19,6 +51,9 @@ export const sentinelFailoverScenario: Scenario = {
       sentinels: SENTINELS,
       downAfterMs: DOWN_AFTER_MS,
     });
+    let killedAt = 0;
+    let firstNamedAt = 0;
+    let allNamedAt = 0;
     try {
       const previous = await group.currentMaster();
       const outcome = await runFailover({
@@ -27,7 +62,10 @@ export const sentinelFailoverScenario: Scenario = {
         redisUrl: group.url,
         storeUrl: () => group.url,
         cluster: false,
-        kill: () => group.master.kill(),
+        kill: () => {
+          killedAt = performance.now();
+          return group.master.kill();
+        },
         waitForNewMaster: async () => {
           const next = await group.waitForNewMaster(previous, NEW_MASTER_CAP_MS);
           const info = await redisCommandWithOptions(next, ["INFO", "replication"], {
@@ -36,6 +74,13 @@ export const sentinelFailoverScenario: Scenario = {
           if (!/^role:master\r?$/m.test(String(info))) {
             throw new Error(`the sentinels named ${next.port}, which is not a master`);
           }
+          firstNamedAt = performance.now();
+          // A client asks whichever sentinel it reaches, and a sentinel that was not the
+          // leader learns the new configuration only from the leader's hello messages (sent
+          // about every 2 s): until each of them names the new master, a client may rightly
+          // be sent to the dead one. The failover is over, and recovery is timed, from then.
+          await waitUntilEverySentinelNames(group.sentinels, group.masterName, next.port);
+          allNamedAt = performance.now();
         },
       });
       return {
@@ -43,6 +88,7 @@ export const sentinelFailoverScenario: Scenario = {
         checks: outcome.checks,
         notes: [
           `killed the master (port ${previous.port}), never restarted; the sentinels promoted the replica (port ${group.replicas[0]?.port ?? "?"})`,
+          `the first sentinel named the new master ${(firstNamedAt - killedAt).toFixed(0)} ms after the SIGKILL, all ${SENTINELS} of them ${(allNamedAt - killedAt).toFixed(0)} ms after it; "the new master serving" below is the second moment (a client is sent where the sentinel it asks says)`,
           ...outcome.notes,
         ],
       };
