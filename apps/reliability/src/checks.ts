@@ -6,7 +6,11 @@ import { MARGIN_MS, REVOKE_BOUND_MS, resolveBoundMs } from "./traffic.js";
 /** Recovery must come within this of Redis returning. */
 export const RECOVERY_BOUND_MS = 2_000;
 
-export function rowChecks(row: TrafficResult, loaderMs: number): Check[] {
+export function rowChecks(
+  row: TrafficResult,
+  loaderMs: number,
+  recoveryBound?: { readonly ms: number; readonly reason: string },
+): Check[] {
   const checks: Check[] = [
     {
       label: `${row.kind}: zero valid requests failed`,
@@ -25,10 +29,18 @@ export function rowChecks(row: TrafficResult, loaderMs: number): Check[] {
     },
   ];
   if (row.recoveryMs !== undefined) {
+    const boundMs = recoveryBound?.ms ?? RECOVERY_BOUND_MS;
+    const measured = `${Number.isFinite(row.recoveryMs) ? row.recoveryMs.toFixed(0) : "never"} ms`;
     checks.push({
-      label: `${row.kind}: recovery within ${RECOVERY_BOUND_MS} ms of Redis returning`,
-      passed: row.recoveryMs <= RECOVERY_BOUND_MS,
-      detail: `${Number.isFinite(row.recoveryMs) ? row.recoveryMs.toFixed(0) : "never"} ms`,
+      label:
+        recoveryBound === undefined
+          ? `${row.kind}: recovery within ${RECOVERY_BOUND_MS} ms of Redis returning`
+          : `${row.kind}: recovery within ${boundMs} ms of Redis returning (the ${RECOVERY_BOUND_MS} ms goal is not held here: ${recoveryBound.reason})`,
+      passed: row.recoveryMs <= boundMs,
+      detail:
+        recoveryBound === undefined || row.recoveryMs <= RECOVERY_BOUND_MS
+          ? measured
+          : `${measured}: over the ${RECOVERY_BOUND_MS} ms goal`,
     });
   }
   return checks;

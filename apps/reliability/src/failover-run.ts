@@ -168,7 +168,7 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
       finding.bus === undefined
         ? []
         : [
-            `${finding.kind}: L1 on in both instances ${finding.bus.l1OnAfterMs === undefined ? "never" : `${finding.bus.l1OnAfterMs.toFixed(0)} ms`} after the kill (looked at once the new master served); bus probes: ${finding.bus.delivered} of ${finding.bus.attempted} dropped B's copy, slowest ${finding.bus.maxDropMs.toFixed(0)} ms after the revoke returned`,
+            `${finding.kind}: L1 on in both instances ${finding.bus.l1OnAfterMs === undefined ? "never" : `${finding.bus.l1OnAfterMs.toFixed(0)} ms`} after the kill (looked at once the new master served); bus probes: ${finding.bus.delivered} of ${finding.bus.attempted} dropped B's copy, slowest ${finding.bus.maxDropMs.toFixed(0)} ms after the revoke returned${finding.bus.notFilled === 0 ? "" : ` (${finding.bus.notFilled} key(s) skipped: B's L1 did not take them within the fill attempts)`}`,
           ],
     ),
   ];

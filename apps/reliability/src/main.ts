@@ -34,7 +34,10 @@ async function runScenario(scenario: Scenario, profile: ReturnType<typeof parseP
     ...outcome,
     durationMs: performance.now() - startedAt,
   };
-  const checks = [...outcome.checks, ...outcome.rows.flatMap((row) => rowChecks(row, LOADER_MS))];
+  const checks = [
+    ...outcome.checks,
+    ...outcome.rows.flatMap((row) => rowChecks(row, LOADER_MS, outcome.recoveryBounds?.[row.kind])),
+  ];
   return { result, checks };
 }
 
