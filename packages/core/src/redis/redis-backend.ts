@@ -185,19 +185,7 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     if (ttlMs === 0) return;
     const key = this.keyPrefix + cacheKey;
     const argv = ["SET", key, encoded, "PX", String(ttlMs)];
-    const replicas = this.#revocationReplicas;
-    if (replicas !== undefined && isRevokedMarker(value)) {
-      await writeAcknowledgedByReplicas(
-        this.#runner,
-        this.#connection,
-        key,
-        argv,
-        replicas,
-        this.#owner,
-      );
-      return;
-    }
-    await this.#runner.send(key, argv, "SET");
+    await this.#write(key, "SET", argv, isRevokedMarker(value));
   }
 
   async setIfAbsent(cacheKey: string, value: V, ttlSeconds: number): Promise<boolean> {
@@ -271,9 +259,16 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#assertOpen();
     assertCacheKey(cacheKey);
     const key = this.keyPrefix + cacheKey;
+    await this.#write(key, "UNLINK", ["UNLINK", key], true);
+  }
+
+  /**
+   * Send one write of `key` (`command` names it in errors); a revocation write (`revokes`) with `revocationReplicas` set is
+   * acknowledged only once that many replicas have it too.
+   */
+  async #write(key: string, command: string, argv: string[], revokes: boolean): Promise<void> {
     const replicas = this.#revocationReplicas;
-    if (replicas !== undefined) {
-      const argv = ["UNLINK", key];
+    if (revokes && replicas !== undefined) {
       await writeAcknowledgedByReplicas(
         this.#runner,
         this.#connection,
@@ -284,7 +279,7 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       );
       return;
     }
-    await this.#runner.send(key, ["UNLINK", key], "UNLINK");
+    await this.#runner.send(key, argv, command);
   }
 
   /** Remove every key under `keyPrefix`, on every master of a cluster. */
