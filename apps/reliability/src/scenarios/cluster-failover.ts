@@ -3,14 +3,8 @@
  * with one replica each, `cluster-node-timeout` 1000 ms, backends built with `cluster: true`
  * from the seed URL. The dead master stays dead.
  */
-import {
-  CLUSTER_NODE_TIMEOUT_MS,
-  probeKeyOnMaster,
-  replicaOf,
-  startFailoverCluster,
-  waitForPromotion,
-} from "../cluster-topology.js";
-import { runFailover } from "../failover-run.js";
+import { runClusterMasterKill } from "../cluster-master-kill.js";
+import { CLUSTER_NODE_TIMEOUT_MS } from "../cluster-topology.js";
 import type { Scenario } from "../scenario.js";
 
 const VICTIM = 1;
@@ -18,32 +12,12 @@ const VICTIM = 1;
 export const clusterFailoverScenario: Scenario = {
   name: "cluster-failover",
   description: `Redis Cluster of 3 masters + 3 replicas (cluster-node-timeout ${CLUSTER_NODE_TIMEOUT_MS} ms), backends built from the seed with cluster: true; a master other than the seed SIGKILLed mid-run, its replica promoted`,
-  async run(profile) {
-    const cluster = await startFailoverCluster();
-    try {
-      const victim = cluster.nodes[VICTIM];
-      if (victim === undefined) throw new Error("no such master");
-      const replica = replicaOf(cluster, VICTIM);
-      const outcome = await runFailover({
-        profile,
-        tag: "cluster-failover",
-        redisUrl: cluster.seedUrl,
-        storeUrl: () => replica.url,
-        cluster: true,
-        probeKeyFor: probeKeyOnMaster(VICTIM),
-        kill: () => victim.kill(),
-        waitForNewMaster: () => waitForPromotion(cluster, replica),
-      });
-      return {
-        rows: outcome.rows,
-        checks: outcome.checks,
-        notes: [
-          `killed master ${VICTIM + 1} of 3 (port ${victim.port}); its replica (port ${replica.port}) promoted; the recovery probe writes a key on the killed master's slots`,
-          ...outcome.notes,
-        ],
-      };
-    } finally {
-      await cluster.stop();
-    }
-  },
+  run: (profile) =>
+    runClusterMasterKill(profile, {
+      tag: "cluster-failover",
+      masterIndex: VICTIM,
+      seed: false,
+      describeKill: (victim, replica) =>
+        `killed master ${VICTIM + 1} of 3 (port ${victim.port}); its replica (port ${replica.port}) promoted; the recovery probe writes a key on the killed master's slots`,
+    }),
 };
