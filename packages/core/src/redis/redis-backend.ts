@@ -13,6 +13,7 @@ import { isRevokedMarker } from "../stored-markers.js";
 import { assertCacheKey, ttlToMilliseconds } from "../validation.js";
 import { decodeCachedApiKey, encodeCachedApiKey } from "../value-codec.js";
 import type { DeadlineCall } from "./deadline-queue.js";
+import { DecodedValueCache } from "./decoded-value-cache.js";
 import { watchMaxmemoryPolicy } from "./maxmemory-policy-check.js";
 import { NegativeMarkerBudget } from "./negative-marker-budget.js";
 import {
@@ -48,6 +49,8 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #connection: RedisCommandConnection;
   readonly #runner: RedisCommandRunner;
   readonly #cleanup: UndecodableCleanup;
+  /** Reads of the same stored bytes share one decoded, frozen record (`decoded-value-cache`). */
+  readonly #decoded = new DecodedValueCache<V>();
   readonly #owner: string;
   /** The `get` and `getWithTtl` batches; undefined with `batchReads: false`. */
   readonly #gets: RedisReadBatcher<V | undefined> | undefined;
@@ -104,7 +107,7 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     }
   }
 
-  /** Batched unless `batchReads` is off: the batch decodes each caller's own copy. */
+  /** Batched unless `batchReads` is off: each caller's reply is decoded for that caller. */
   get(cacheKey: string): Promise<V | undefined> {
     const gets = this.#gets;
     if (gets === undefined) return this.#getAlone(cacheKey);
@@ -305,11 +308,14 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     return this.#closing;
   }
 
-  /** A GET reply as a read returns it; an undecodable entry is removed in the background. */
+  /**
+   * A GET reply as a read returns it (shared with earlier reads of the same bytes); an
+   * undecodable entry is removed in the background.
+   */
   #decodeRead(key: string, raw: unknown): V | undefined {
     if (raw === null || raw === undefined) return undefined;
     const stored = raw === WRONG_TYPE ? WRONG_TYPE : typeof raw === "string" ? raw : String(raw);
-    const value = stored === WRONG_TYPE ? undefined : decodeCachedApiKey<V>(stored);
+    const value = stored === WRONG_TYPE ? undefined : this.#decoded.decode(stored);
     if (value !== undefined) return value;
     this.#cleanup.report(key, stored);
     void this.#cleanup.remove(key, stored);

@@ -1,0 +1,94 @@
+/**
+ * Decoded values shared between reads of the same stored bytes: a bounded map from the exact
+ * string a read got back to the deep-frozen record `decodeCachedApiKey` made of it, so a hot
+ * entry is parsed, shape-checked and frozen once instead of on every read. Safe because the
+ * decode is a pure function of the string and its result is deeply frozen (the backend
+ * protocol lets two reads share one object): a read whose bytes differ in any character
+ * (a new value, a tombstone written over it) misses and is decoded afresh, and nothing in the
+ * record depends on when it was read (the TTL comes from `PTTL`, never from the cached value).
+ * Only values that decode are kept: an undecodable entry is decoded, reported and cleaned up on
+ * every read exactly as without this cache.
+ *
+ * Bounds: at most `maxEntries` records and `maxChars` characters of stored strings in all;
+ * a stored string longer than `maxEntryChars` is never kept. The oldest record goes first
+ * (insertion order; a hit does not reorder, so it costs one map lookup). Memory: the stored
+ * strings (one byte per character for ASCII JSON) plus their records, which take about as much
+ * again as their JSON or a little more.
+ */
+import type { CachedApiKey } from "../backend.js";
+import { decodeCachedApiKey } from "../value-codec.js";
+
+/** Bounds of a {@link DecodedValueCache}. */
+export interface DecodedValueCacheBounds {
+  /** Records kept at most. */
+  readonly maxEntries: number;
+  /** Characters of stored strings kept at most, all records together. */
+  readonly maxChars: number;
+  /** A stored string longer than this is decoded on every read, never kept. */
+  readonly maxEntryChars: number;
+}
+
+/**
+ * The bounds of every Redis backend: 16,384 records and 4 MiB of stored JSON at most (a
+ * typical ~120-byte record: about 2 MB of strings for a full cache, plus its records), none
+ * longer than 4 KiB.
+ */
+export const DEFAULT_DECODED_VALUE_CACHE_BOUNDS: DecodedValueCacheBounds = Object.freeze({
+  maxEntries: 16_384,
+  maxChars: 4 * 1024 * 1024,
+  maxEntryChars: 4096,
+});
+
+/** Decodes stored strings, sharing the frozen record between reads of the same string. */
+export class DecodedValueCache<V extends CachedApiKey> {
+  readonly #values = new Map<string, V>();
+  readonly #maxEntries: number;
+  readonly #maxChars: number;
+  readonly #maxEntryChars: number;
+  #chars = 0;
+
+  constructor(bounds: DecodedValueCacheBounds = DEFAULT_DECODED_VALUE_CACHE_BOUNDS) {
+    for (const [name, bound] of Object.entries(bounds)) {
+      if (!Number.isSafeInteger(bound) || bound < 0) {
+        throw new RangeError(`DecodedValueCache ${name} must be a non-negative integer`);
+      }
+    }
+    this.#maxEntries = bounds.maxEntries;
+    this.#maxChars = bounds.maxChars;
+    this.#maxEntryChars = Math.min(bounds.maxEntryChars, bounds.maxChars);
+  }
+
+  /** Records kept now. */
+  get size(): number {
+    return this.#values.size;
+  }
+
+  /** Characters of stored strings kept now. */
+  get chars(): number {
+    return this.#chars;
+  }
+
+  /** `decodeCachedApiKey(stored)`, or the record an earlier call made of the same string. */
+  decode(stored: string): V | undefined {
+    const shared = this.#values.get(stored);
+    if (shared !== undefined) return shared;
+    const value = decodeCachedApiKey<V>(stored);
+    if (value !== undefined && stored.length <= this.#maxEntryChars && this.#maxEntries > 0) {
+      this.#keep(stored, value);
+    }
+    return value;
+  }
+
+  /** Keep `value` for `stored`, dropping the oldest records until both bounds hold. */
+  #keep(stored: string, value: V): void {
+    const values = this.#values;
+    const limit = this.#maxChars - stored.length;
+    while (values.size >= this.#maxEntries || this.#chars > limit) {
+      const oldest = values.keys().next().value as string;
+      values.delete(oldest);
+      this.#chars -= oldest.length;
+    }
+    values.set(stored, value);
+    this.#chars += stored.length;
+  }
+}
