@@ -2,7 +2,7 @@
  * Batched reads of a driver's backend, on a real server or cluster, counted in the server's
  * `INFO commandstats`: the `get`s of one tick leave as one `MGET` per batch (on a cluster,
  * one per master: an `MGET` when the keys share a slot, else one cross-slot script), `getWithTtl`s as one read-only script, bounded by `maxReadBatchSize`; `batchReads: false`
- * sends one command per call. Each caller gets its own copy and, for an undecodable or
+ * sends one command per call. Each caller gets a frozen value no other can change and, for an undecodable or
  * other-typed entry, a miss for that key alone (the entry is removed as by a lone read). And
  * the ordering promise: a read issued after a write, in the same tick or before the client is
  * even ready, never returns the value from before the write.

@@ -12,8 +12,12 @@
  * Bounds: at most `maxEntries` records and `maxChars` characters of stored strings in all;
  * a stored string longer than `maxEntryChars` is never kept. The oldest record goes first
  * (insertion order; a hit does not reorder, so it costs one map lookup). Memory: the stored
- * strings (one byte per character for ASCII JSON) plus their records, which take about as much
- * again as their JSON or a little more.
+ * strings (one byte per character for ASCII JSON, plus ~20 bytes each) and their records, about
+ * twice their JSON: 16,384 records of ~110 bytes of JSON took 5.8 MB of heap in all (measured
+ * with `process.memoryUsage()` after `gc()`), about what a full cache of typical records takes.
+ * JSON made of many tiny arrays or objects costs more per character (an empty `[]` is ~2
+ * characters and ~32 bytes of heap), so an adversarial store could make the cache hold tens of
+ * MB within the bounds below.
  */
 import type { CachedApiKey } from "../backend.js";
 import { decodeCachedApiKey } from "../value-codec.js";
@@ -29,13 +33,12 @@ export interface DecodedValueCacheBounds {
 }
 
 /**
- * The bounds of every Redis backend: 16,384 records and 4 MiB of stored JSON at most (a
- * typical ~120-byte record: about 2 MB of strings for a full cache, plus its records), none
- * longer than 4 KiB.
+ * The bounds of every Redis backend: 16,384 records and 2 MiB of stored JSON at most (16,384
+ * records of ~110 bytes fit both), none longer than 4 KiB.
  */
 export const DEFAULT_DECODED_VALUE_CACHE_BOUNDS: DecodedValueCacheBounds = Object.freeze({
   maxEntries: 16_384,
-  maxChars: 4 * 1024 * 1024,
+  maxChars: 2 * 1024 * 1024,
   maxEntryChars: 4096,
 });
 
