@@ -1,6 +1,7 @@
 import type { Scenario } from "../scenario.js";
 import { clearLargeScenario } from "./clear-large.js";
 import { clusterFailoverScenario } from "./cluster-failover.js";
+import { clusterNodeHalfOpenScenario } from "./cluster-node-half-open.js";
 import { corruptValuesScenario } from "./corrupt-values.js";
 import { demoKillRestartScenario } from "./demo-kill-restart.js";
 import { eventLoopStallScenario } from "./event-loop-stall.js";
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   proxyFaultsScenario,
   pubsubKillScenario,
   clusterFailoverScenario,
+  clusterNodeHalfOpenScenario,
   sentinelFailoverScenario,
   seedNodeKilledScenario,
   eventLoopStallScenario,
