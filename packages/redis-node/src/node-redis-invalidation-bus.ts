@@ -75,7 +75,10 @@ export class NodeRedisInvalidationBus extends RedisInvalidationBus {
       logger: options.logger ?? defaultLogger,
       owner: OWNER,
     };
-    const publisher = new NodeRedisCommandConnection(options.publisher);
+    const publisher = new NodeRedisCommandConnection(
+      options.publisher,
+      options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    );
     const subscriber = new NodeRedisSubscriberConnection(
       options.subscriber,
       ownership,
