@@ -26,11 +26,18 @@ export function watchReplacementReady(
 ): void {
   watches.get(client)?.();
   let timer: NodeJS.Timeout | undefined;
+  /** Bumped on each connect: only the latest socket's deadline counts. */
+  let attempts = 0;
   const onConnect = (): void => {
     if (timer !== undefined) clearTimeout(timer);
+    const attempt = ++attempts;
     timer = setTimeout(() => {
-      stop();
-      if (client.isOpen && !client.isReady) replaceAgain();
+      // One more turn of I/O first: after an event-loop stall the handshake reply may be unread.
+      setImmediate(() => {
+        if (attempt !== attempts || watches.get(client) !== stop) return;
+        stop();
+        if (client.isOpen && !client.isReady) replaceAgain();
+      });
     }, readyWithinMs);
     timer.unref?.();
   };
