@@ -8,7 +8,7 @@
  * silent master or a Sentinel client's master connection): see
  * `node-redis-socket-replacement.ts`.
  */
-import { type ApiKeyCacheLogger, DEFAULT_COMMAND_TIMEOUT_MS } from "@apikey/core";
+import type { ApiKeyCacheLogger } from "@apikey/core";
 import type {
   RedisCommandConnection,
   RedisConnectionListener,
@@ -32,20 +32,12 @@ const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
 export class NodeRedisCommandConnection implements RedisCommandConnection {
   readonly isCluster: boolean;
   readonly #target: NodeRedisClientOrCluster;
-  /** How long a replaced socket may take to be ready before it is replaced again. */
-  readonly #readyWithinMs: number;
   #stopConnecting: () => void = () => {};
   #closing = false;
-  readonly #wanted = (): boolean => !this.#closing;
 
-  /** @param commandTimeoutMs the call deadline, also a replaced socket's time to be ready */
-  constructor(
-    target: NodeRedisClientOrCluster,
-    commandTimeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS,
-  ) {
+  constructor(target: NodeRedisClientOrCluster) {
     this.#target = target;
     this.isCluster = isNodeRedisCluster(target);
-    this.#readyWithinMs = commandTimeoutMs;
   }
 
   get isReady(): boolean {
@@ -97,8 +89,7 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
       send: (argv: string[]) => client.sendCommand(argv, RAW),
       // That master's socket only; the cluster keeps the node's client object.
       replaceUnresponsiveSocket: () => {
-        if (!this.#closing)
-          replaceUnresponsiveClientSocket(client, this.#readyWithinMs, this.#wanted);
+        if (!this.#closing) replaceUnresponsiveClientSocket(client);
       },
     }));
   }
@@ -134,7 +125,7 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
     const target = this.#target;
     // A cluster's silent masters are replaced one by one, through masters().
     if (this.#closing || isNodeRedisCluster(target)) return;
-    replaceUnresponsiveClientSocket(target, this.#readyWithinMs, this.#wanted);
+    replaceUnresponsiveClientSocket(target);
   }
 
   close(owned: boolean, timeoutMs: number): Promise<void> {

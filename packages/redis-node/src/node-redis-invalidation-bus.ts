@@ -75,10 +75,7 @@ export class NodeRedisInvalidationBus extends RedisInvalidationBus {
       logger: options.logger ?? defaultLogger,
       owner: OWNER,
     };
-    const publisher = new NodeRedisCommandConnection(
-      options.publisher,
-      options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-    );
+    const publisher = new NodeRedisCommandConnection(options.publisher);
     const subscriber = new NodeRedisSubscriberConnection(
       options.subscriber,
       ownership,

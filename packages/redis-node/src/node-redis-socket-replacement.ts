@@ -5,29 +5,16 @@
  * flight on the silent socket with `DisconnectsClientError`) and connected again; the same
  * client object stays in use. That serves a standalone client and one node client of a
  * cluster alike (the cluster keeps the node's client object and the other nodes' sockets). A
- * Sentinel client is rebuilt instead: see `node-redis-sentinel-client.ts`. A replacement that
- * connects into the same silence is replaced again after `readyWithinMs`: see
- * `node-redis-replacement-ready-deadline.ts`.
+ * Sentinel client is rebuilt instead: see `node-redis-sentinel-client.ts`.
  */
 import type { NodeRedisClient } from "./node-redis-client.js";
-import { watchReplacementReady } from "./node-redis-replacement-ready-deadline.js";
 import { replaceSentinelMasterConnection } from "./node-redis-sentinel-client.js";
 
-/**
- * Destroy `client`'s socket and connect it again; a Sentinel client asks for the master anew.
- * `wanted` is asked before a replacement is replaced again (false once its owner closes).
- */
-export function replaceUnresponsiveClientSocket(
-  client: NodeRedisClient,
-  readyWithinMs: number,
-  wanted: () => boolean = () => true,
-): void {
+/** Destroy `client`'s socket and connect it again; a Sentinel client asks for the master anew. */
+export function replaceUnresponsiveClientSocket(client: NodeRedisClient): void {
   if (replaceSentinelMasterConnection(client)) return;
   if (!client.isOpen) return;
   client.destroy();
-  watchReplacementReady(client, readyWithinMs, () => {
-    if (wanted()) replaceUnresponsiveClientSocket(client, readyWithinMs, wanted);
-  });
   client.connect().catch(() => {
     // Reported through the "error" listener; the reconnect strategy keeps trying.
   });

@@ -5,10 +5,8 @@
  * direct, so the cluster itself sees no fault and fails nothing over. The engine's watch
  * PINGs every master after a missed deadline and has the adapter replace the silent one's
  * socket only: calls to its slots succeed again, and calls to the other masters' slots go on
- * succeeding through the fault. A fault that outlasts the detection is replaced into the same
- * silence (the new socket connects through the still half-open proxy): that socket must be
- * replaced again soon after the link heals, not left until an idle timeout. Real servers,
- * real proxy; run for each driver by `describeRedisDriverConformance`.
+ * succeeding through the fault. Real servers, real proxy; run for each driver by
+ * `describeRedisDriverConformance`.
  */
 import { isApiKeyCacheError, type RedisDriver, silentLogger } from "@apikey/core";
 import { clusterKeySlot } from "@apikey/core/redis";
@@ -26,18 +24,6 @@ const COMMAND_TIMEOUT_MS = 250;
  */
 const RECOVERY_CAP_MS = 6_000;
 const VICTIM = 1;
-/**
- * Long enough for the first replacement (a missed 250 ms deadline, then masters listed and
- * PINGed within 125 ms each) to land while the proxy is still half-open.
- */
-const LONG_HALF_OPEN_MS = 800;
-/**
- * From the link healing to a call succeeding, when the socket in use was opened while the
- * link was silent: nominally one command deadline and a reconnect (tens of ms on loopback);
- * the cap is margin for a loaded machine, below any idle timeout of 3 s or more after the
- * replacement (which ends about 2.5 s after the heal here).
- */
-const RECOVERY_AFTER_HEAL_CAP_MS = 2_000;
 
 /** A key of `prefix` whose slot master `index` of `splitSlots(3)` serves. */
 function keyOnMaster(prefix: string, index: number): string {
@@ -111,46 +97,6 @@ export function describeRedisUnresponsiveClusterNode(name: string, driver: Redis
         }
         // The other masters kept serving while the victim's socket was silent.
         expect(otherSucceeded).toBeGreaterThan(otherFailed);
-      } finally {
-        await backend.close();
-      }
-    });
-
-    it("a socket replaced while the link is still silent is replaced again soon after it heals", async () => {
-      const keyPrefix = redisTestPrefix("hung-cluster-long");
-      const backend = driver.createBackend({
-        url: cluster.seedUrl,
-        keyPrefix,
-        cluster: true,
-        logger: silentLogger,
-        commandTimeoutMs: COMMAND_TIMEOUT_MS,
-      });
-      try {
-        const victimKey = keyOnMaster(keyPrefix, VICTIM);
-        const value = { apiKey: "ak_hung", active: true };
-        const ready = () =>
-          backend.set(victimKey, value, 60).then(
-            () => true,
-            () => false,
-          );
-        await expect.poll(ready, { timeout: 10_000, interval: 50 }).toBe(true);
-        const outcome = await runHalfOpenFault(
-          proxy,
-          () => backend.get(victimKey).then((got) => got !== undefined),
-          LONG_HALF_OPEN_MS,
-        );
-        console.info(
-          `${name} half-open cluster master for ${LONG_HALF_OPEN_MS} ms: ${outcome.reconnectsWhileHalfOpen} socket(s) opened while silent, ` +
-            `${outcome.reconnects} in all; recovery ${Math.round(outcome.recoveryAfterHealMs)} ms after the heal`,
-        );
-        expect(outcome.reconnectsWhileHalfOpen, "replaced while still half-open").toBeGreaterThan(
-          0,
-        );
-        expect(outcome.reconnects).toBeGreaterThan(outcome.reconnectsWhileHalfOpen);
-        expect(outcome.recoveryAfterHealMs).toBeLessThan(RECOVERY_AFTER_HEAL_CAP_MS);
-        for (const failure of outcome.failures) {
-          expect(isApiKeyCacheError(failure, "E_BACKEND_UNAVAILABLE")).toBe(true);
-        }
       } finally {
         await backend.close();
       }
