@@ -10,6 +10,7 @@
  * again once it is healthy); the other masters must keep answering throughout. Recovery is
  * timed from the proxy being healthy, by the probe writing a key on the hung master's slots.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { DEFAULT_COMMAND_TIMEOUT_MS } from "@apikey/core";
 import { ioredisDriver } from "@apikey/redis-ioredis";
 import { nodeRedisSocketTimeoutMs } from "@apikey/redis-node";
@@ -96,6 +97,9 @@ export const clusterNodeHalfOpenScenario: Scenario = {
       let healthyAt = 0;
       let acceptedAtHealthy = 0;
       const latencyMs = profile.faultMs / 2;
+      // A stall of this process (a loaded machine) shows in every latency; it is reported beside them.
+      const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
       const rows = await runWithFault({
         profile,
         kinds: REDIS_KINDS,
@@ -148,6 +152,7 @@ export const clusterNodeHalfOpenScenario: Scenario = {
           );
         },
       });
+      loopDelay.disable();
       accepted.afterHealthy = hung.acceptedCount - acceptedAtHealthy;
       for (const finding of findings) {
         finding.tombstones = await findLostTombstones({
@@ -211,6 +216,7 @@ export const clusterNodeHalfOpenScenario: Scenario = {
       const notes = [
         `master ${VICTIM + 1} of ${CLUSTER_MASTERS} (port ${victim.port}) announced at the proxy's port ${hung.port}; +${LATENCY_MS} ms for ${latencyMs} ms, then half-open for ${profile.faultMs} ms, then healthy; recovery timed from then, by the probe writing a key on that master's slots`,
         `connections to the hung master opened through the proxy (the engine replacing a silent socket, bus connections included): ${accepted.latency} during the latency phase, ${accepted.halfOpen} while half-open (silent at once), ${accepted.afterHealthy} after it was healthy; ${openBeforeFault} were open before the fault`,
+        `event-loop delay of the driver process during the traffic: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms (a stall there adds to every latency above)`,
         `writes to the seed master's slots through instance B during the fault: ${findings.map((finding) => `${finding.run.subject.kind} ${finding.bystander?.succeeded ?? 0} ok / ${finding.bystander?.failed ?? 0} failed`).join("; ")}`,
         ...findings.flatMap((finding) =>
           finding.bus === undefined
