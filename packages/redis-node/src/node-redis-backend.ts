@@ -3,7 +3,7 @@
  * driving a {@link NodeRedisCommandConnection}; the wire format is the one of
  * `@apikey/redis-ioredis`.
  */
-import { type CachedApiKey, defaultLogger } from "@apikey/core";
+import { type CachedApiKey, DEFAULT_COMMAND_TIMEOUT_MS, defaultLogger } from "@apikey/core";
 import {
   assertClientArgument,
   RedisApiKeyCacheBackend,
@@ -38,7 +38,10 @@ export class NodeRedisApiKeyCacheBackend<
   constructor(client: NodeRedisClientOrCluster, options: NodeRedisApiKeyCacheBackendOptions = {}) {
     const expected = "a node-redis client (createClient()) or cluster (createCluster())";
     assertClientArgument(isNodeRedisClientLike(client), OWNER, expected);
-    const connection = new NodeRedisCommandConnection(client);
+    const connection = new NodeRedisCommandConnection(
+      client,
+      options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    );
     super(connection, options, OWNER);
     this.client = client;
     if (this.ownsClient) connection.connectOwned(options.logger ?? defaultLogger, OWNER);

@@ -6,7 +6,9 @@
  * `isReady` and the ready/error/end events, and a close that drains an owned client within
  * its deadline. A socket the engine found unresponsive is replaced (the client, a cluster's
  * silent master or a Sentinel client's master connection): see
- * `node-redis-socket-replacement.ts`.
+ * `node-redis-socket-replacement.ts`. Given the engine's deadline, a cluster command Redis
+ * refused with `CLUSTERDOWN` (another master's failover) is sent again within it: see
+ * `node-redis-cluster-down-retry.ts`.
  */
 import type { ApiKeyCacheLogger } from "@apikey/core";
 import type {
@@ -23,6 +25,7 @@ import {
   type NodeRedisCommandOptions,
 } from "./node-redis-client.js";
 import { closeClient } from "./node-redis-close-client.js";
+import { ClusterDownRetry } from "./node-redis-cluster-down-retry.js";
 import { replaceUnresponsiveClientSocket } from "./node-redis-socket-replacement.js";
 
 /** Per-command options for every raw command: node-redis's own timeout off. */
@@ -32,12 +35,21 @@ const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
 export class NodeRedisCommandConnection implements RedisCommandConnection {
   readonly isCluster: boolean;
   readonly #target: NodeRedisClientOrCluster;
+  /** Set for a cluster given the engine's deadline. */
+  readonly #clusterDown: ClusterDownRetry | undefined;
   #stopConnecting: () => void = () => {};
   #closing = false;
 
-  constructor(target: NodeRedisClientOrCluster) {
+  /**
+   * @param commandTimeoutMs the engine's deadline per call; with it, a cluster's commands
+   *   refused with `CLUSTERDOWN` are retried within it.
+   */
+  constructor(target: NodeRedisClientOrCluster, commandTimeoutMs?: number) {
     this.#target = target;
     this.isCluster = isNodeRedisCluster(target);
+    if (this.isCluster && commandTimeoutMs !== undefined) {
+      this.#clusterDown = new ClusterDownRetry(target, commandTimeoutMs);
+    }
   }
 
   get isReady(): boolean {
@@ -45,9 +57,10 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
   }
 
   send(routingKey: string, argv: string[]): Promise<unknown> {
-    return this.isCluster
-      ? (this.#target as NodeRedisCluster).sendCommand(routingKey, false, argv, RAW)
-      : (this.#target as NodeRedisClient).sendCommand(argv, RAW);
+    if (!this.isCluster) return (this.#target as NodeRedisClient).sendCommand(argv, RAW);
+    const cluster = this.#target as NodeRedisCluster;
+    const send = (): Promise<unknown> => cluster.sendCommand(routingKey, false, argv, RAW);
+    return this.#clusterDown === undefined ? send() : this.#clusterDown.run(send);
   }
 
   /** The master's address in the cluster's slot map (`slots[slot].master.address`). */
@@ -69,12 +82,16 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
     if (!isNodeRedisCluster(target) || target.multi === undefined) {
       return Promise.all(commands.map((argv) => this.send(routingKey, argv)));
     }
-    const pipeline = target.multi(routingKey);
-    for (const argv of commands) pipeline.addCommand(routingKey, false, argv);
-    const replies = await pipeline.execAsPipeline();
-    const failed = replies.find((reply) => reply instanceof Error);
-    if (failed !== undefined) throw failed;
-    return replies;
+    const multi = target.multi.bind(target);
+    const send = async (): Promise<readonly unknown[]> => {
+      const pipeline = multi(routingKey);
+      for (const argv of commands) pipeline.addCommand(routingKey, false, argv);
+      const replies = await pipeline.execAsPipeline();
+      const failed = replies.find((reply) => reply instanceof Error);
+      if (failed !== undefined) throw failed;
+      return replies;
+    };
+    return this.#clusterDown === undefined ? send() : this.#clusterDown.run(send);
   }
 
   async masters(): Promise<readonly RedisMasterNode[]> {
@@ -130,6 +147,7 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
 
   close(owned: boolean, timeoutMs: number): Promise<void> {
     this.#closing = true;
+    this.#clusterDown?.stop();
     this.#stopConnecting();
     return owned ? closeClient(this.#target, timeoutMs) : Promise.resolve();
   }
