@@ -1,13 +1,15 @@
 /**
  * Retrying a cluster command Redis refused with `CLUSTERDOWN`. With the default
  * `cluster-require-full-coverage yes`, every master refuses keyed commands with `CLUSTERDOWN`
- * from the moment a failed master is detected until its replica is promoted (about 1-2 s with
- * `cluster-node-timeout 1000`), so a write to a key on a live master fails too. ioredis retries
+ * from the moment a failed master is detected until its replica is promoted (about 1 s with
+ * `cluster-node-timeout 1000`, 1.5-2.5 s after the master died), so a write to a key on a live
+ * master fails too. ioredis retries
  * such a command every 100 ms (`retryDelayOnClusterDown`); node-redis's cluster client hands
  * the error to the caller at once. The adapter retries it the same way, within the call's
  * deadline: a retry goes out only while at least one retry delay is left before that deadline,
- * so the engine never has a write sent after it told the caller the write failed. The refused
- * command did not run, so sending it again is safe.
+ * so the engine never has a write sent after it told the caller the write failed; a call that
+ * waited for the cluster to become ready (its deadline started before it was sent) is not
+ * retried. The refused command did not run, so sending it again is safe.
  */
 
 import type { NodeRedisEvents } from "./node-redis-client.js";
@@ -25,17 +27,24 @@ export class ClusterDownRetry {
   readonly #deadlineMs: number;
   readonly #retryMs: number;
   readonly #cluster: NodeRedisEvents;
+  /**
+   * True from the cluster's `connect` event until the next turn of the event loop: the calls
+   * that waited for readiness are sent in that turn (promise reactions of the event), with an
+   * unknown part of their deadline used up, so they are not retried. Every later call is sent
+   * the moment its deadline starts.
+   */
+  #readyTurn = false;
   readonly #onConnect = (): void => {
-    this.#readyAt = performance.now();
+    this.#readyTurn = true;
+    setImmediate(() => {
+      this.#readyTurn = false;
+    });
   };
-  /** When the cluster last became ready: calls sent soon after it may have waited for it. */
-  #readyAt = Number.NEGATIVE_INFINITY;
   #stopped = false;
 
   /**
-   * Follows `cluster`'s `connect` event (the cluster became ready): a call that waited for it
-   * was sent with an unknown part of its deadline used up, so calls sent within one deadline
-   * of that moment are not retried.
+   * Follows `cluster`'s `connect` event (it became ready): calls that waited for it are not
+   * retried. Construct it before the engine listens to the cluster, so this listener runs first.
    * @param deadlineMs the deadline the engine gives each call (its `commandTimeoutMs`)
    * @param retryMs the wait between two attempts
    */
@@ -58,9 +67,10 @@ export class ClusterDownRetry {
 
   /** `attempt()`, and again every retry delay while it rejects `CLUSTERDOWN`, within the deadline. */
   run<T>(attempt: () => Promise<T>): Promise<T> {
+    // Taken before the send: the engine starts the call's deadline right after it.
     const sentAt = performance.now();
     const first = attempt();
-    if (sentAt - this.#readyAt < this.#deadlineMs) return first;
+    if (this.#readyTurn) return first;
     // The last moment a retry may go out: one retry delay before the call's deadline.
     const lastRetryAt = sentAt + this.#deadlineMs - this.#retryMs;
     const retry = (error: unknown): Promise<T> => {
