@@ -3,7 +3,7 @@
  * driving a {@link NodeRedisCommandConnection}; the wire format is the one of
  * `@apikey/redis-ioredis`.
  */
-import { type CachedApiKey, DEFAULT_COMMAND_TIMEOUT_MS, defaultLogger } from "@apikey/core";
+import { type CachedApiKey, defaultLogger } from "@apikey/core";
 import {
   assertClientArgument,
   RedisApiKeyCacheBackend,
@@ -38,11 +38,9 @@ export class NodeRedisApiKeyCacheBackend<
   constructor(client: NodeRedisClientOrCluster, options: NodeRedisApiKeyCacheBackendOptions = {}) {
     const expected = "a node-redis client (createClient()) or cluster (createCluster())";
     assertClientArgument(isNodeRedisClientLike(client), OWNER, expected);
-    const connection = new NodeRedisCommandConnection(
-      client,
-      options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-    );
+    const connection = new NodeRedisCommandConnection(client);
     super(connection, options, OWNER);
+    connection.retryClusterDownWithin(this.commandTimeoutMs);
     this.client = client;
     if (this.ownsClient) connection.connectOwned(options.logger ?? defaultLogger, OWNER);
   }

@@ -44,7 +44,7 @@ export class ClusterDownRetry {
 
   /**
    * Follows `cluster`'s `connect` event (it became ready): calls that waited for it are not
-   * retried. Construct it before the engine listens to the cluster, so this listener runs first.
+   * retried (they are sent by promise reactions, after every listener of the event ran).
    * @param deadlineMs the deadline the engine gives each call (its `commandTimeoutMs`)
    * @param retryMs the wait between two attempts
    */

@@ -7,8 +7,7 @@
  * its deadline. A socket the engine found unresponsive is replaced (the client, a cluster's
  * silent master or a Sentinel client's master connection): see
  * `node-redis-socket-replacement.ts`. Given the engine's deadline, a cluster command Redis
- * refused with `CLUSTERDOWN` (another master's failover) is sent again within it: see
- * `node-redis-cluster-down-retry.ts`.
+ * refused with `CLUSTERDOWN` (another master's failover) is sent again within it.
  */
 import type { ApiKeyCacheLogger } from "@apikey/core";
 import type {
@@ -35,20 +34,23 @@ const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
 export class NodeRedisCommandConnection implements RedisCommandConnection {
   readonly isCluster: boolean;
   readonly #target: NodeRedisClientOrCluster;
-  /** Set for a cluster given the engine's deadline. */
-  readonly #clusterDown: ClusterDownRetry | undefined;
+  /** Set by {@link retryClusterDownWithin} on a cluster. */
+  #clusterDown: ClusterDownRetry | undefined;
   #stopConnecting: () => void = () => {};
   #closing = false;
 
-  /**
-   * @param commandTimeoutMs the engine's deadline per call; with it, a cluster's commands
-   *   refused with `CLUSTERDOWN` are retried within it.
-   */
-  constructor(target: NodeRedisClientOrCluster, commandTimeoutMs?: number) {
+  constructor(target: NodeRedisClientOrCluster) {
     this.#target = target;
     this.isCluster = isNodeRedisCluster(target);
-    if (this.isCluster && commandTimeoutMs !== undefined) {
-      this.#clusterDown = new ClusterDownRetry(target, commandTimeoutMs);
+  }
+
+  /**
+   * On a cluster, send a command Redis refused with `CLUSTERDOWN` again within
+   * `commandTimeoutMs`, the engine's deadline per call (see `node-redis-cluster-down-retry.ts`).
+   */
+  retryClusterDownWithin(commandTimeoutMs: number): void {
+    if (this.isCluster && this.#clusterDown === undefined && !this.#closing) {
+      this.#clusterDown = new ClusterDownRetry(this.#target, commandTimeoutMs);
     }
   }
 
