@@ -24,6 +24,13 @@ import {
 } from "./node-redis-client.js";
 import { closeClient } from "./node-redis-close-client.js";
 import { replaceUnresponsiveClientSocket } from "./node-redis-socket-replacement.js";
+import { openClientLike } from "./node-redis-write-client.js";
+
+/** Where a connection this one opens (`openWriteConnection`) reports its connect failures. */
+export interface NodeRedisConnectionLog {
+  logger: ApiKeyCacheLogger;
+  owner: string;
+}
 
 /** Per-command options for every raw command: node-redis's own timeout off. */
 const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
@@ -34,9 +41,12 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
   readonly #target: NodeRedisClientOrCluster;
   #stopConnecting: () => void = () => {};
   #closing = false;
+  readonly #log: NodeRedisConnectionLog | undefined;
 
-  constructor(target: NodeRedisClientOrCluster) {
+  /** @param log for {@link openWriteConnection}; without it, none is opened. */
+  constructor(target: NodeRedisClientOrCluster, log?: NodeRedisConnectionLog) {
     this.#target = target;
+    this.#log = log;
     this.isCluster = isNodeRedisCluster(target);
   }
 
@@ -75,6 +85,20 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
     const failed = replies.find((reply) => reply instanceof Error);
     if (failed !== undefined) throw failed;
     return replies;
+  }
+
+  /**
+   * A new client like this one (see `node-redis-write-client.ts`), connected in the
+   * background, for the revocation writes.
+   */
+  openWriteConnection(): RedisCommandConnection | undefined {
+    const log = this.#log;
+    if (log === undefined || this.#closing) return undefined;
+    const client = openClientLike(this.#target);
+    if (client === undefined) return undefined;
+    const connection = new NodeRedisCommandConnection(client);
+    connection.connectOwned(log.logger, log.owner);
+    return connection;
   }
 
   async masters(): Promise<readonly RedisMasterNode[]> {
