@@ -17,7 +17,9 @@ import { RevocationWaitBatcher } from "./revocation-wait-batcher.js";
 interface OpenedPath {
   readonly batcher: RevocationWaitBatcher;
   /** Unset when the writes share the command connection. */
-  readonly dedicated: { connection: RedisCommandConnection; runner: RedisCommandRunner } | undefined;
+  readonly dedicated:
+    | { connection: RedisCommandConnection; runner: RedisCommandRunner }
+    | undefined;
 }
 
 /** The revocation writes of one backend. */
