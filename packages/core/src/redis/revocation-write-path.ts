@@ -44,11 +44,6 @@ export class RevocationWritePath {
     this.#owner = owner;
   }
 
-  /** True once a dedicated write connection has been opened (diagnostics and tests). */
-  get hasDedicatedConnection(): boolean {
-    return this.#opened?.dedicated !== undefined;
-  }
-
   /**
    * Send the revocation write `argv` of `key` and `WAIT` for the replicas (batched with the
    * other revocation writes of its master). @throws ApiKeyCacheError as the batcher's `write`.
