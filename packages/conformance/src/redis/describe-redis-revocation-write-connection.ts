@@ -3,7 +3,8 @@
  * `describe-redis-revocation-replicas.ts`: with a replica paused (SIGSTOP), a revoke's `WAIT`
  * blocks until its timeout, and a read or a record write issued meanwhile completes before
  * it, promptly (the WAIT has a connection of its own); the revokes of one tick share one
- * `WAIT`; the extra connection is opened by the first revoke and closed by `close()`, which
+ * `WAIT`; a first revoke that timed out waiting for the new connection does not stall the next;
+ * the extra connection is opened by the first revoke and closed by `close()`, which
  * leaves no socket behind (`CLIENT LIST` before and after), for a driver's client and for a
  * caller's own client (which the backend leaves open).
  */
@@ -99,6 +100,21 @@ export function describeWriteConnectionOnMasterWithReplica(
     for (const key of keys) {
       expect(await redisCommand(fixture.replica().url, "GET", `${keyPrefix}${key}`)).not.toBeNull();
     }
+  });
+
+  it("a first revoke that missed its deadline waiting for the write connection (master paused) does not hold back the next one", async () => {
+    const backend = backendFor(redisTestPrefix("waitconn-late"));
+    const resolver = resolverOver(backend);
+    await backend.get("absent"); // the command connection is up
+    const master = fixture.master();
+    master.pause();
+    try {
+      const first = await settledLater(backend.delete("late1")).outcome;
+      expect(first).toMatchObject({ code: "E_BACKEND_UNAVAILABLE" });
+    } finally {
+      master.resume();
+    }
+    await resolver.revoke("late2");
   });
 
   it("the write connection is opened by the first revoke and closed by close(): CLIENT LIST is back to what it was", async () => {

@@ -135,16 +135,15 @@ export class RevocationWaitBatcher {
     const connection = this.#connection;
     let live = batch;
     try {
-      if (!connection.isReady) await runner.whenReady();
+      const command = `${(batch[0] as QueuedWrite).argv[0]}+WAIT`;
+      // Bounded: a wait for readiness that outlives its deadline would never settle.
+      if (!connection.isReady) await runner.bound(runner.whenReady(), command);
       live = unexpired(batch);
       if (live.length === 0) return;
       const first = live[0] as QueuedWrite;
       const commands = live.map((write) => write.argv);
       commands.push(waitCommand(this.#policy));
-      const replies = await runner.bound(
-        sendInOrder(connection, first.key, commands),
-        `${first.argv[0]}+WAIT`,
-      );
+      const replies = await runner.bound(sendInOrder(connection, first.key, commands), command);
       const waitReply = replies[replies.length - 1];
       for (const write of live) {
         const shortfall = replicaShortfall(
