@@ -6,7 +6,9 @@
  * stores, the delete of `invalidate`) with `WAIT replicas timeoutMs` on the same socket, so on
  * a cluster it reaches the node that took the write; fewer acknowledgements than `replicas`
  * fail the write with `E_BACKEND_UNAVAILABLE` (the resolver's revoke then fails and is retried
- * like any unacknowledged revoke). The tombstone stays on the master either way.
+ * like any unacknowledged revoke). The tombstone stays on the master either way. The backend
+ * sends them on a connection of their own, batched (`revocation-write-path.ts`,
+ * `revocation-wait-batcher.ts`); `writeAcknowledgedByReplicas` is the one-write form.
  */
 import { ApiKeyCacheError } from "../errors.js";
 import type { RevocationReplicasOptions } from "../redis-driver.js";
