@@ -19,6 +19,7 @@ import {
   listRedisClients,
   type RedisClusterHandle,
   type RedisServerHandle,
+  RespConnection,
   redisCommand,
 } from "@apikey/redis-test-server";
 import { expect, it } from "vitest";
@@ -177,10 +178,26 @@ export function describeWriteConnectionOnCluster(
     });
     fixture.track(backend);
     const resolver = resolverOver(backend);
-    const [onFirst = []] = fixture.keysPerMaster(keyPrefix, 3);
+    const perMaster = fixture.keysPerMaster(keyPrefix, 5);
+    const [onFirst = []] = perMaster;
     const [present, warm, blocked] = onFirst as [string, string, string];
     await backend.set(present, record, 60);
     await resolver.revoke(warm);
+    // Revokes of several slots and masters at once: one batch (and WAIT) per master.
+    const together = perMaster.flatMap((keys) => keys.slice(3));
+    await Promise.all(together.map((key) => resolver.revoke(key)));
+    for (const [index, keys] of perMaster.entries()) {
+      const replica = cluster.replicas.find((r) => r.masterIndex === index);
+      for (const key of keys.slice(3)) {
+        const connection = await RespConnection.open(replica as RedisServerHandle);
+        try {
+          await connection.command(["READONLY"]);
+          expect(await connection.command(["GET", `${keyPrefix}${key}`])).not.toBeNull();
+        } finally {
+          connection.close();
+        }
+      }
+    }
     const afterFirstRevoke = await newClients(nodes, before);
     const paused = cluster.replicas.find((replica) => replica.masterIndex === 0);
     const master = cluster.nodes[0];
