@@ -26,6 +26,13 @@ import {
 import { closeClient } from "./node-redis-close-client.js";
 import { ClusterDownRetry } from "./node-redis-cluster-down-retry.js";
 import { replaceUnresponsiveClientSocket } from "./node-redis-socket-replacement.js";
+import { openClientLike } from "./node-redis-write-client.js";
+
+/** Where a connection this one opens (`openWriteConnection`) reports its connect failures. */
+export interface NodeRedisConnectionLog {
+  logger: ApiKeyCacheLogger;
+  owner: string;
+}
 
 /** Per-command options for every raw command: node-redis's own timeout off. */
 const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
@@ -38,9 +45,12 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
   #clusterDown: ClusterDownRetry | undefined;
   #stopConnecting: () => void = () => {};
   #closing = false;
+  readonly #log: NodeRedisConnectionLog | undefined;
 
-  constructor(target: NodeRedisClientOrCluster) {
+  /** @param log for {@link openWriteConnection}; without it, none is opened. */
+  constructor(target: NodeRedisClientOrCluster, log?: NodeRedisConnectionLog) {
     this.#target = target;
+    this.#log = log;
     this.isCluster = isNodeRedisCluster(target);
   }
 
@@ -94,6 +104,20 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
       return replies;
     };
     return this.#clusterDown === undefined ? send() : this.#clusterDown.run(send);
+  }
+
+  /**
+   * A new client like this one (see `node-redis-write-client.ts`), connected in the
+   * background, for the revocation writes.
+   */
+  openWriteConnection(): RedisCommandConnection | undefined {
+    const log = this.#log;
+    if (log === undefined || this.#closing) return undefined;
+    const client = openClientLike(this.#target);
+    if (client === undefined) return undefined;
+    const connection = new NodeRedisCommandConnection(client);
+    connection.connectOwned(log.logger, log.owner);
+    return connection;
   }
 
   async masters(): Promise<readonly RedisMasterNode[]> {

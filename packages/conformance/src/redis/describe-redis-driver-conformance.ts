@@ -206,7 +206,7 @@ export function describeRedisDriverConformance(
       describeRedisReadScriptFallback(`${name}: batched reads without EVALSHA_RO`, driver);
       describeRedisResolverRecovery(name, driver);
       describeRedisUnresponsiveSocket(name, driver);
-      describeRedisRevocationReplicas(name, driver);
+      describeRedisRevocationReplicas(name, driver, options.callerClientBackend);
       describeRedisUnresponsiveClusterNode(name, driver);
       describeRedisUnresponsiveSentinelMaster(name, driver);
       const isReady = options.isBackendClientReady;
