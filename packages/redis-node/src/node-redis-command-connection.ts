@@ -43,6 +43,7 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
   readonly #target: NodeRedisClientOrCluster;
   /** Set by {@link retryClusterDownWithin} on a cluster. */
   #clusterDown: ClusterDownRetry | undefined;
+  #clusterDownWithinMs: number | undefined;
   #stopConnecting: () => void = () => {};
   #closing = false;
   readonly #log: NodeRedisConnectionLog | undefined;
@@ -61,6 +62,7 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
   retryClusterDownWithin(commandTimeoutMs: number): void {
     if (this.isCluster && this.#clusterDown === undefined && !this.#closing) {
       this.#clusterDown = new ClusterDownRetry(this.#target, commandTimeoutMs);
+      this.#clusterDownWithinMs = commandTimeoutMs;
     }
   }
 
@@ -116,6 +118,10 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
     const client = openClientLike(this.#target);
     if (client === undefined) return undefined;
     const connection = new NodeRedisCommandConnection(client);
+    // Revocation writes meet the same CLUSTERDOWN window as the others.
+    if (this.#clusterDownWithinMs !== undefined) {
+      connection.retryClusterDownWithin(this.#clusterDownWithinMs);
+    }
     connection.connectOwned(log.logger, log.owner);
     return connection;
   }
