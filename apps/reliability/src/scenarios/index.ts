@@ -2,7 +2,10 @@ import type { Scenario } from "../scenario.js";
 import { clearLargeScenario } from "./clear-large.js";
 import { clusterFailoverScenario } from "./cluster-failover.js";
 import { corruptValuesScenario } from "./corrupt-values.js";
+import { demoBusSubscriberKilledScenario } from "./demo-bus-subscriber-killed.js";
 import { demoKillRestartScenario } from "./demo-kill-restart.js";
+import { demoProxyHalfOpenScenario } from "./demo-proxy-half-open.js";
+import { demoSigstopScenario } from "./demo-sigstop.js";
 import { eventLoopStallScenario } from "./event-loop-stall.js";
 import { keyFloodScenario } from "./key-flood.js";
 import { killRestartScenario } from "./kill-restart.js";
@@ -28,4 +31,7 @@ export const SCENARIOS: readonly Scenario[] = [
   corruptValuesScenario,
   clearLargeScenario,
   demoKillRestartScenario,
+  demoSigstopScenario,
+  demoProxyHalfOpenScenario,
+  demoBusSubscriberKilledScenario,
 ];

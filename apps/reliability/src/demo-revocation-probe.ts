@@ -1,0 +1,139 @@
+/**
+ * Does a revocation through one worker of a tiered demo reach every worker's L1? Once every
+ * worker says (`/healthz`, `cache.l1Enabled`) that it reads its L1, a spare key is read by every
+ * worker (each then holds it in L1), revoked with one DELETE (the worker that answered is the
+ * revoker), and asked for on new connections (the cluster hands them to the workers in turn)
+ * until every worker refuses it. Only the bus can make a worker that holds the key refuse it
+ * sooner than the L1 lifetime; the bound is half of it, as in-process. Every loop is bounded.
+ * Over HTTP a worker's L1 is seen only through `/healthz`: one that turned L1 off between that
+ * look and the revoke answers from Redis, which refuses too.
+ */
+import { sendRequest, warmEveryWorker, watchRevocation } from "@apikey/demo";
+import { BUS_DROP_BOUND_MS } from "./bus-delivery-probe.js";
+import type { RunningDemo } from "./demo-fault-run.js";
+import type { DemoKey } from "./http-traffic.js";
+import type { Check } from "./scenario.js";
+import { sleep } from "./sleep.js";
+import { LOCAL_TTL_SECONDS } from "./subjects.js";
+
+/** Longest wait for every worker's L1 to be on again (its subscription confirmed). */
+const L1_ON_CAP_MS = 15_000;
+const REVOKE_ATTEMPTS = 20;
+const REQUEST_TIMEOUT_MS = 5_000;
+
+export interface DemoRevocationOutcome {
+  readonly label: string;
+  /** ms from the call until every worker had said L1 on; undefined if not within the cap. */
+  readonly l1OnAfterMs: number | undefined;
+  /** ms from the DELETE returning until every worker's latest answer was 401. */
+  readonly convergedMs: number | undefined;
+  /** 200s after the DELETE returned, by any worker (the bus latency). */
+  readonly accepted: number;
+  /** 200s after the DELETE returned by the worker that answered it: must be 0. */
+  readonly acceptedByRevoker: number;
+  readonly failure?: string;
+}
+
+/** Poll `/healthz` on new connections until every worker has said L1 on (bounded). */
+async function untilEveryWorkerL1On(demo: RunningDemo): Promise<boolean> {
+  const on = new Set<number>();
+  const endAt = performance.now() + L1_ON_CAP_MS;
+  while (performance.now() < endAt) {
+    const reply = await sendRequest(`${demo.url}/healthz`, {
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    }).catch(() => undefined);
+    const pid = reply?.workerPid;
+    if (reply !== undefined && pid !== undefined) {
+      const l1 = (reply.json as { cache?: { l1Enabled?: unknown } } | undefined)?.cache?.l1Enabled;
+      if (l1 === true) on.add(pid);
+      else on.delete(pid);
+    }
+    if (demo.workerPids.every((worker) => on.has(worker))) return true;
+    await sleep(10);
+  }
+  return false;
+}
+
+/** One probe with `key` (a spare key: the traffic neither sends nor revokes it). */
+export async function probeDemoRevocation(
+  demo: RunningDemo,
+  key: DemoKey,
+): Promise<DemoRevocationOutcome> {
+  const base = { label: demo.label, convergedMs: undefined, accepted: 0, acceptedByRevoker: 0 };
+  const since = performance.now();
+  if (!(await untilEveryWorkerL1On(demo))) {
+    return {
+      ...base,
+      l1OnAfterMs: undefined,
+      failure: `L1 not on in every worker within ${L1_ON_CAP_MS} ms`,
+    };
+  }
+  const l1OnAfterMs = performance.now() - since;
+  const warmed = await warmEveryWorker(demo.url, key.key, demo.workerPids);
+  if (warmed.size < demo.workerPids.length) {
+    return {
+      ...base,
+      l1OnAfterMs,
+      failure: `only ${warmed.size} of ${demo.workerPids.length} workers accepted the key before the revoke`,
+    };
+  }
+  let revokedBy: number | undefined;
+  for (let attempt = 0; attempt < REVOKE_ATTEMPTS && revokedBy === undefined; attempt++) {
+    const reply = await sendRequest(`${demo.url}/admin/keys/${key.id}`, {
+      method: "DELETE",
+      headers: { "x-api-key": demo.adminKey },
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    }).catch(() => undefined);
+    if (reply?.status === 200) revokedBy = reply.workerPid ?? -1;
+    else await sleep(100);
+  }
+  if (revokedBy === undefined) {
+    return {
+      ...base,
+      l1OnAfterMs,
+      failure: `DELETE never returned 200 (${REVOKE_ATTEMPTS} tries)`,
+    };
+  }
+  const seen = await watchRevocation(
+    demo.url,
+    key.key,
+    demo.workerPids,
+    LOCAL_TTL_SECONDS * 1000 + 500,
+  );
+  const outcome = {
+    label: demo.label,
+    l1OnAfterMs,
+    convergedMs: seen.convergedMs,
+    accepted: seen.accepted,
+    acceptedByRevoker: seen.acceptedByWorker.get(revokedBy) ?? 0,
+  };
+  if (seen.convergedMs === undefined) {
+    return { ...outcome, failure: "some worker still accepted the key past the L1 lifetime" };
+  }
+  return outcome;
+}
+
+/** The check over a scenario's probes of one demo. */
+export function demoRevocationCheck(
+  label: string,
+  outcomes: readonly DemoRevocationOutcome[],
+): Check {
+  const bad = outcomes.filter(
+    (outcome) =>
+      outcome.failure !== undefined ||
+      outcome.acceptedByRevoker > 0 ||
+      outcome.convergedMs === undefined ||
+      outcome.convergedMs > BUS_DROP_BOUND_MS,
+  );
+  const converged = outcomes.flatMap((outcome) =>
+    outcome.convergedMs === undefined ? [] : [outcome.convergedMs],
+  );
+  const l1On = outcomes.flatMap((outcome) =>
+    outcome.l1OnAfterMs === undefined ? [] : [outcome.l1OnAfterMs],
+  );
+  return {
+    label: `${label}: a revoke through one worker refused by every worker within ${BUS_DROP_BOUND_MS} ms (half the L1 lifetime: the bus, not the expiry), never again by the revoker`,
+    passed: outcomes.length > 0 && bad.length === 0,
+    detail: `${outcomes.length - bad.length} of ${outcomes.length} probes; every worker refusing after at most ${Math.max(0, ...converged).toFixed(0)} ms; 200s after the DELETE returned: ${outcomes.reduce((sum, outcome) => sum + outcome.accepted, 0)} (by the revoker: ${outcomes.reduce((sum, outcome) => sum + outcome.acceptedByRevoker, 0)}); L1 on in every worker ${Math.max(0, ...l1On).toFixed(0)} ms at most after the probe began${bad.length === 0 ? "" : `; first failure: ${bad[0]?.failure ?? `converged after ${bad[0]?.convergedMs?.toFixed(0)} ms, revoker accepted ${bad[0]?.acceptedByRevoker}`}`}`,
+  };
+}
