@@ -82,6 +82,7 @@ export async function runDemoFault(options: DemoFaultRunOptions): Promise<DemoFa
   const dirs: string[] = [];
   const processes: DemoProcess[] = [];
   try {
+    const beganAt = performance.now();
     const started = await Promise.allSettled(
       options.variants.map(async (variant) => {
         const dir = mkdtempSync(join(tmpdir(), "apikey-reliability-demo-"));
@@ -104,6 +105,7 @@ export async function runDemoFault(options: DemoFaultRunOptions): Promise<DemoFa
     );
     const failed = started.find((outcome) => outcome.status === "rejected");
     if (failed !== undefined) throw failed.reason;
+    const readyMs = performance.now() - beganAt;
     const demos = await Promise.all(
       started.map(async (outcome, index) => {
         const demo = (outcome as PromiseFulfilledResult<DemoProcess>).value;
@@ -122,6 +124,7 @@ export async function runDemoFault(options: DemoFaultRunOptions): Promise<DemoFa
         };
       }),
     );
+    const keysMs = performance.now() - beganAt - readyMs;
     const runs = demos.map((demo) =>
       startHttpTraffic({
         kind: demo.label,
@@ -145,7 +148,7 @@ export async function runDemoFault(options: DemoFaultRunOptions): Promise<DemoFa
     const rows = await Promise.all(runs.map((run) => run.stop()));
     return {
       rows,
-      note: `${DEMO_REQUESTS_PER_SECOND} requests/s per demo; calm ${demoCalmMs(profile)} ms before and after the fault; ${TRAFFIC_KEYS} keys per demo created through the admin API; revocations through DELETE /admin/keys/:id (retried while the cache does not confirm); tiered: APIKEY_LOCAL_TTL_SECONDS ${LOCAL_TTL_SECONDS}, a revoked key served by a worker other than the one whose DELETE returned, within that lifetime, is the documented bound (its own column); recovery: every worker answered /healthz (new connection each) with cache.reachable after the fault ended; latency bound: resolve bound + ${HTTP_MARGIN_MS} ms for HTTP and SQLite`,
+      note: `demos ready ${(readyMs / 1000).toFixed(1)} s after the start (side by side), keys created in ${(keysMs / 1000).toFixed(1)} s; ${DEMO_REQUESTS_PER_SECOND} requests/s per demo; calm ${demoCalmMs(profile)} ms before and after the fault; ${TRAFFIC_KEYS} keys per demo created through the admin API; revocations through DELETE /admin/keys/:id (retried while the cache does not confirm); tiered: APIKEY_LOCAL_TTL_SECONDS ${LOCAL_TTL_SECONDS}, a revoked key served by a worker other than the one whose DELETE returned, within that lifetime, is the documented bound (its own column); recovery: every worker answered /healthz (new connection each) with cache.reachable after the fault ended; latency bound: resolve bound + ${HTTP_MARGIN_MS} ms for HTTP and SQLite`,
     };
   } finally {
     await Promise.allSettled(processes.map((demo) => demo.stop()));

@@ -137,3 +137,14 @@ export function demoRevocationCheck(
     detail: `${outcomes.length - bad.length} of ${outcomes.length} probes; every worker refusing after at most ${Math.max(0, ...converged).toFixed(0)} ms; 200s after the DELETE returned: ${outcomes.reduce((sum, outcome) => sum + outcome.accepted, 0)} (by the revoker: ${outcomes.reduce((sum, outcome) => sum + outcome.acceptedByRevoker, 0)}); L1 on in every worker ${Math.max(0, ...l1On).toFixed(0)} ms at most after the probe began${bad.length === 0 ? "" : `; first failure: ${bad[0]?.failure ?? `converged after ${bad[0]?.convergedMs?.toFixed(0)} ms, revoker accepted ${bad[0]?.acceptedByRevoker}`}`}`,
   };
 }
+
+/** One line per probe: when L1 was on again, when every worker refused, the 200s meanwhile. */
+export function describeDemoRevocations(outcomes: readonly DemoRevocationOutcome[]): string {
+  const ms = (value: number | undefined): string =>
+    value === undefined ? "never" : `${value.toFixed(0)} ms`;
+  const each = outcomes.map(
+    (outcome, index) =>
+      `#${index + 1}: L1 on in every worker after ${ms(outcome.l1OnAfterMs)}, every worker refusing ${ms(outcome.convergedMs)} after the DELETE returned, 200s meanwhile ${outcome.accepted} (revoker ${outcome.acceptedByRevoker})${outcome.failure === undefined ? "" : `, ${outcome.failure}`}`,
+  );
+  return `${outcomes[0]?.label ?? "tiered demo"}: revoke probes ${each.join("; ")}`;
+}

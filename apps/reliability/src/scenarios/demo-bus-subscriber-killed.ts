@@ -9,6 +9,7 @@ import { runDemoFault, TIERED_DEMO_VARIANTS } from "../demo-fault-run.js";
 import {
   type DemoRevocationOutcome,
   demoRevocationCheck,
+  describeDemoRevocations,
   probeDemoRevocation,
 } from "../demo-revocation-probe.js";
 import type { Scenario } from "../scenario.js";
@@ -54,6 +55,7 @@ export const demoBusSubscriberKilledScenario: Scenario = {
         checks: [...probes].map(([label, outcomes]) => demoRevocationCheck(label, outcomes)),
         notes: [
           `subscriber connections killed: ${killed} (every worker's, ${KILLS} times); Redis itself stayed up`,
+          ...[...probes.values()].map(describeDemoRevocations),
           note,
         ],
       };
