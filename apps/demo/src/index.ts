@@ -15,7 +15,6 @@ export type {
   RevokeOutcome,
 } from "./key-store/key-store.js";
 export { openKeyStore } from "./key-store/open-key-store.js";
-export type { RevocationObservation } from "./revocation-probe.js";
-export { warmEveryWorker, watchRevocation, whoami } from "./revocation-probe.js";
+export { warmEveryWorker, whoami } from "./revocation-probe.js";
 export type { DemoServer, StartDemoServerOptions } from "./server.js";
 export { startDemoServer } from "./server.js";
