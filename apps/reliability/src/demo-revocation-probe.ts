@@ -43,6 +43,13 @@ export interface DemoRevocationOutcome {
   readonly failure?: string;
 }
 
+/** One throwaway request: moves this client one step on the cluster's round robin. */
+async function shiftRoundRobin(demo: RunningDemo): Promise<void> {
+  await sendRequest(`${demo.url}/healthz`, { timeoutMs: REQUEST_TIMEOUT_MS }).catch(
+    () => undefined,
+  );
+}
+
 /** Poll `/healthz` on new connections until every worker has said L1 on (bounded). */
 async function untilEveryWorkerL1On(demo: RunningDemo): Promise<boolean> {
   const on = new Set<number>();
@@ -54,8 +61,10 @@ async function untilEveryWorkerL1On(demo: RunningDemo): Promise<boolean> {
     const pid = reply?.workerPid;
     if (reply !== undefined && pid !== undefined) {
       const l1 = (reply.json as { cache?: { l1Enabled?: unknown } } | undefined)?.cache?.l1Enabled;
+      const known = on.has(pid);
       if (l1 === true) on.add(pid);
       else on.delete(pid);
+      if (known && l1 === true) await shiftRoundRobin(demo);
     }
     if (demo.workerPids.every((worker) => on.has(worker))) return true;
     await sleep(10);
@@ -120,6 +129,7 @@ export async function probeDemoRevocation(
       lastAcceptedSentMs = sentMs;
       refused.delete(reply.pid);
     } else if (reply.status === 401) {
+      if (refused.has(reply.pid)) await shiftRoundRobin(demo);
       refused.add(reply.pid);
     }
     if (demo.workerPids.every((pid) => refused.has(pid))) break;
