@@ -240,7 +240,18 @@ export function startHttpTraffic(options: HttpTrafficOptions): HttpTrafficRun {
             return;
           }
           if (faultEndAt === undefined || recoveredAt !== undefined || began < faultEndAt) return;
-          if (reply.workerPid !== undefined) recoveredWorkers.add(reply.workerPid);
+          if (reply.workerPid === undefined) return;
+          if (recoveredWorkers.has(reply.workerPid)) {
+            // Heard from this worker again: one throwaway request steps this client off the
+            // cluster's round robin, which the traffic's own connections can keep in step.
+            track(
+              sendRequest(`${url}/healthz`, { timeoutMs: REQUEST_TIMEOUT_MS }).then(
+                () => undefined,
+                () => undefined,
+              ),
+            );
+          }
+          recoveredWorkers.add(reply.workerPid);
           if (options.workerPids.every((pid) => recoveredWorkers.has(pid))) {
             recoveredAt = performance.now();
           }
