@@ -40,6 +40,7 @@ export class NodeRedisApiKeyCacheBackend<
     assertClientArgument(isNodeRedisClientLike(client), OWNER, expected);
     const connection = new NodeRedisCommandConnection(client);
     super(connection, options, OWNER);
+    connection.retryClusterDownWithin(this.commandTimeoutMs);
     this.client = client;
     if (this.ownsClient) connection.connectOwned(options.logger ?? defaultLogger, OWNER);
   }

@@ -6,7 +6,8 @@
  * `isReady` and the ready/error/end events, and a close that drains an owned client within
  * its deadline. A socket the engine found unresponsive is replaced (the client, a cluster's
  * silent master or a Sentinel client's master connection): see
- * `node-redis-socket-replacement.ts`.
+ * `node-redis-socket-replacement.ts`. Given the engine's deadline, a cluster command Redis
+ * refused with `CLUSTERDOWN` (another master's failover) is sent again within it.
  */
 import type { ApiKeyCacheLogger } from "@apikey/core";
 import type {
@@ -23,6 +24,7 @@ import {
   type NodeRedisCommandOptions,
 } from "./node-redis-client.js";
 import { closeClient } from "./node-redis-close-client.js";
+import { ClusterDownRetry } from "./node-redis-cluster-down-retry.js";
 import { replaceUnresponsiveClientSocket } from "./node-redis-socket-replacement.js";
 
 /** Per-command options for every raw command: node-redis's own timeout off. */
@@ -32,6 +34,8 @@ const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
 export class NodeRedisCommandConnection implements RedisCommandConnection {
   readonly isCluster: boolean;
   readonly #target: NodeRedisClientOrCluster;
+  /** Set by {@link retryClusterDownWithin} on a cluster. */
+  #clusterDown: ClusterDownRetry | undefined;
   #stopConnecting: () => void = () => {};
   #closing = false;
 
@@ -40,14 +44,25 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
     this.isCluster = isNodeRedisCluster(target);
   }
 
+  /**
+   * On a cluster, send a command Redis refused with `CLUSTERDOWN` again within
+   * `commandTimeoutMs`, the engine's deadline per call (see `node-redis-cluster-down-retry.ts`).
+   */
+  retryClusterDownWithin(commandTimeoutMs: number): void {
+    if (this.isCluster && this.#clusterDown === undefined && !this.#closing) {
+      this.#clusterDown = new ClusterDownRetry(this.#target, commandTimeoutMs);
+    }
+  }
+
   get isReady(): boolean {
     return this.#target.isReady;
   }
 
   send(routingKey: string, argv: string[]): Promise<unknown> {
-    return this.isCluster
-      ? (this.#target as NodeRedisCluster).sendCommand(routingKey, false, argv, RAW)
-      : (this.#target as NodeRedisClient).sendCommand(argv, RAW);
+    if (!this.isCluster) return (this.#target as NodeRedisClient).sendCommand(argv, RAW);
+    const cluster = this.#target as NodeRedisCluster;
+    const send = (): Promise<unknown> => cluster.sendCommand(routingKey, false, argv, RAW);
+    return this.#clusterDown === undefined ? send() : this.#clusterDown.run(send);
   }
 
   /** The master's address in the cluster's slot map (`slots[slot].master.address`). */
@@ -69,12 +84,16 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
     if (!isNodeRedisCluster(target) || target.multi === undefined) {
       return Promise.all(commands.map((argv) => this.send(routingKey, argv)));
     }
-    const pipeline = target.multi(routingKey);
-    for (const argv of commands) pipeline.addCommand(routingKey, false, argv);
-    const replies = await pipeline.execAsPipeline();
-    const failed = replies.find((reply) => reply instanceof Error);
-    if (failed !== undefined) throw failed;
-    return replies;
+    const multi = target.multi.bind(target);
+    const send = async (): Promise<readonly unknown[]> => {
+      const pipeline = multi(routingKey);
+      for (const argv of commands) pipeline.addCommand(routingKey, false, argv);
+      const replies = await pipeline.execAsPipeline();
+      const failed = replies.find((reply) => reply instanceof Error);
+      if (failed !== undefined) throw failed;
+      return replies;
+    };
+    return this.#clusterDown === undefined ? send() : this.#clusterDown.run(send);
   }
 
   async masters(): Promise<readonly RedisMasterNode[]> {
@@ -130,6 +149,7 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
 
   close(owned: boolean, timeoutMs: number): Promise<void> {
     this.#closing = true;
+    this.#clusterDown?.stop();
     this.#stopConnecting();
     return owned ? closeClient(this.#target, timeoutMs) : Promise.resolve();
   }
