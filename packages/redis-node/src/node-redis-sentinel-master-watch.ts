@@ -172,9 +172,6 @@ export class SentinelMasterWatch {
       if (this.#closed) return;
       if (performance.now() - this.#lastMasterErrorAt >= NODE_REDIS_SENTINEL_WATCH_QUIET_MS) return;
       const named = await this.#askOnce();
-      console.error(
-        `${performance.now().toFixed(0)} watch poll ${poll} -> ${JSON.stringify(named)} cur ${JSON.stringify(this.#options.currentMaster())}`,
-      );
       if (this.#closed) return;
       if (named === undefined) continue;
       const current = this.#options.currentMaster();
