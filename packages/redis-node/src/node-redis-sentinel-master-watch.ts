@@ -3,13 +3,14 @@
  * short interval, which master they name, and reports a promoted one as soon as a sentinel
  * names it as usable. The tricky point is why this exists: node-redis's own rediscovery (the
  * `#connect` loop of `RedisSentinelInternal`, `@redis/client` 6.3.1
- * `dist/lib/sentinel/index.js` lines 796-819) sleeps a fixed 1000 ms after each attempt that
- * found no usable master, and a failover is such an attempt until the sentinels switch: the
- * promoted master was found up to 1 s late, and no option shortens that sleep. The watch is
+ * `dist/lib/sentinel/index.js` lines 784-818) sleeps a fixed 1000 ms (line 812) after each
+ * attempt that found no usable master, and every attempt during a failover is such an attempt
+ * until the sentinels switch: the promoted master was found up to 1 s late, and no option
+ * shortens that sleep. The watch is
  * only an accelerator: node-redis's loop keeps running beside it, so without an answer from
  * the sentinels nothing is slower than before.
  *
- * "Usable" is what node-redis's `analyze` accepts (`parseNode` in `sentinel/utils.js`): no
+ * "Usable" is what node-redis's `analyze` accepts (`parseNode`, `sentinel/utils.js` lines 8-13): no
  * `s_down`, `disconnected` or `failover_in_progress` flag; a sentinel that just switched may
  * list the promoted master as `disconnected` for a moment, and a client rebuilt then would
  * fall into the 1 s sleep again. The sentinels are asked in the order of the seed list (first
