@@ -1,72 +1,76 @@
 /**
- * A Map kept in least-recently-used order by a doubly linked list through its nodes, so marking
- * an entry used is a few pointer writes instead of a Map delete and re-insert (which costs more
- * than the lookup itself on a hot read path). Bounds and eviction policy are the caller's.
+ * A Map kept in least-recently-used order by a doubly linked list through its entries: each
+ * entry is its own list node (it carries its key and its two links), so a key costs one object,
+ * and marking an entry used is a few pointer writes instead of a Map delete and re-insert (which
+ * costs more than the lookup itself on a hot read path). Bounds and eviction policy are the
+ * caller's.
  */
 
-interface LruNode<T> {
+/** What an entry of an {@link LruMap} carries besides its own fields: its key and its links. */
+export interface LruEntry<E extends LruEntry<E>> {
   readonly key: string;
-  value: T;
-  /** The next less recently used node, or `undefined` for the oldest. */
-  older: LruNode<T> | undefined;
-  /** The next more recently used node, or `undefined` for the newest. */
-  newer: LruNode<T> | undefined;
+  /** The next less recently used entry, or `undefined` for the oldest (the map's to write). */
+  older: E | undefined;
+  /** The next more recently used entry, or `undefined` for the newest (the map's to write). */
+  newer: E | undefined;
 }
 
-/** String-keyed entries in least-recently-used order. */
-export class LruMap<T> {
-  readonly #nodes = new Map<string, LruNode<T>>();
-  #oldest: LruNode<T> | undefined;
-  #newest: LruNode<T> | undefined;
+/** Entries keyed by their `key`, in least-recently-used order. */
+export class LruMap<E extends LruEntry<E>> {
+  readonly #entries = new Map<string, E>();
+  #oldest: E | undefined;
+  #newest: E | undefined;
 
   /** Entries held. */
   get size(): number {
-    return this.#nodes.size;
+    return this.#entries.size;
   }
 
   /** True if `key` is held. */
   has(key: string): boolean {
-    return this.#nodes.has(key);
+    return this.#entries.has(key);
   }
 
-  /** The value of `key`, without changing the order. */
-  peek(key: string): T | undefined {
-    return this.#nodes.get(key)?.value;
+  /** The entry of `key`, without changing the order. */
+  peek(key: string): E | undefined {
+    return this.#entries.get(key);
   }
 
-  /** The value of `key`, marked most recently used. */
-  get(key: string): T | undefined {
-    const node = this.#nodes.get(key);
-    if (node === undefined) return undefined;
-    if (node !== this.#newest) {
-      this.#unlink(node);
-      this.#linkNewest(node);
+  /** The entry of `key`, marked most recently used. */
+  get(key: string): E | undefined {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined && entry !== this.#newest) {
+      this.#unlink(entry);
+      this.#linkNewest(entry);
     }
-    return node.value;
+    return entry;
   }
 
-  /** Store `value` under `key` as the most recently used entry (replacing any old value). */
-  set(key: string, value: T): void {
-    const existing = this.#nodes.get(key);
-    if (existing !== undefined) {
-      existing.value = value;
-      if (existing !== this.#newest) {
-        this.#unlink(existing);
-        this.#linkNewest(existing);
+  /**
+   * Hold `entry` under its key as the most recently used entry, in place of any entry held
+   * under that key (which is unlinked).
+   */
+  set(entry: E): void {
+    const key = entry.key;
+    const existing = this.#entries.get(key);
+    if (existing === entry) {
+      if (entry !== this.#newest) {
+        this.#unlink(entry);
+        this.#linkNewest(entry);
       }
       return;
     }
-    const node: LruNode<T> = { key, value, older: undefined, newer: undefined };
-    this.#nodes.set(key, node);
-    this.#linkNewest(node);
+    if (existing !== undefined) this.#unlink(existing);
+    this.#entries.set(key, entry);
+    this.#linkNewest(entry);
   }
 
   /** Remove `key`; true if it was held. */
   delete(key: string): boolean {
-    const node = this.#nodes.get(key);
-    if (node === undefined) return false;
-    this.#nodes.delete(key);
-    this.#unlink(node);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return false;
+    this.#entries.delete(key);
+    this.#unlink(entry);
     return true;
   }
 
@@ -74,40 +78,45 @@ export class LruMap<T> {
   deleteOldest(): boolean {
     const oldest = this.#oldest;
     if (oldest === undefined) return false;
-    this.#nodes.delete(oldest.key);
+    this.#entries.delete(oldest.key);
     this.#unlink(oldest);
     return true;
   }
 
   /** Remove every entry. */
   clear(): void {
-    this.#nodes.clear();
+    // Unlinked one by one, so an entry still referenced elsewhere keeps no neighbour alive.
+    for (let entry = this.#oldest; entry !== undefined; ) {
+      const newer: E | undefined = entry.newer;
+      entry.older = undefined;
+      entry.newer = undefined;
+      entry = newer;
+    }
+    this.#entries.clear();
     this.#oldest = undefined;
     this.#newest = undefined;
   }
 
   /** Every entry, least recently used first. */
-  *entries(): IterableIterator<[string, T]> {
-    for (let node = this.#oldest; node !== undefined; node = node.newer) {
-      yield [node.key, node.value];
-    }
+  *entries(): IterableIterator<E> {
+    for (let entry = this.#oldest; entry !== undefined; entry = entry.newer) yield entry;
   }
 
-  #unlink(node: LruNode<T>): void {
-    const { older, newer } = node;
+  #unlink(entry: E): void {
+    const { older, newer } = entry;
     if (older === undefined) this.#oldest = newer;
     else older.newer = newer;
     if (newer === undefined) this.#newest = older;
     else newer.older = older;
-    node.older = undefined;
-    node.newer = undefined;
+    entry.older = undefined;
+    entry.newer = undefined;
   }
 
-  #linkNewest(node: LruNode<T>): void {
+  #linkNewest(entry: E): void {
     const newest = this.#newest;
-    node.older = newest;
-    if (newest === undefined) this.#oldest = node;
-    else newest.newer = node;
-    this.#newest = node;
+    entry.older = newest;
+    if (newest === undefined) this.#oldest = entry;
+    else newest.newer = entry;
+    this.#newest = entry;
   }
 }
