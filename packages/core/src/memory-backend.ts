@@ -105,6 +105,8 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   /** Not-found markers (`NOT_FOUND_MARKER`), least recently used first. */
   readonly #negatives = new LruMap<MemoryEntry<V>>();
   readonly #expiries: ExpiryMark[] = [];
+  /** When the earliest mark of `#expiries` falls due (`+Infinity` if none): one compare per hit. */
+  #nextExpiryAt = Number.POSITIVE_INFINITY;
   #closed = false;
 
   constructor(options: InMemoryApiKeyCacheBackendOptions = {}) {
@@ -246,6 +248,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#tombstones.clear();
     this.#negatives.clear();
     this.#expiries.length = 0;
+    this.#nextExpiryAt = Number.POSITIVE_INFINITY;
   }
 
   async close(): Promise<void> {
@@ -312,6 +315,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   }
 
   #reclaimExpired(now: number, budget: number): void {
+    if (this.#nextExpiryAt > now) return;
     const heap = this.#expiries;
     let remaining = budget;
     while (remaining > 0 && heap.length > 0) {
@@ -327,6 +331,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
 
   #rebuildExpiries(): void {
     this.#expiries.length = 0;
+    this.#nextExpiryAt = Number.POSITIVE_INFINITY;
     for (const map of [this.#records, this.#tombstones, this.#negatives]) {
       for (const entry of map.entries()) {
         this.#pushExpiry({ expiresAt: entry.expiresAt, key: entry.key });
@@ -346,12 +351,16 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       index = parent;
     }
     heap[index] = mark;
+    this.#noteNextExpiry();
   }
 
   #popExpiry(): void {
     const heap = this.#expiries;
     const last = heap.pop();
-    if (last === undefined || heap.length === 0) return;
+    if (last === undefined || heap.length === 0) {
+      this.#noteNextExpiry();
+      return;
+    }
     let index = 0;
     for (;;) {
       const left = 2 * index + 1;
@@ -368,6 +377,12 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       index = child;
     }
     heap[index] = last;
+    this.#noteNextExpiry();
+  }
+
+  #noteNextExpiry(): void {
+    const top = this.#expiries[0];
+    this.#nextExpiryAt = top === undefined ? Number.POSITIVE_INFINITY : top.expiresAt;
   }
 
   #assertOpen(): void {
