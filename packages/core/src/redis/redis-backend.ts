@@ -30,10 +30,7 @@ import { entryWithPttl } from "./redis-keyspace.js";
 import { batchGrouping, RedisReadBatcher } from "./redis-read-batcher.js";
 import { RedisReadScriptSender } from "./redis-read-script-sender.js";
 import { replaceIfUnchangedOnRedis } from "./redis-replace-if-unchanged.js";
-import {
-  type ResolvedRevocationReplicas,
-  writeAcknowledgedByReplicas,
-} from "./revocation-replicas.js";
+import { RevocationWritePath } from "./revocation-write-path.js";
 import { UndecodableCleanup, WRONG_TYPE, type WrongType } from "./undecodable-cleanup.js";
 
 /** An {@link ApiKeyCacheBackend} on any Redis client, through its {@link RedisCommandConnection}. */
@@ -59,8 +56,11 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #stopPolicyCheck: () => void;
   /** Caps the TTL of not-found markers over `negativeMarkersPerSecond`; unset without a cap. */
   readonly #markerBudget: NegativeMarkerBudget | undefined;
-  /** The replicas a revocation write waits for (`revocationReplicas`); unset: none. */
-  readonly #revocationReplicas: ResolvedRevocationReplicas | undefined;
+  /**
+   * Where revocation writes go with `revocationReplicas` (a dedicated connection, opened on
+   * the first one); unset without the option.
+   */
+  readonly #revocationWrites: RevocationWritePath | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -81,7 +81,10 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#connection = connection;
     this.#runner = new RedisCommandRunner(connection, resolved.commandTimeoutMs, owner);
     this.#cleanup = new UndecodableCleanup(this.#runner, resolved.logger, owner);
-    this.#revocationReplicas = resolved.revocationReplicas;
+    this.#revocationWrites =
+      resolved.revocationReplicas === undefined
+        ? undefined
+        : new RevocationWritePath(connection, this.#runner, resolved.revocationReplicas, owner);
     this.#stopPolicyCheck = resolved.checkMaxmemoryPolicy
       ? watchMaxmemoryPolicy(connection, this.#runner, resolved.logger, owner)
       : () => {};
@@ -266,20 +269,15 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   }
 
   /**
-   * Send one write of `key` (`command` names it in errors); a revocation write (`revokes`) with `revocationReplicas` set is
-   * acknowledged only once that many replicas have it too.
+   * Send one write of `key` (`command` names it in errors); a revocation write (`revokes`)
+   * with `revocationReplicas` set goes on the dedicated write connection, batched with the
+   * other revocation writes of its tick, and is acknowledged only once that many replicas
+   * have it too.
    */
   async #write(key: string, command: string, argv: string[], revokes: boolean): Promise<void> {
-    const replicas = this.#revocationReplicas;
-    if (revokes && replicas !== undefined) {
-      await writeAcknowledgedByReplicas(
-        this.#runner,
-        this.#connection,
-        key,
-        argv,
-        replicas,
-        this.#owner,
-      );
+    const revocationWrites = this.#revocationWrites;
+    if (revokes && revocationWrites !== undefined) {
+      await revocationWrites.write(key, argv);
       return;
     }
     await this.#runner.send(key, argv, command);
@@ -303,7 +301,11 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     if (this.#closing === undefined) {
       this.#stopPolicyCheck();
       this.#runner.close();
-      this.#closing = this.#connection.close(this.ownsClient, this.commandTimeoutMs);
+      const timeoutMs = this.commandTimeoutMs;
+      this.#closing = Promise.all([
+        this.#connection.close(this.ownsClient, timeoutMs),
+        this.#revocationWrites?.close(timeoutMs),
+      ]).then(() => {});
     }
     return this.#closing;
   }
