@@ -91,6 +91,27 @@ describe("DecodedValueCache", () => {
     expect(cache.size).toBe(3);
   });
 
+  it("keeps exactly the newest records through many rounds of eviction", () => {
+    const cache = new DecodedValueCache({
+      maxEntries: 5,
+      maxChars: 1_000_000,
+      maxEntryChars: 4096,
+    });
+    const decoded = new Map<number, unknown>();
+    for (let index = 10; index < 33; index++) decoded.set(index, cache.decode(stored(index)));
+    expect(cache.size).toBe(5);
+    expect(cache.chars).toBe(charsOf(28, 5));
+    for (let index = 28; index < 33; index++)
+      expect(cache.decode(stored(index))).toBe(decoded.get(index));
+    expect(cache.size).toBe(5);
+    const dropped = cache.decode(stored(27));
+    expect(dropped).not.toBe(decoded.get(27));
+    // 27 went in as the newest, 28 (the oldest) went out.
+    expect(cache.decode(stored(27))).toBe(dropped);
+    expect(cache.decode(stored(29))).toBe(decoded.get(29));
+    expect(cache.decode(stored(28))).not.toBe(decoded.get(28));
+  });
+
   it("holds at most maxChars characters of stored strings", () => {
     // Indexes 10-59: every stored string has the same length.
     const maxChars = charsOf(10, 2) + 1;
