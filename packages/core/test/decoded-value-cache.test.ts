@@ -2,8 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { decodeCachedApiKey, encodeCachedApiKey, REVOKED_MARKER } from "../src/index.js";
 import {
+  ADMISSION_WINDOW,
   DEFAULT_DECODED_VALUE_CACHE_BOUNDS,
   DecodedValueCache,
+  SAMPLED_ADMISSION,
 } from "../src/redis/decoded-value-cache.js";
 
 const stored = (index: number): string =>
@@ -152,12 +154,37 @@ describe("DecodedValueCache", () => {
   it("stays within its default bounds under a flood of distinct values", () => {
     const cache = new DecodedValueCache();
     const { maxEntries, maxChars } = DEFAULT_DECODED_VALUE_CACHE_BOUNDS;
-    for (let index = 0; index < maxEntries + 1000; index++) cache.decode(stored(index));
-    expect(cache.size).toBe(maxEntries);
+    for (let index = 0; index < 4 * maxEntries; index++) {
+      expect(cache.decode(stored(index))).toEqual(decodeCachedApiKey(stored(index)));
+    }
+    expect(cache.size).toBeLessThanOrEqual(maxEntries);
     expect(cache.chars).toBeLessThanOrEqual(maxChars);
-    // The newest is shared, the first ones are gone.
-    const newest = stored(maxEntries + 999);
-    expect(cache.decode(newest)).toBe(cache.decode(newest));
-    expect(cache.size).toBe(maxEntries);
+    // A scan hits nothing: after the first window only one miss in SAMPLED_ADMISSION is kept.
+    expect(cache.sampling).toBe(true);
+    const keptBefore = cache.size;
+    const scanned = 10 * ADMISSION_WINDOW;
+    for (let index = 0; index < scanned; index++) cache.decode(stored(10 * maxEntries + index));
+    expect(cache.size - keptBefore).toBeLessThanOrEqual(Math.ceil(scanned / SAMPLED_ADMISSION));
+    expect(cache.size).toBeLessThanOrEqual(maxEntries);
+  });
+
+  it("keeps every miss again once a hot set follows a scan", () => {
+    const cache = new DecodedValueCache({
+      maxEntries: 512,
+      maxChars: 1_000_000,
+      maxEntryChars: 4096,
+    });
+    for (let index = 0; index < 2 * ADMISSION_WINDOW; index++) cache.decode(stored(1000 + index));
+    expect(cache.sampling).toBe(true);
+    // 64 hot records read round and round: the sampled admissions let them in, the hit rate
+    // rises, and the window after that keeps every miss again.
+    const hot = Array.from({ length: 64 }, (_, index) => stored(index));
+    for (let round = 0; round < 8 * SAMPLED_ADMISSION; round++) {
+      for (const value of hot) cache.decode(value);
+    }
+    expect(cache.sampling).toBe(false);
+    for (const value of hot) expect(cache.decode(value)).toBe(cache.decode(value));
+    const fresh = stored(5000);
+    expect(cache.decode(fresh)).toBe(cache.decode(fresh));
   });
 });

@@ -20,8 +20,12 @@
  * MB within the bounds below.
  *
  * Cost (callgrind, one ~110-byte record per read, fresh reply strings): a plain decode ~10,500
- * instructions, a shared hit ~2,600, a miss that keeps and evicts ~20,000; so a working set
- * larger than the bounds, read as a scan, pays about twice the plain decode.
+ * instructions, a shared hit ~2,600, a miss that keeps and evicts ~20,000. So that a working
+ * set larger than the bounds, read as a scan, does not pay that twice-a-decode on every read,
+ * admission follows the hit rate: after a window of {@link ADMISSION_WINDOW} lookups with
+ * fewer than one hit in {@link LOW_HIT_RATE_DIVISOR}, only one miss in
+ * {@link SAMPLED_ADMISSION} is kept (a miss then costs the decode and one map lookup) until a
+ * window's hit rate is back above it; the sampled admissions let a new hot set in.
  */
 import type { CachedApiKey } from "../backend.js";
 import { decodeCachedApiKey } from "../value-codec.js";
@@ -46,6 +50,13 @@ export const DEFAULT_DECODED_VALUE_CACHE_BOUNDS: DecodedValueCacheBounds = Objec
   maxEntryChars: 4096,
 });
 
+/** Lookups per hit-rate window. */
+export const ADMISSION_WINDOW = 1024;
+/** A window with fewer than `ADMISSION_WINDOW / LOW_HIT_RATE_DIVISOR` hits is a low one. */
+export const LOW_HIT_RATE_DIVISOR = 8;
+/** After a low window, one miss in this many is kept. */
+export const SAMPLED_ADMISSION = 16;
+
 /** Decodes stored strings, sharing the frozen record between reads of the same string. */
 export class DecodedValueCache<V extends CachedApiKey> {
   readonly #values = new Map<string, V>();
@@ -56,6 +67,12 @@ export class DecodedValueCache<V extends CachedApiKey> {
   readonly #order: (string | undefined)[] = [];
   #oldest = 0;
   #chars = 0;
+  /** Lookups and hits in the current window; whether the last window's hit rate was low. */
+  #lookups = 0;
+  #hits = 0;
+  #sampling = false;
+  /** Misses since the last one kept while sampling. */
+  #skipped = 0;
 
   constructor(bounds: DecodedValueCacheBounds = DEFAULT_DECODED_VALUE_CACHE_BOUNDS) {
     for (const [name, bound] of Object.entries(bounds)) {
@@ -78,15 +95,33 @@ export class DecodedValueCache<V extends CachedApiKey> {
     return this.#chars;
   }
 
+  /** Whether misses are kept only one in {@link SAMPLED_ADMISSION} (the last window's hit rate was low). */
+  get sampling(): boolean {
+    return this.#sampling;
+  }
+
   /** `decodeCachedApiKey(stored)`, or the record an earlier call made of the same string. */
   decode(stored: string): V | undefined {
+    if (++this.#lookups === ADMISSION_WINDOW) this.#endWindow();
     const shared = this.#values.get(stored);
-    if (shared !== undefined) return shared;
+    if (shared !== undefined) {
+      this.#hits++;
+      return shared;
+    }
     const value = decodeCachedApiKey<V>(stored);
     if (value !== undefined && stored.length <= this.#maxEntryChars && this.#maxEntries > 0) {
-      this.#keep(stored, value);
+      if (!this.#sampling || ++this.#skipped === SAMPLED_ADMISSION) {
+        this.#skipped = 0;
+        this.#keep(stored, value);
+      }
     }
     return value;
+  }
+
+  #endWindow(): void {
+    this.#sampling = this.#hits * LOW_HIT_RATE_DIVISOR < ADMISSION_WINDOW;
+    this.#lookups = 0;
+    this.#hits = 0;
   }
 
   /**
