@@ -43,6 +43,7 @@ import {
 import { describeRedisFaults } from "./describe-redis-faults.js";
 import { describeRedisGetWithTtl } from "./describe-redis-get-with-ttl.js";
 import { describeRedisKeyspace } from "./describe-redis-keyspace.js";
+import { describeRedisMalformedBatchReply } from "./describe-redis-malformed-batch-reply.js";
 import { describeRedisMissedWrite } from "./describe-redis-missed-write.js";
 import { describeRedisNestedPrefixes } from "./describe-redis-nested-prefixes.js";
 import { describeRedisReadBatching } from "./describe-redis-read-batching.js";
@@ -204,6 +205,10 @@ export function describeRedisDriverConformance(
     describe("servers of their own", () => {
       describeRedisAuthFailure(name, driver, options.callerClientBackend);
       describeRedisReadScriptFallback(`${name}: batched reads without EVALSHA_RO`, driver);
+      describeRedisMalformedBatchReply(
+        `${name}: a batched read's reply of the wrong shape`,
+        driver,
+      );
       describeRedisResolverRecovery(name, driver);
       describeRedisUnresponsiveSocket(name, driver);
       describeRedisRevocationReplicas(name, driver, options.callerClientBackend);

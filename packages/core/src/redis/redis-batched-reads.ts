@@ -13,7 +13,7 @@
  */
 import type { CachedApiKey, CachedApiKeyWithTtl } from "../backend.js";
 import type { RedisCommandRunner } from "./redis-command-runner.js";
-import { isWrongTypeError } from "./redis-errors.js";
+import { isWrongTypeError, RedisClientError } from "./redis-errors.js";
 import { entryWithPttl } from "./redis-keyspace.js";
 import type { BatchedRead, ReadCaller } from "./redis-read-batcher.js";
 import {
@@ -54,7 +54,8 @@ export function batchedGet<V extends CachedApiKey>(
       if (crossSlot) {
         sendCrossSlot(runner, scripts, CROSS_SLOT_GET, keys).then(
           (reply) => {
-            const values = reply as unknown[];
+            if (!isArrayReply(reply, keys.length, callers)) return;
+            const values = reply;
             for (let i = 0; i < callers.length; i++) {
               const key = keys[i] as string;
               const caller = callers[i] as Caller;
@@ -69,7 +70,8 @@ export function batchedGet<V extends CachedApiKey>(
       }
       runner.start(keys[0] as string, ["MGET", ...keys]).then(
         (reply) => {
-          const values = reply as unknown[];
+          if (!isArrayReply(reply, keys.length, callers)) return;
+          const values = reply;
           const nilKeys: string[] = [];
           for (let i = 0; i < callers.length; i++) {
             const key = keys[i] as string;
@@ -105,7 +107,8 @@ export function batchedGetWithTtl<V extends CachedApiKey>(
         : scripts.send(runner, GET_WITH_PTTL, keys[0] as string, [String(keys.length), ...keys]);
       reply.then(
         (pairs) => {
-          const replies = pairs as unknown[];
+          if (!isArrayReply(pairs, 2 * keys.length, callers)) return;
+          const replies = pairs;
           for (let i = 0; i < callers.length; i++) {
             const key = keys[i] as string;
             const caller = callers[i] as Caller;
@@ -231,6 +234,31 @@ function failOrReadAlone<R>(
   for (let i = 0; i < callers.length; i++) {
     readOne(runner, keys[i] as string, callers[i] as ReadCaller<R>);
   }
+}
+
+/**
+ * Whether a batch's reply is the array of `length` entries it must be; if not (a client or
+ * proxy that answered out of turn, a script that is not ours under the same SHA), every
+ * caller fails with an error that names what came back, instead of reading wrong entries or
+ * throwing in the reply handler.
+ */
+function isArrayReply<R>(
+  reply: unknown,
+  length: number,
+  callers: readonly ReadCaller<R>[],
+): reply is unknown[] {
+  if (Array.isArray(reply) && reply.length === length) return true;
+  const got = Array.isArray(reply)
+    ? `an array of ${reply.length}`
+    : reply === null
+      ? "nil"
+      : `a ${typeof reply}`;
+  const error = new RedisClientError(
+    "ReplyError",
+    `unexpected reply to a batched read: expected an array of ${length}, got ${got}`,
+  );
+  for (const caller of callers) caller.fail(error);
+  return false;
 }
 
 /** A cluster redirect reply: `MOVED <slot> <host:port>` or `ASK <slot> <host:port>`. */
