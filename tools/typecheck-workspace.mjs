@@ -10,8 +10,8 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative } from "node:path";
-import { workspacePackages } from "./release/workspace.mjs";
 import { writeReadmeExamples } from "./readme-examples.mjs";
+import { workspacePackages } from "./release/workspace.mjs";
 
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, ".readme-examples");
