@@ -9,11 +9,12 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { writeReadmeExamples } from "./readme-examples.mjs";
 import { workspacePackages } from "./release/workspace.mjs";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, ".readme-examples");
 const SCRIPT = "typecheck-readme-examples.mjs";
 
