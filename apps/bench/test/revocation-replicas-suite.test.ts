@@ -56,7 +56,7 @@ describe("revocation-replicas suite", () => {
     );
     expect(table?.notes).toEqual([
       expect.stringMatching(
-        /^ {2}WAIT calls on the master: [\d,]+, one per revoke with revocationReplicas/,
+        /^ {2}WAIT calls on the master: [\d,]+ for [\d,]+ revokes with revocationReplicas/,
       ),
     ]);
     expect(goals.verdicts).toEqual([]);

@@ -4,6 +4,8 @@ export type { DemoContainer, DemoKeyRecord } from "./container.js";
 export { createContainer } from "./container.js";
 export type { DemoProcess, StartDemoProcessOptions } from "./demo-process.js";
 export { startDemoProcess } from "./demo-process.js";
+export type { HttpResponse, SendRequestOptions } from "./http-client.js";
+export { sendRequest } from "./http-client.js";
 export type {
   ApiKeyRecord,
   ApiKeySummary,
@@ -13,5 +15,6 @@ export type {
   RevokeOutcome,
 } from "./key-store/key-store.js";
 export { openKeyStore } from "./key-store/open-key-store.js";
+export { warmEveryWorker, whoami } from "./revocation-probe.js";
 export type { DemoServer, StartDemoServerOptions } from "./server.js";
 export { startDemoServer } from "./server.js";

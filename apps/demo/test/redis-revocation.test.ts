@@ -56,6 +56,19 @@ describe("revocation with a shared Redis", () => {
           status: "ok",
           cache: { backend, client, reachable: true },
         });
+        if (backend === "redis") {
+          expect(health.json).toMatchObject({ cache: { l1Enabled: null } });
+        } else {
+          // L1 is on in every worker once its subscription is confirmed (new connection each).
+          const on = new Set<number>();
+          for (let i = 0; i < 100 && on.size < demo.workerPids.length; i += 1) {
+            const reply = await sendRequest(`${demo.url}/healthz`);
+            if ((reply.json as { cache: { l1Enabled: unknown } }).cache.l1Enabled === true) {
+              if (reply.workerPid !== undefined) on.add(reply.workerPid);
+            }
+          }
+          expect([...on].sort()).toEqual([...demo.workerPids].sort());
+        }
 
         const { id, key } = await createKey(demo.url, admin);
         const warmed = await warmEveryWorker(demo.url, key, demo.workerPids);

@@ -5,6 +5,7 @@
  */
 import type { RedisServerHandle } from "@apikey/redis-test-server";
 import {
+  onMasterSlots,
   probeKeyOnMaster,
   replicaOf,
   startFailoverCluster,
@@ -42,6 +43,7 @@ export async function runClusterMasterKill(
       storeUrl: () => replica.url,
       cluster: true,
       probeKeyFor: probeKeyOnMaster(kill.masterIndex),
+      onKilledMaster: onMasterSlots(kill.masterIndex),
       kill: () => victim.kill(),
       waitForNewMaster: () => waitForPromotion(cluster, replica),
     });

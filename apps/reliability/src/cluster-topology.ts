@@ -35,15 +35,23 @@ export function replicaOf(cluster: RedisClusterHandle, masterIndex: number): Red
   return replica;
 }
 
+/** Whether a full key (prefix included) hashes to the slots master `masterIndex` started with. */
+export function onMasterSlots(masterIndex: number): (fullKey: string) => boolean {
+  const [first, last] = splitSlots(CLUSTER_MASTERS)[masterIndex] ?? [0, -1];
+  return (fullKey) => {
+    const slot = clusterKeySlot(fullKey);
+    return slot >= first && slot <= last;
+  };
+}
+
 /** A probe key whose full key (prefix included) hashes to the slots of master `masterIndex`. */
 export function probeKeyOnMaster(masterIndex: number): (keyPrefix: string) => string {
-  const [first, last] = splitSlots(CLUSTER_MASTERS)[masterIndex] ?? [0, -1];
+  const onMaster = onMasterSlots(masterIndex);
   return (keyPrefix) => {
     for (let n = 0; n < 100_000; n++) {
-      const slot = clusterKeySlot(`${keyPrefix}reliability-probe-${n}`);
-      if (slot >= first && slot <= last) return `reliability-probe-${n}`;
+      if (onMaster(`${keyPrefix}reliability-probe-${n}`)) return `reliability-probe-${n}`;
     }
-    throw new Error(`no probe key on slots ${first}-${last}`);
+    throw new Error(`no probe key on the slots of master ${masterIndex}`);
   };
 }
 

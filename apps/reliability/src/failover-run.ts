@@ -43,6 +43,8 @@ export interface FailoverRunOptions {
   readonly storeUrl: () => string;
   readonly cluster: boolean;
   readonly probeKeyFor?: (keyPrefix: string) => string;
+  /** A cluster run: whether a full key (prefix included) is on the killed master's slots. */
+  readonly onKilledMaster?: (fullKey: string) => boolean;
   /** SIGKILL the master; resolves once it has exited. */
   kill(): Promise<void>;
   /** Resolves once the new master serves (bounded); rejects if it never does. */
@@ -63,6 +65,20 @@ interface SubjectFindings {
   revokesAfterFailover: number;
   lost?: LostTombstones;
   bus?: BusDeliveryResult;
+}
+
+/** Failed revoke attempts on the killed master's slots and on the live masters' ones. */
+function summarizeFailedRevokes(
+  finding: SubjectFindings,
+  onKilledMaster: (fullKey: string) => boolean,
+): string {
+  let killed = 0;
+  let live = 0;
+  for (const [hash, failures] of finding.run.revokeAttemptFailures()) {
+    if (onKilledMaster(finding.run.subject.keyPrefix + hash)) killed += failures;
+    else live += failures;
+  }
+  return `${finding.kind}: ${killed} on the killed master's slots, ${live} on the live masters'`;
 }
 
 function summarizeLost(finding: SubjectFindings, row: TrafficResult): string {
@@ -164,6 +180,11 @@ export async function runFailover(options: FailoverRunOptions): Promise<Failover
     `event-loop delay of the driver process during the traffic: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms (a stall there adds to every latency above)`,
     'valid requests get no failover window: the resolver bypasses a failing cache and answers from the loader (docs/architecture.md, "The resolver" step 2; "During a cluster failover": no valid request fails), so they must not fail at all',
     `lost tombstones: Redis replication is asynchronous, so the kill loses what the master acknowledged but had not sent to its replica (docs/architecture.md, "During a cluster failover": the window is the replication lag; "The revocation guarantee", "Not covered": such a key is served for at most \`ttlSeconds\`, ${RESOLVER_SETTINGS.ttlSeconds} s here). Acceptances of those keys are the documented bound, counted apart; any other acceptance counts. ${rows.map((row, index) => summarizeLost(findings[index] as SubjectFindings, row)).join("; ")}`,
+    ...(options.onKilledMaster === undefined
+      ? []
+      : [
+          `failed revoke attempts by the key's master: ${findings.map((finding) => summarizeFailedRevokes(finding, options.onKilledMaster as (fullKey: string) => boolean)).join("; ")} (with the default cluster-require-full-coverage every master answers CLUSTERDOWN between the failure detection and the promotion; a client retries that within the command deadline)`,
+        ]),
     ...findings.flatMap((finding) =>
       finding.bus === undefined
         ? []

@@ -72,7 +72,7 @@ export function renderReport(input: ReportInput): string {
   lines.push(
     "## Not covered yet",
     "",
-    '- no scenario here hangs one cluster node (the unresponsive-socket watch covers cluster masters and Sentinel masters since the conformance checks "a half-open socket to one cluster master" and "... to the Sentinel master"; this run does not exercise them).',
+    '- no scenario here hangs a Sentinel master (the unresponsive-socket watch covers it since the conformance check "a half-open socket to the Sentinel master"; this run does not exercise it; `cluster-node-half-open` hangs a cluster master).',
     "",
   );
   return `${lines.join("\n").trimEnd()}\n`;

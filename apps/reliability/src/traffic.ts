@@ -69,6 +69,8 @@ export interface TrafficRun {
   revokedHashes(): string[];
   /** When each revoke returned so far (`performance.now()`), by hash. */
   revokeReturnTimes(): ReadonlyMap<string, number>;
+  /** How many revoke attempts failed so far, by hash (those retried and those given up). */
+  revokeAttemptFailures(): ReadonlyMap<string, number>;
   /** The fault ended now (Redis is back): recovery is timed from here. */
   markFaultEnd(): void;
   /** A probe write started after `markFaultEnd()` succeeded. */
@@ -94,6 +96,7 @@ export function startTraffic(subject: Subject, options: TrafficOptions): Traffic
   const boundMs = resolveBoundMs(database.loaderMs);
   const latencies: number[] = [];
   const revokedReturnedAt = new Map<string, number>();
+  const revokeFailures = new Map<string, number>();
   const revokedList: KeyEntry[] = [];
   const acceptedByHash = new Map<string, number>();
   const probeKey = options.probeKey ?? "reliability-probe";
@@ -224,6 +227,7 @@ export function startTraffic(subject: Subject, options: TrafficOptions): Traffic
         if (took > REVOKE_BOUND_MS) counts.revokesOverBound++;
         if (took > counts.maxRevokeMs) counts.maxRevokeMs = took;
         counts.revokeAttemptsFailed++;
+        revokeFailures.set(entry.hash, (revokeFailures.get(entry.hash) ?? 0) + 1);
         if (stopped) return;
         await sleep(REVOKE_RETRY_MS);
       }
@@ -263,6 +267,7 @@ export function startTraffic(subject: Subject, options: TrafficOptions): Traffic
     subject,
     revokedHashes: () => [...revokedReturnedAt.keys()],
     revokeReturnTimes: () => revokedReturnedAt,
+    revokeAttemptFailures: () => revokeFailures,
     validCheckedSoFar: () => counts.validChecked,
     markFaultEnd(): void {
       faultEndAt = performance.now();

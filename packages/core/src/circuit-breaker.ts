@@ -125,7 +125,9 @@ export class CircuitBreaker {
   success(ticket: CircuitTicket): void {
     if (ticket === CIRCUIT_SKIP) return;
     if (this.#state === "closed") {
-      this.#failures.length = 0;
+      // Every in-process hit of the resolver reports one: write only when there is something
+      // to forget.
+      if (this.#failures.length !== 0) this.#failures.length = 0;
     } else if (this.#state === "half-open") {
       // Any success while half-open proves the resource answers again.
       this.#failures.length = 0;

@@ -1,113 +1,159 @@
 /**
- * A Map kept in least-recently-used order by a doubly linked list through its nodes, so marking
- * an entry used is a few pointer writes instead of a Map delete and re-insert (which costs more
- * than the lookup itself on a hot read path). Bounds and eviction policy are the caller's.
+ * A Map kept in least-recently-used order, as lru-cache keeps one: each key names a slot, and
+ * the order is a doubly linked list of slot numbers in two typed arrays. Marking an entry used
+ * is a few integer writes (no Map delete and re-insert, which costs more than the lookup itself
+ * on a hot read path, and no pointer writes into list nodes: the value stored is the only object
+ * per key). Slots freed by a delete are reused; the arrays grow by doubling. Bounds and eviction
+ * policy are the caller's.
  */
 
-interface LruNode<T> {
-  readonly key: string;
-  value: T;
-  /** The next less recently used node, or `undefined` for the oldest. */
-  older: LruNode<T> | undefined;
-  /** The next more recently used node, or `undefined` for the newest. */
-  newer: LruNode<T> | undefined;
-}
+/** The slot number that names no slot: slot 0 is never used. */
+const NONE = 0;
+
+/** Slots of a new or cleared map (grown by doubling). */
+const INITIAL_SLOTS = 16;
 
 /** String-keyed entries in least-recently-used order. */
 export class LruMap<T> {
-  readonly #nodes = new Map<string, LruNode<T>>();
-  #oldest: LruNode<T> | undefined;
-  #newest: LruNode<T> | undefined;
+  /** The slot of each key held. */
+  readonly #slots = new Map<string, number>();
+  /** The key and value in each slot (slot 0 and freed slots hold `""` and `undefined`). */
+  #keys: string[] = [""];
+  #values: (T | undefined)[] = [undefined];
+  /** Per slot, the next less recently used slot, or `NONE` for the oldest. */
+  #older = new Uint32Array(INITIAL_SLOTS);
+  /** Per slot, the next more recently used slot, or `NONE` for the newest. */
+  #newer = new Uint32Array(INITIAL_SLOTS);
+  /** Slots freed by a delete, to reuse before a new one. */
+  #freed: number[] = [];
+  #oldest = NONE;
+  #newest = NONE;
 
   /** Entries held. */
   get size(): number {
-    return this.#nodes.size;
+    return this.#slots.size;
   }
 
   /** True if `key` is held. */
   has(key: string): boolean {
-    return this.#nodes.has(key);
+    return this.#slots.has(key);
   }
 
   /** The value of `key`, without changing the order. */
   peek(key: string): T | undefined {
-    return this.#nodes.get(key)?.value;
+    const slot = this.#slots.get(key);
+    return slot === undefined ? undefined : this.#values[slot];
   }
 
   /** The value of `key`, marked most recently used. */
   get(key: string): T | undefined {
-    const node = this.#nodes.get(key);
-    if (node === undefined) return undefined;
-    if (node !== this.#newest) {
-      this.#unlink(node);
-      this.#linkNewest(node);
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return undefined;
+    if (slot !== this.#newest) {
+      this.#unlink(slot);
+      this.#linkNewest(slot);
     }
-    return node.value;
+    return this.#values[slot];
   }
 
   /** Store `value` under `key` as the most recently used entry (replacing any old value). */
   set(key: string, value: T): void {
-    const existing = this.#nodes.get(key);
+    const existing = this.#slots.get(key);
     if (existing !== undefined) {
-      existing.value = value;
+      this.#values[existing] = value;
       if (existing !== this.#newest) {
         this.#unlink(existing);
         this.#linkNewest(existing);
       }
       return;
     }
-    const node: LruNode<T> = { key, value, older: undefined, newer: undefined };
-    this.#nodes.set(key, node);
-    this.#linkNewest(node);
+    const slot = this.#allocate();
+    this.#keys[slot] = key;
+    this.#values[slot] = value;
+    this.#slots.set(key, slot);
+    this.#linkNewest(slot);
   }
 
   /** Remove `key`; true if it was held. */
   delete(key: string): boolean {
-    const node = this.#nodes.get(key);
-    if (node === undefined) return false;
-    this.#nodes.delete(key);
-    this.#unlink(node);
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return false;
+    this.#slots.delete(key);
+    this.#release(slot);
     return true;
   }
 
   /** Remove the least recently used entry; true if there was one. */
   deleteOldest(): boolean {
     const oldest = this.#oldest;
-    if (oldest === undefined) return false;
-    this.#nodes.delete(oldest.key);
-    this.#unlink(oldest);
+    if (oldest === NONE) return false;
+    this.#slots.delete(this.#keys[oldest] as string);
+    this.#release(oldest);
     return true;
   }
 
-  /** Remove every entry. */
+  /** Remove every entry (and give back the grown arrays). */
   clear(): void {
-    this.#nodes.clear();
-    this.#oldest = undefined;
-    this.#newest = undefined;
+    this.#slots.clear();
+    this.#keys = [""];
+    this.#values = [undefined];
+    this.#older = new Uint32Array(INITIAL_SLOTS);
+    this.#newer = new Uint32Array(INITIAL_SLOTS);
+    this.#freed = [];
+    this.#oldest = NONE;
+    this.#newest = NONE;
   }
 
   /** Every entry, least recently used first. */
   *entries(): IterableIterator<[string, T]> {
-    for (let node = this.#oldest; node !== undefined; node = node.newer) {
-      yield [node.key, node.value];
+    for (let slot = this.#oldest; slot !== NONE; slot = this.#newer[slot] as number) {
+      yield [this.#keys[slot] as string, this.#values[slot] as T];
     }
   }
 
-  #unlink(node: LruNode<T>): void {
-    const { older, newer } = node;
-    if (older === undefined) this.#oldest = newer;
-    else older.newer = newer;
-    if (newer === undefined) this.#newest = older;
-    else newer.older = older;
-    node.older = undefined;
-    node.newer = undefined;
+  /** A free slot: a freed one, else the next new one (growing the link arrays if full). */
+  #allocate(): number {
+    const reused = this.#freed.pop();
+    if (reused !== undefined) return reused;
+    // Slots in use and never freed are 1 .. keys.length - 1: the next new one is keys.length.
+    const slot = this.#keys.length;
+    if (slot >= this.#older.length) {
+      const older = new Uint32Array(this.#older.length * 2);
+      const newer = new Uint32Array(older.length);
+      older.set(this.#older);
+      newer.set(this.#newer);
+      this.#older = older;
+      this.#newer = newer;
+    }
+    return slot;
   }
 
-  #linkNewest(node: LruNode<T>): void {
+  #release(slot: number): void {
+    this.#unlink(slot);
+    this.#keys[slot] = "";
+    this.#values[slot] = undefined;
+    this.#freed.push(slot);
+  }
+
+  #unlink(slot: number): void {
+    const olderLinks = this.#older;
+    const newerLinks = this.#newer;
+    const older = olderLinks[slot] as number;
+    const newer = newerLinks[slot] as number;
+    if (older === NONE) this.#oldest = newer;
+    else newerLinks[older] = newer;
+    if (newer === NONE) this.#newest = older;
+    else olderLinks[newer] = older;
+    olderLinks[slot] = NONE;
+    newerLinks[slot] = NONE;
+  }
+
+  #linkNewest(slot: number): void {
     const newest = this.#newest;
-    node.older = newest;
-    if (newest === undefined) this.#oldest = node;
-    else newest.newer = node;
-    this.#newest = node;
+    this.#older[slot] = newest;
+    this.#newer[slot] = NONE;
+    if (newest === NONE) this.#oldest = slot;
+    else this.#newer[newest] = slot;
+    this.#newest = slot;
   }
 }

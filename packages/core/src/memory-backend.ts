@@ -89,6 +89,8 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   /** Not-found markers (`NOT_FOUND_MARKER`), least recently used first. */
   readonly #negatives = new LruMap<MemoryEntry<V>>();
   readonly #expiries: ExpiryMark[] = [];
+  /** When the earliest mark of `#expiries` falls due (`+Infinity` if none): one compare per hit. */
+  #nextExpiryAt = Number.POSITIVE_INFINITY;
   #closed = false;
 
   constructor(options: InMemoryApiKeyCacheBackendOptions = {}) {
@@ -230,6 +232,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#tombstones.clear();
     this.#negatives.clear();
     this.#expiries.length = 0;
+    this.#nextExpiryAt = Number.POSITIVE_INFINITY;
   }
 
   async close(): Promise<void> {
@@ -297,6 +300,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   }
 
   #reclaimExpired(now: number, budget: number): void {
+    if (this.#nextExpiryAt > now) return;
     const heap = this.#expiries;
     let remaining = budget;
     while (remaining > 0 && heap.length > 0) {
@@ -312,6 +316,7 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
 
   #rebuildExpiries(): void {
     this.#expiries.length = 0;
+    this.#nextExpiryAt = Number.POSITIVE_INFINITY;
     for (const map of [this.#records, this.#tombstones, this.#negatives]) {
       for (const [key, entry] of map.entries())
         this.#pushExpiry({ expiresAt: entry.expiresAt, key });
@@ -330,12 +335,16 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       index = parent;
     }
     heap[index] = mark;
+    this.#noteNextExpiry();
   }
 
   #popExpiry(): void {
     const heap = this.#expiries;
     const last = heap.pop();
-    if (last === undefined || heap.length === 0) return;
+    if (last === undefined || heap.length === 0) {
+      this.#noteNextExpiry();
+      return;
+    }
     let index = 0;
     for (;;) {
       const left = 2 * index + 1;
@@ -352,6 +361,12 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
       index = child;
     }
     heap[index] = last;
+    this.#noteNextExpiry();
+  }
+
+  #noteNextExpiry(): void {
+    const top = this.#expiries[0];
+    this.#nextExpiryAt = top === undefined ? Number.POSITIVE_INFINITY : top.expiresAt;
   }
 
   #assertOpen(): void {

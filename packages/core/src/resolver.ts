@@ -24,6 +24,7 @@ import {
 } from "./diagnostics.js";
 import { ApiKeyCacheError, isApiKeyCacheError } from "./errors.js";
 import { freshUntilOf, withFreshUntil, withoutFreshUntil } from "./freshness.js";
+import { hashApiKey, sha256Hex } from "./hash.js";
 import { IntervalWarning } from "./interval-warning.js";
 import { checkLoadedRecord } from "./loaded-record.js";
 import { DeadlineQueue } from "./redis/deadline-queue.js";
@@ -189,6 +190,8 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
    * tiered backends: the hit with `get`'s settled promise), else its `peek`, bound.
    */
   readonly #peekHit: SettledHitReader<V> | undefined;
+  /** `hash` is the default, {@link hashApiKey}: see `#keyHashOf`. */
+  readonly #hashIsDefault: boolean;
   readonly #breaker: CircuitBreaker;
   readonly #cacheDeadline: DeadlineQueue;
   readonly #loadDeadline: DeadlineQueue;
@@ -221,6 +224,7 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     this.#options = options;
     this.#backend = options.backend;
     this.#peekHit = peekHitReaderOf(options.backend);
+    this.#hashIsDefault = options.hash === hashApiKey;
     const logger = options.logger;
     this.#staleWindowMs = options.staleIfErrorSeconds * 1000;
     this.#refreshAheadMs = options.refreshAheadSeconds * 1000;
@@ -333,6 +337,9 @@ class CachingApiKeyResolver<V extends CachedApiKey> implements ApiKeyResolver<V>
     ) {
       return undefined;
     }
+    // The default hash checks exactly what was just checked (a well-formed string), and its
+    // output is our own lowercase hex: neither is checked a second time.
+    if (this.#hashIsDefault) return sha256Hex(plaintextKey);
     const keyHash = this.#options.hash(plaintextKey);
     if (typeof keyHash !== "string" || keyHash.length === 0 || !isWellFormedString(keyHash)) {
       throw new ApiKeyCacheError(

@@ -332,6 +332,27 @@ describe("strings that are not well-formed UTF-16 (lone surrogates)", () => {
     expect(resolver.stats()).toMatchObject({ misses: 0, bypasses: 0, loads: 0 });
   });
 
+  it("resolve() with the default hash refuses them too, and looks a good key up by hashApiKey", async () => {
+    const backend = open(() => new InMemoryApiKeyCacheBackend());
+    const asked: string[] = [];
+    const resolver = createApiKeyResolver({
+      backend,
+      load: async (keyHash) => {
+        asked.push(keyHash);
+        return { apiKey: "ak", active: true };
+      },
+      logger: silentLogger,
+    });
+    for (const key of lone) expect(await resolver.resolve(key)).toBeUndefined();
+    expect(asked).toEqual([]);
+    const good = "sk_\u{1F600}";
+    expect(await resolver.resolve(good)).toEqual({ apiKey: "ak", active: true });
+    expect(await resolver.resolve(good)).toEqual({ apiKey: "ak", active: true });
+    expect(asked).toEqual([hashApiKey(good)]);
+    expect(await backend.get(hashApiKey(good))).toEqual({ apiKey: "ak", active: true });
+    expect(resolver.stats()).toMatchObject({ hits: 1, misses: 1, loads: 1 });
+  });
+
   it("resolve() reports a hash option that returns a lone surrogate as E_CONFIG", async () => {
     const resolver = createApiKeyResolver({
       backend: open(() => new InMemoryApiKeyCacheBackend()),

@@ -46,7 +46,7 @@ describe("LruMap", () => {
       return seed % n;
     };
     for (let step = 0; step < 5_000; step++) {
-      const key = `k${random(50)}`;
+      const key = `k${random(60)}`;
       switch (random(4)) {
         case 0: {
           map.set(key, step);
@@ -75,5 +75,40 @@ describe("LruMap", () => {
       }
     }
     expect([...map.entries()]).toEqual([...model.entries()]);
+  });
+  it("grows past its initial slots and reuses freed ones, keeping the order", () => {
+    const map = new LruMap<number>();
+    for (let index = 0; index < 1_000; index++) map.set(`k${index}`, index);
+    expect(map.size).toBe(1_000);
+    for (let index = 0; index < 1_000; index += 2) expect(map.delete(`k${index}`)).toBe(true);
+    for (let index = 1; index < 1_000; index += 4) expect(map.get(`k${index}`)).toBe(index);
+    for (let index = 0; index < 300; index++) map.set(`n${index}`, -index);
+    const expected = [
+      ...Array.from({ length: 500 }, (_, half) => 2 * half + 1).filter((index) => index % 4 !== 1),
+      ...Array.from({ length: 250 }, (_, quarter) => 4 * quarter + 1),
+    ].map((index) => `k${index}`);
+    expected.push(...Array.from({ length: 300 }, (_, index) => `n${index}`));
+    expect(keysOf(map)).toEqual(expected);
+    expect(map.size).toBe(expected.length);
+    expect(map.peek("n299")).toBe(-299);
+    expect(map.peek("k0")).toBeUndefined();
+    while (map.deleteOldest());
+    expect(map.size).toBe(0);
+    expect(keysOf(map)).toEqual([]);
+  });
+
+  it("after clear, holds new entries from scratch with nothing left of the old ones", () => {
+    const map = new LruMap<number>();
+    for (let index = 0; index < 100; index++) map.set(`k${index}`, index);
+    map.clear();
+    expect(map.get("k5")).toBeUndefined();
+    expect(map.has("k99")).toBe(false);
+    map.set("a", 1);
+    map.set("b", 2);
+    map.get("a");
+    expect([...map.entries()]).toEqual([
+      ["b", 2],
+      ["a", 1],
+    ]);
   });
 });

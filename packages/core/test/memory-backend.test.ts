@@ -1,7 +1,13 @@
 /** What the in-memory backend adds beyond the protocol: a bound, reclamation, its clock. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { COARSE_CLOCK_MAX_READS } from "../src/coarse-clock.js";
-import { InMemoryApiKeyCacheBackend, isApiKeyCacheError } from "../src/index.js";
+import {
+  type CachedApiKey,
+  InMemoryApiKeyCacheBackend,
+  isApiKeyCacheError,
+  NOT_FOUND_MARKER,
+  REVOKED_MARKER,
+} from "../src/index.js";
 
 const record = (n: number) => ({ apiKey: `ak_${n}`, active: true });
 
@@ -45,6 +51,86 @@ describe("InMemoryApiKeyCacheBackend bound (LRU)", () => {
     for (let index = 10; index < 60; index++)
       expect(await backend.get(`k${index}`)).toBeUndefined();
     for (let index = 60; index < 150; index++) expect(await backend.get(`k${index}`)).toBeDefined();
+  });
+
+  it("evicts exactly as a model of its LRU order does, under many random reads and writes", async () => {
+    const maxEntries = 12;
+    const maxNegativeEntries = 4;
+    const backend = new InMemoryApiKeyCacheBackend({ maxEntries, maxNegativeEntries });
+    // Insertion-ordered Maps, least recently used first: records, tombstones, not-found markers.
+    const records = new Map<string, CachedApiKey>();
+    const tombstones = new Map<string, CachedApiKey>();
+    const negatives = new Map<string, CachedApiKey>();
+    const holderOf = (key: string) =>
+      [records, negatives, tombstones].find((held) => held.has(key));
+    const touch = (key: string): CachedApiKey | undefined => {
+      const held = holderOf(key);
+      const value = held?.get(key);
+      if (held === undefined || value === undefined) return undefined;
+      held.delete(key);
+      held.set(key, value);
+      return value;
+    };
+    const write = (key: string, value: CachedApiKey): void => {
+      holderOf(key)?.delete(key);
+      if (value === NOT_FOUND_MARKER) {
+        negatives.set(key, value);
+        while (negatives.size > maxNegativeEntries)
+          negatives.delete(negatives.keys().next().value as string);
+        return;
+      }
+      (value === REVOKED_MARKER ? tombstones : records).set(key, value);
+      while (records.size + tombstones.size > maxEntries) {
+        const from = records.size > 0 ? records : tombstones;
+        from.delete(from.keys().next().value as string);
+      }
+    };
+    let seed = 11;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let step = 0; step < 3_000; step++) {
+      const key = `k${random(30)}`;
+      const choice = random(6);
+      if (choice === 0 || choice === 1) {
+        const value =
+          choice === 0 ? record(step) : random(2) === 0 ? REVOKED_MARKER : NOT_FOUND_MARKER;
+        await backend.set(key, value, 60);
+        write(key, value);
+      } else if (choice === 2) {
+        await backend.delete(key);
+        holderOf(key)?.delete(key);
+      } else {
+        const expected = touch(key);
+        const read = choice === 3 ? backend.peek(key) : await backend.get(key);
+        expect(read, `step ${step}: ${key}`).toEqual(expected);
+      }
+      expect(backend.size).toBe(records.size + tombstones.size + negatives.size);
+      expect(backend.negativeSize).toBe(negatives.size);
+    }
+    for (const held of [records, tombstones, negatives]) {
+      for (const [key, value] of held) expect(backend.peek(key)).toEqual(value);
+    }
+  });
+
+  it("an overwrite is the most recently used entry; the old value is gone", async () => {
+    const backend = new InMemoryApiKeyCacheBackend({ maxEntries: 3 });
+    await backend.set("a", record(1), 60);
+    await backend.set("b", record(2), 60);
+    await backend.set("c", record(3), 60);
+    await backend.set("a", record(10), 60);
+    await backend.set("d", record(4), 60);
+    expect(backend.peek("b")).toBeUndefined();
+    expect(backend.peek("a")).toEqual(record(10));
+    expect(backend.peek("c")).toEqual(record(3));
+    expect(backend.peek("d")).toEqual(record(4));
+    // A record overwritten with a tombstone moves between the Maps and is counted once.
+    await backend.set("c", REVOKED_MARKER, 60);
+    expect(backend.size).toBe(3);
+    await backend.set("e", record(5), 60);
+    expect(backend.peek("c")).toEqual(REVOKED_MARKER);
+    expect(backend.peek("a")).toBeUndefined();
   });
 
   it("defaults to 10,000 entries", async () => {

@@ -45,7 +45,10 @@ async function heldGets(
 
 describe("TieredApiKeyCacheBackend: concurrent L1 misses share one L2 read", () => {
   it("N gets of a key whose L1 copy expired send one L2 read; each caller gets a frozen value", async () => {
-    const made = await coldInstance(0.05);
+    // Long enough for the held read below to be answered within it on a loaded machine (a
+    // fill whose L2 read was sent more than localTtlSeconds ago is skipped, by design), short
+    // enough to wait out once.
+    const made = await coldInstance(0.5);
     const { tiered, remote, local } = made;
     expect(await tiered.get("k")).toEqual(v1);
     expect(local.size).toBe(1);

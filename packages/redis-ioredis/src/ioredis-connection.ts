@@ -17,6 +17,7 @@ import type { Redis } from "ioredis";
 import { closeClientWithin } from "./close-client.js";
 import { type IoredisClient, isIoredisCluster, looksLikeIoredisClient } from "./ioredis-client.js";
 import { replaceClusterNodeSocket } from "./ioredis-cluster-node-socket.js";
+import { openClientLike } from "./ioredis-write-client.js";
 
 /** `call` with the command and its arguments in one array (applied, not spread). */
 type RawCall = (this: IoredisClient, ...argv: string[]) => Promise<unknown>;
@@ -65,6 +66,11 @@ export class IoredisConnection implements RedisCommandConnection {
       if (error) throw error;
       return reply;
     });
+  }
+
+  /** A new client like this one (see `ioredis-write-client.ts`), for the revocation writes. */
+  openWriteConnection(): RedisCommandConnection {
+    return new IoredisConnection(openClientLike(this.#client));
   }
 
   async masters(): Promise<readonly RedisMasterNode[]> {

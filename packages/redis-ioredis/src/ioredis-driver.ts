@@ -16,6 +16,7 @@ import {
   createOwnedIoredisSubscriber,
 } from "./ioredis-client-options.js";
 import { IoredisInvalidationBus } from "./ioredis-invalidation-bus.js";
+import { rememberClientFactory } from "./ioredis-write-client.js";
 
 /**
  * Builds {@link IoredisApiKeyCacheBackend}s and {@link IoredisInvalidationBus}es on new
@@ -31,6 +32,10 @@ export const ioredisDriver: RedisDriver = {
   createBackend(options) {
     const resolved = resolveRedisDriverBackendOptions(options, "ioredisDriver.createBackend");
     const client = createOwnedIoredisClient({ ...resolved, label: "ioredisDriver backend" });
+    // The dedicated connection of revocationReplicas's writes, if the backend opens it.
+    rememberClientFactory(client, () =>
+      createOwnedIoredisClient({ ...resolved, label: "ioredisDriver backend revocation writes" }),
+    );
     const backend = withClientReleasedOnThrow(
       [client],
       () => new IoredisApiKeyCacheBackend(client, { ...resolved, ownsClient: true }),

@@ -29,3 +29,8 @@ export {
   NODE_REDIS_SENTINEL_SCAN_INTERVAL_MS,
   nodeRedisSentinelOptions,
 } from "./node-redis-sentinel-client.js";
+export {
+  NODE_REDIS_SENTINEL_FAST_POLLS,
+  NODE_REDIS_SENTINEL_MASTER_POLL_MS,
+  NODE_REDIS_SENTINEL_WATCH_QUIET_MS,
+} from "./node-redis-sentinel-master-watch.js";

@@ -38,9 +38,11 @@ export class NodeRedisApiKeyCacheBackend<
   constructor(client: NodeRedisClientOrCluster, options: NodeRedisApiKeyCacheBackendOptions = {}) {
     const expected = "a node-redis client (createClient()) or cluster (createCluster())";
     assertClientArgument(isNodeRedisClientLike(client), OWNER, expected);
-    const connection = new NodeRedisCommandConnection(client);
+    const logger = options.logger ?? defaultLogger;
+    const connection = new NodeRedisCommandConnection(client, { logger, owner: OWNER });
     super(connection, options, OWNER);
+    connection.retryClusterDownWithin(this.commandTimeoutMs);
     this.client = client;
-    if (this.ownsClient) connection.connectOwned(options.logger ?? defaultLogger, OWNER);
+    if (this.ownsClient) connection.connectOwned(logger, OWNER);
   }
 }

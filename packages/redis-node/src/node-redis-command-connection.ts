@@ -6,7 +6,8 @@
  * `isReady` and the ready/error/end events, and a close that drains an owned client within
  * its deadline. A socket the engine found unresponsive is replaced (the client, a cluster's
  * silent master or a Sentinel client's master connection): see
- * `node-redis-socket-replacement.ts`.
+ * `node-redis-socket-replacement.ts`. Given the engine's deadline, a cluster command Redis
+ * refused with `CLUSTERDOWN` (another master's failover) is sent again within it.
  */
 import type { ApiKeyCacheLogger } from "@apikey/core";
 import type {
@@ -23,7 +24,15 @@ import {
   type NodeRedisCommandOptions,
 } from "./node-redis-client.js";
 import { closeClient } from "./node-redis-close-client.js";
+import { ClusterDownRetry } from "./node-redis-cluster-down-retry.js";
 import { replaceUnresponsiveClientSocket } from "./node-redis-socket-replacement.js";
+import { openClientLike } from "./node-redis-write-client.js";
+
+/** Where a connection this one opens (`openWriteConnection`) reports its connect failures. */
+export interface NodeRedisConnectionLog {
+  logger: ApiKeyCacheLogger;
+  owner: string;
+}
 
 /** Per-command options for every raw command: node-redis's own timeout off. */
 const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
@@ -32,12 +41,29 @@ const RAW: NodeRedisCommandOptions = Object.freeze({ timeout: 0 });
 export class NodeRedisCommandConnection implements RedisCommandConnection {
   readonly isCluster: boolean;
   readonly #target: NodeRedisClientOrCluster;
+  /** Set by {@link retryClusterDownWithin} on a cluster. */
+  #clusterDown: ClusterDownRetry | undefined;
+  #clusterDownWithinMs: number | undefined;
   #stopConnecting: () => void = () => {};
   #closing = false;
+  readonly #log: NodeRedisConnectionLog | undefined;
 
-  constructor(target: NodeRedisClientOrCluster) {
+  /** @param log for {@link openWriteConnection}; without it, none is opened. */
+  constructor(target: NodeRedisClientOrCluster, log?: NodeRedisConnectionLog) {
     this.#target = target;
+    this.#log = log;
     this.isCluster = isNodeRedisCluster(target);
+  }
+
+  /**
+   * On a cluster, send a command Redis refused with `CLUSTERDOWN` again within
+   * `commandTimeoutMs`, the engine's deadline per call (see `node-redis-cluster-down-retry.ts`).
+   */
+  retryClusterDownWithin(commandTimeoutMs: number): void {
+    if (this.isCluster && this.#clusterDown === undefined && !this.#closing) {
+      this.#clusterDown = new ClusterDownRetry(this.#target, commandTimeoutMs);
+      this.#clusterDownWithinMs = commandTimeoutMs;
+    }
   }
 
   get isReady(): boolean {
@@ -45,9 +71,10 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
   }
 
   send(routingKey: string, argv: string[]): Promise<unknown> {
-    return this.isCluster
-      ? (this.#target as NodeRedisCluster).sendCommand(routingKey, false, argv, RAW)
-      : (this.#target as NodeRedisClient).sendCommand(argv, RAW);
+    if (!this.isCluster) return (this.#target as NodeRedisClient).sendCommand(argv, RAW);
+    const cluster = this.#target as NodeRedisCluster;
+    const send = (): Promise<unknown> => cluster.sendCommand(routingKey, false, argv, RAW);
+    return this.#clusterDown === undefined ? send() : this.#clusterDown.run(send);
   }
 
   /** The master's address in the cluster's slot map (`slots[slot].master.address`). */
@@ -69,12 +96,34 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
     if (!isNodeRedisCluster(target) || target.multi === undefined) {
       return Promise.all(commands.map((argv) => this.send(routingKey, argv)));
     }
-    const pipeline = target.multi(routingKey);
-    for (const argv of commands) pipeline.addCommand(routingKey, false, argv);
-    const replies = await pipeline.execAsPipeline();
-    const failed = replies.find((reply) => reply instanceof Error);
-    if (failed !== undefined) throw failed;
-    return replies;
+    const multi = target.multi.bind(target);
+    const send = async (): Promise<readonly unknown[]> => {
+      const pipeline = multi(routingKey);
+      for (const argv of commands) pipeline.addCommand(routingKey, false, argv);
+      const replies = await pipeline.execAsPipeline();
+      const failed = replies.find((reply) => reply instanceof Error);
+      if (failed !== undefined) throw failed;
+      return replies;
+    };
+    return this.#clusterDown === undefined ? send() : this.#clusterDown.run(send);
+  }
+
+  /**
+   * A new client like this one (see `node-redis-write-client.ts`), connected in the
+   * background, for the revocation writes.
+   */
+  openWriteConnection(): RedisCommandConnection | undefined {
+    const log = this.#log;
+    if (log === undefined || this.#closing) return undefined;
+    const client = openClientLike(this.#target);
+    if (client === undefined) return undefined;
+    const connection = new NodeRedisCommandConnection(client);
+    // Revocation writes meet the same CLUSTERDOWN window as the others.
+    if (this.#clusterDownWithinMs !== undefined) {
+      connection.retryClusterDownWithin(this.#clusterDownWithinMs);
+    }
+    connection.connectOwned(log.logger, log.owner);
+    return connection;
   }
 
   async masters(): Promise<readonly RedisMasterNode[]> {
@@ -130,6 +179,7 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
 
   close(owned: boolean, timeoutMs: number): Promise<void> {
     this.#closing = true;
+    this.#clusterDown?.stop();
     this.#stopConnecting();
     return owned ? closeClient(this.#target, timeoutMs) : Promise.resolve();
   }

@@ -19,6 +19,7 @@ import type { NodeRedisClient, NodeRedisClientOrCluster } from "./node-redis-cli
 import { nodeRedisClientOptions, nodeRedisClusterOptions } from "./node-redis-client-options.js";
 import { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
 import { createNodeRedisSentinelClient } from "./node-redis-sentinel-client.js";
+import { rememberClientFactory } from "./node-redis-write-client.js";
 
 const OWNER = "nodeRedisDriver";
 
@@ -78,6 +79,10 @@ export const nodeRedisDriver: RedisDriver = {
   createBackend(options) {
     const resolved = resolveRedisDriverBackendOptions(options, OWNER);
     const client = createOwnedClient(resolved, "NodeRedisApiKeyCacheBackend");
+    // The dedicated connection of revocationReplicas's writes, if the backend opens it.
+    rememberClientFactory(client, () =>
+      createOwnedClient(resolved, "NodeRedisApiKeyCacheBackend revocation writes"),
+    );
     let backend: NodeRedisApiKeyCacheBackend;
     try {
       backend = new NodeRedisApiKeyCacheBackend(client, { ...resolved, ownsClient: true });

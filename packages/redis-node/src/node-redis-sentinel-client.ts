@@ -5,6 +5,10 @@
  * through node-redis's pub/sub proxy. The tricky point is connecting: `connect()` of a
  * Sentinel client rejects when no sentinel answers, so this one retries with core's backoff
  * until it connects or is closed (a standalone client's reconnect strategy never gives up).
+ * After a failover, node-redis finds the promoted master up to 1 s late (its rediscovery sleeps
+ * 1 s after each attempt that found none): while the master is unreachable, a watch asks the
+ * sentinels itself and, once one names a promoted master, the client is rebuilt at once (see
+ * `node-redis-sentinel-master-watch.ts`). A client with subscriptions is never rebuilt.
  */
 import {
   MAX_RECONNECT_DELAY_MS,
@@ -21,6 +25,10 @@ import {
   socketDefaults,
   topologyNodeReconnectDelay,
 } from "./node-redis-client-options.js";
+import {
+  type SentinelMasterAddress,
+  SentinelMasterWatch,
+} from "./node-redis-sentinel-master-watch.js";
 
 /** How often the client re-reads the topology from the sentinels, besides `+switch-master`. */
 export const NODE_REDIS_SENTINEL_SCAN_INTERVAL_MS = 2000;
@@ -127,8 +135,26 @@ export function createNodeRedisSentinelClient(
   options: NodeRedisSafeOptions,
 ): NodeRedisClient {
   const sentinelOptions = nodeRedisSentinelOptions(target, options);
-  return new NodeRedisSentinelClient(() => constructSentinel(sentinelOptions));
+  return new NodeRedisSentinelClient(
+    () => constructSentinel(sentinelOptions),
+    (watch) => {
+      const { name, sentinelRootNodes, sentinelClientOptions = {} } = sentinelOptions;
+      return new SentinelMasterWatch({
+        masterName: name,
+        sentinels: sentinelRootNodes,
+        sentinelClientOptions,
+        commandTimeoutMs: options.commandTimeoutMs,
+        ...watch,
+      });
+    },
+  );
 }
+
+/** What the client gives the watch of its master (see `node-redis-sentinel-master-watch.ts`). */
+type MasterWatchCallbacks = Pick<
+  ConstructorParameters<typeof SentinelMasterWatch>[0],
+  "currentMaster" | "onPromoted"
+>;
 
 /** True for the Sentinel client above: it follows the master itself. */
 export function isNodeRedisSentinelClient(client: unknown): boolean {
@@ -154,6 +180,9 @@ export function replaceSentinelMasterConnection(client: unknown): boolean {
 class NodeRedisSentinelClient implements NodeRedisClient {
   readonly #create: () => SentinelLike;
   #sentinel: SentinelLike;
+  readonly #masterWatch: SentinelMasterWatch;
+  /** The master node-redis last switched to (its `topology-change` MASTER_CHANGE), if any. */
+  #master: SentinelMasterAddress | undefined;
   /** Every listener added through {@link on}, moved over to a rebuilt Sentinel client. */
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's listener type
   readonly #listeners: Array<[string, (...args: any[]) => void]> = [];
@@ -165,18 +194,40 @@ class NodeRedisSentinelClient implements NodeRedisClient {
   #masterErrorAt = Number.NEGATIVE_INFINITY;
   readonly #onError = (error: unknown): void => {
     // With passthroughClientErrorEvents, node-redis names the master's errors this way.
-    if (error instanceof Error && error.message.startsWith("Master Client ("))
-      this.#masterErrorAt = performance.now();
+    if (!(error instanceof Error && error.message.startsWith("Master Client ("))) return;
+    this.#masterErrorAt = performance.now();
+    // A subscribed client is never rebuilt (its subscriptions live in node-redis's proxy).
+    if (!this.#subscribed) this.#masterWatch.masterErrored();
   };
+  readonly #onTopologyChange = (event: { type?: unknown; node?: unknown }): void => {
+    if (event.type !== "MASTER_CHANGE") return;
+    const node = event.node as Partial<SentinelMasterAddress> | undefined;
+    if (typeof node?.host === "string" && typeof node.port === "number")
+      this.#master = { host: node.host, port: node.port };
+  };
+  readonly #onReady = (): void => this.#masterWatch.masterFound();
 
-  constructor(create: () => SentinelLike) {
+  constructor(
+    create: () => SentinelLike,
+    createMasterWatch: (callbacks: MasterWatchCallbacks) => SentinelMasterWatch,
+  ) {
     this.#create = create;
+    this.#masterWatch = createMasterWatch({
+      currentMaster: () => this.#master,
+      onPromoted: (master) => {
+        // Expected there from now on: a later poll naming it again rebuilds nothing.
+        this.#master = master;
+        this.#rebuild();
+      },
+    });
     this.#sentinel = this.#createWatched();
   }
 
   #createWatched(): SentinelLike {
     const sentinel = this.#create();
     sentinel.on("error", this.#onError);
+    sentinel.on("topology-change", this.#onTopologyChange);
+    sentinel.on("ready", this.#onReady);
     return sentinel;
   }
 
@@ -184,11 +235,22 @@ class NodeRedisSentinelClient implements NodeRedisClient {
   replaceMasterConnection(): void {
     if (this.#closed || this.#subscribed || !this.#sentinel.isReady) return;
     if (performance.now() - this.#masterErrorAt < NODE_REDIS_SENTINEL_MASTER_ERROR_QUIET_MS) return;
+    this.#rebuild();
+  }
+
+  /**
+   * Replace the node-redis Sentinel client by a new one from the same options, which asks the
+   * sentinels for the master at once; the old one is destroyed, failing what was in flight.
+   */
+  #rebuild(): void {
+    if (this.#closed || this.#subscribed) return;
     const old = this.#sentinel;
     for (const [event, listener] of this.#listeners) old.off(event, listener);
     // Late errors of the old client (its sockets torn down) must not go unhandled.
     old.on("error", () => {});
     old.off("error", this.#onError);
+    old.off("topology-change", this.#onTopologyChange);
+    old.off("ready", this.#onReady);
     const next = this.#createWatched();
     for (const [event, listener] of this.#listeners) next.on(event, listener);
     this.#sentinel = next;
@@ -231,6 +293,7 @@ class NodeRedisSentinelClient implements NodeRedisClient {
     listener: (message: string, channel: string) => void,
   ): Promise<unknown> {
     this.#subscribed = true;
+    this.#masterWatch.close();
     return this.#sentinel.subscribe(channel, listener);
   }
 
@@ -266,6 +329,7 @@ class NodeRedisSentinelClient implements NodeRedisClient {
 
   #stopRetrying(): void {
     this.#closed = true;
+    this.#masterWatch.close();
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     this.#wakeRetry?.();
   }

@@ -3,6 +3,7 @@
  * unreachable cache reports "degraded" with status 200, not 503: the resolver falls back to the
  * database, so a Redis outage must not take every worker out of a load balancer.
  */
+import { TieredApiKeyCacheBackend } from "@apikey/core";
 import type { FastifyInstance } from "fastify";
 import type { DemoContainer } from "../container.js";
 
@@ -34,6 +35,11 @@ export function registerHealthRoute(app: FastifyInstance, container: DemoContain
         probeMs: cache.probeMs,
         ...(cache.error === undefined ? {} : { error: cache.error }),
         circuit: container.resolver.stats().circuit,
+        // Tiered: whether this worker reads its L1 (off while its bus is not confirmed).
+        l1Enabled:
+          container.backend instanceof TieredApiKeyCacheBackend
+            ? container.backend.l1Enabled
+            : null,
       },
     };
     return reply.code(database.reachable ? 200 : 503).send(body);

@@ -1,8 +1,12 @@
 import type { Scenario } from "../scenario.js";
 import { clearLargeScenario } from "./clear-large.js";
 import { clusterFailoverScenario } from "./cluster-failover.js";
+import { clusterNodeHalfOpenScenario } from "./cluster-node-half-open.js";
 import { corruptValuesScenario } from "./corrupt-values.js";
+import { demoBusSubscriberKilledScenario } from "./demo-bus-subscriber-killed.js";
 import { demoKillRestartScenario } from "./demo-kill-restart.js";
+import { demoProxyHalfOpenScenario } from "./demo-proxy-half-open.js";
+import { demoSigstopScenario } from "./demo-sigstop.js";
 import { eventLoopStallScenario } from "./event-loop-stall.js";
 import { keyFloodScenario } from "./key-flood.js";
 import { killRestartScenario } from "./kill-restart.js";
@@ -20,6 +24,7 @@ export const SCENARIOS: readonly Scenario[] = [
   proxyFaultsScenario,
   pubsubKillScenario,
   clusterFailoverScenario,
+  clusterNodeHalfOpenScenario,
   sentinelFailoverScenario,
   seedNodeKilledScenario,
   eventLoopStallScenario,
@@ -28,4 +33,7 @@ export const SCENARIOS: readonly Scenario[] = [
   corruptValuesScenario,
   clearLargeScenario,
   demoKillRestartScenario,
+  demoSigstopScenario,
+  demoProxyHalfOpenScenario,
+  demoBusSubscriberKilledScenario,
 ];

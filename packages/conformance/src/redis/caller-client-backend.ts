@@ -13,6 +13,8 @@ export interface CallerClientBackendOptions {
   logger: ApiKeyCacheLogger;
   /** The backend's deadline, in ms. */
   commandTimeoutMs: number;
+  /** Passed on to the backend when set (the `revocationReplicas` checks). */
+  revocationReplicas?: { replicas: number; timeoutMs: number };
 }
 
 /** A backend and the caller's client under it, which the backend leaves open. */

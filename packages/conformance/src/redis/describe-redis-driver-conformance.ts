@@ -32,6 +32,7 @@ import { describeTieredRevocationRace } from "../resolver/describe-tiered-revoca
 import { describeRedisAuthFailure } from "./describe-redis-auth-failure.js";
 import { describeRedisBackendConformance } from "./describe-redis-backend-conformance.js";
 import { describeRedisClusterFailover } from "./describe-redis-cluster-failover.js";
+import { describeRedisClusterFailoverLiveMasters } from "./describe-redis-cluster-failover-live-masters.js";
 import { describeRedisClusterFailoverSpeed } from "./describe-redis-cluster-failover-speed.js";
 import { describeRedisClusterReadBatching } from "./describe-redis-cluster-read-batching.js";
 import { describeRedisDatabaseIndex } from "./describe-redis-database-index.js";
@@ -176,6 +177,7 @@ export function describeRedisDriverConformance(
     );
     describeRedisClusterFailover(name, driver);
     describeRedisClusterFailoverSpeed(name, driver);
+    describeRedisClusterFailoverLiveMasters(name, driver);
 
     describe("a server the checks kill and pause", () => {
       const redis = useRedisServer({ spawn: true });
@@ -204,7 +206,7 @@ export function describeRedisDriverConformance(
       describeRedisReadScriptFallback(`${name}: batched reads without EVALSHA_RO`, driver);
       describeRedisResolverRecovery(name, driver);
       describeRedisUnresponsiveSocket(name, driver);
-      describeRedisRevocationReplicas(name, driver);
+      describeRedisRevocationReplicas(name, driver, options.callerClientBackend);
       describeRedisUnresponsiveClusterNode(name, driver);
       describeRedisUnresponsiveSentinelMaster(name, driver);
       const isReady = options.isBackendClientReady;

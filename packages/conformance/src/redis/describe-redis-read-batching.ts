@@ -2,7 +2,7 @@
  * Batched reads of a driver's backend, on a real server or cluster, counted in the server's
  * `INFO commandstats`: the `get`s of one tick leave as one `MGET` per batch (on a cluster,
  * one per master: an `MGET` when the keys share a slot, else one cross-slot script), `getWithTtl`s as one read-only script, bounded by `maxReadBatchSize`; `batchReads: false`
- * sends one command per call. Each caller gets its own copy and, for an undecodable or
+ * sends one command per call. Each caller gets a frozen value no other can change and, for an undecodable or
  * other-typed entry, a miss for that key alone (the entry is removed as by a lone read). And
  * the ordering promise: a read issued after a write, in the same tick or before the client is
  * even ready, never returns the value from before the write.
@@ -273,6 +273,47 @@ export function describeRedisReadBatching(
         }).toThrow(TypeError);
       }
       expect(await store.get("{copy}:k")).toEqual(record(1, 1));
+    });
+
+    it("reads bytes rewritten behind the backend as they are now: another value, a tombstone, garbage", async () => {
+      const prefix = redisTestPrefix("batch");
+      const logger = recordingLogger();
+      const nodes = target().nodeUrls;
+      const stores = [backend({ logger }, prefix), backend({ logger, batchReads: false }, prefix)];
+      const key = "{rewrite}:k";
+      const write = (raw: string): Promise<unknown> =>
+        keyCommand(nodes, prefix + key, "SET", prefix + key, raw, "PX", "60000");
+      const readAll = (): Promise<unknown[]> =>
+        Promise.all(stores.flatMap((store) => [store.get(key), store.get(key)]));
+      const sequence: Array<[raw: string, expected: CachedApiKey | undefined]> = [
+        ['{"apiKey":"ak_rw","active":true}', { apiKey: "ak_rw", active: true }],
+        ['{"apiKey":"ak_rw","active":false}', { apiKey: "ak_rw", active: false }],
+        [
+          '{"apiKey":"","active":false,"state":"revoked"}',
+          { apiKey: "", active: false, state: "revoked" },
+        ],
+        ["not json sk_live_rewritten_secret", undefined],
+        ['{"apiKey":"ak_rw","active":true}', { apiKey: "ak_rw", active: true }],
+      ];
+      for (const [raw, expected] of sequence) {
+        await write(raw);
+        for (let round = 0; round < 2; round++) {
+          for (const value of await readAll()) {
+            expect(value).toEqual(expected);
+            if (value !== undefined) expect(Object.isFrozen(value)).toBe(true);
+          }
+        }
+        if (expected === undefined) {
+          // Every read of the garbage was a miss; the entry is removed as by any read.
+          await expect
+            .poll(() => keyCommand(nodes, prefix + key, "EXISTS", prefix + key), {
+              timeout: 10_000,
+            })
+            .toBe(0);
+        }
+      }
+      expect(logger.at("warn").some((line) => line.includes(key))).toBe(true);
+      expect(logger.lines.join("\n")).not.toContain("sk_live_rewritten_secret");
     });
 
     it("never returns the value from before a write issued earlier in the same tick", async () => {

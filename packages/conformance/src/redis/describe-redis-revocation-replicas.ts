@@ -28,6 +28,11 @@ import {
   startRedisServer,
 } from "@apikey/redis-test-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { CallerClientBackendFactory } from "./caller-client-backend.js";
+import {
+  describeWriteConnectionOnCluster,
+  describeWriteConnectionOnMasterWithReplica,
+} from "./describe-redis-revocation-write-connection.js";
 import { redisTestPrefix } from "./redis-test-prefix.js";
 
 const COMMAND_TIMEOUT_MS = 1000;
@@ -38,7 +43,11 @@ const TOMBSTONE = encodeCachedApiKey(REVOKED_MARKER);
 const record = { apiKey: "sk_wait", active: true };
 
 /** Register the `revocationReplicas` checks of `driver`; they start the servers they pause. */
-export function describeRedisRevocationReplicas(name: string, driver: RedisDriver): void {
+export function describeRedisRevocationReplicas(
+  name: string,
+  driver: RedisDriver,
+  callerClientBackend?: CallerClientBackendFactory,
+): void {
   describe(`${name}: revocationReplicas (WAIT after a revocation write)`, () => {
     it("a bad revocationReplicas is E_CONFIG from createBackend, naming the field", () => {
       const create = (revocationReplicas: { replicas: number; timeoutMs: number }) => () =>
@@ -60,7 +69,7 @@ export function describeRedisRevocationReplicas(name: string, driver: RedisDrive
         /revocationReplicas\.replicas must be an integer >= 1/,
       );
     });
-    describeOnMasterWithReplica(driver);
+    describeOnMasterWithReplica(driver, callerClientBackend);
     describeOnClusterWithReplicas(driver);
   });
 }
@@ -96,7 +105,10 @@ async function readOnReplica(replica: RedisServerHandle, key: string): Promise<u
   }
 }
 
-function describeOnMasterWithReplica(driver: RedisDriver): void {
+function describeOnMasterWithReplica(
+  driver: RedisDriver,
+  callerClientBackend: CallerClientBackendFactory | undefined,
+): void {
   describe("a master with one replica", () => {
     let master: RedisServerHandle;
     let replica: RedisServerHandle;
@@ -210,6 +222,12 @@ function describeOnMasterWithReplica(driver: RedisDriver): void {
       expect(await readOnReplica(replica, `${tieredPrefix}t1`)).toBe(TOMBSTONE);
     });
 
+    describeWriteConnectionOnMasterWithReplica(
+      driver,
+      { master: () => master, replica: () => replica, track: (backend) => open.push(backend) },
+      callerClientBackend,
+    );
+
     it("asking for more replicas than the master has fails every revoke, naming the count", async () => {
       const backend = backendWaitingFor(2);
       const { error, elapsedMs } = await failure(resolverOver(backend).revoke("k5"));
@@ -275,6 +293,12 @@ function describeOnClusterWithReplicas(driver: RedisDriver): void {
       }
       for (const key of keys[0] ?? []) await resolver.revoke(key);
     }, 30_000);
+
+    describeWriteConnectionOnCluster(driver, {
+      cluster: () => cluster,
+      track: (backend) => open.push(backend),
+      keysPerMaster: (prefix, perMaster) => keysPerMaster(prefix, 3, perMaster),
+    });
   });
 }
 

@@ -1,6 +1,8 @@
 /**
  * Redis Sentinel for one driver, on a real master, replica and sentinel (`startRedisSentinelGroup`):
- * a backend built from a `redis+sentinel://` URL reads and writes the master; then, under steady
+ * a backend built from a `redis+sentinel://` URL reads and writes the master (with
+ * `revocationReplicas`, on a write connection of its own in the URL's database, closed by
+ * `close()`); then, under steady
  * resolve traffic, the master is killed (SIGKILL) and the sentinel promotes the replica, with a
  * plain and with a tiered backend. Measured and checked:
  * - valid requests failed: must be 0 (while the store is down the loader answers);
@@ -16,14 +18,17 @@ import {
   type ApiKeyCacheBackend,
   type CachedApiKey,
   createApiKeyResolver,
+  encodeCachedApiKey,
   hashApiKey,
   InMemoryApiKeyCacheBackend,
   invalidationChannel,
+  REVOKED_MARKER,
   type RedisDriver,
   silentLogger,
   TieredApiKeyCacheBackend,
 } from "@apikey/core";
 import {
+  listRedisClients,
   type RedisSentinelGroupHandle,
   redisCommand,
   startRedisSentinelGroup,
@@ -62,6 +67,13 @@ export interface SentinelFailoverFigures {
   readonly loopDelayMaxMs: number;
   /** This process's CPU (user + system) from the kill to the end. */
   readonly cpuMs: number;
+}
+
+/** Ids of the master's client connections (not the one asking, nor replication links). */
+async function masterClientIds(group: RedisSentinelGroupHandle): Promise<string[]> {
+  return (await listRedisClients(group.master.url))
+    .filter((client) => client.cmd !== "client|list" && !client.flags?.includes("S"))
+    .map((client) => client.id ?? "");
 }
 
 /** Register the Sentinel checks and the failover scenario for `driver`. */
@@ -129,6 +141,41 @@ export function describeRedisSentinelFailover(name: string, driver: RedisDriver)
       expect(await redisCommand(`${sentinels.master.url}/2`, "GET", `${keyPrefix}a`)).toBe(
         JSON.stringify(record),
       );
+      // revocationReplicas: the write connection is a Sentinel client too, in the same database.
+      const before = await masterClientIds(sentinels);
+      const waiting = driver.createBackend({
+        url: `${sentinels.url}/2`,
+        keyPrefix,
+        logger: silentLogger,
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+        revocationReplicas: { replicas: 1, timeoutMs: COMMAND_TIMEOUT_MS - 100 },
+      });
+      open.push(waiting);
+      // The write connection is opened by the first revoke: it may take a few deadlines.
+      await expect
+        .poll(
+          () =>
+            waiting.set("revoked", REVOKED_MARKER as unknown as typeof record, 60).then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 10_000 },
+        )
+        .toBe(true);
+      const replica = sentinels.replicas[0];
+      if (replica === undefined) throw new Error("no replica");
+      expect(await redisCommand(`${replica.url}/2`, "GET", `${keyPrefix}revoked`)).toBe(
+        encodeCachedApiKey(REVOKED_MARKER),
+      );
+      expect((await masterClientIds(sentinels)).filter((id) => !before.includes(id))).toHaveLength(
+        2,
+      );
+      await waiting.close();
+      await expect
+        .poll(async () => (await masterClientIds(sentinels)).filter((id) => !before.includes(id)), {
+          timeout: 3000,
+        })
+        .toEqual([]);
     }, 30_000);
 
     for (const mode of ["plain", "tiered"] as const) {

@@ -13,6 +13,7 @@ import { isRevokedMarker } from "../stored-markers.js";
 import { assertCacheKey, ttlToMilliseconds } from "../validation.js";
 import { decodeCachedApiKey, encodeCachedApiKey } from "../value-codec.js";
 import type { DeadlineCall } from "./deadline-queue.js";
+import { DecodedValueCache } from "./decoded-value-cache.js";
 import { watchMaxmemoryPolicy } from "./maxmemory-policy-check.js";
 import { NegativeMarkerBudget } from "./negative-marker-budget.js";
 import {
@@ -29,10 +30,7 @@ import { entryWithPttl } from "./redis-keyspace.js";
 import { batchGrouping, RedisReadBatcher } from "./redis-read-batcher.js";
 import { RedisReadScriptSender } from "./redis-read-script-sender.js";
 import { replaceIfUnchangedOnRedis } from "./redis-replace-if-unchanged.js";
-import {
-  type ResolvedRevocationReplicas,
-  writeAcknowledgedByReplicas,
-} from "./revocation-replicas.js";
+import { RevocationWritePath } from "./revocation-write-path.js";
 import { UndecodableCleanup, WRONG_TYPE, type WrongType } from "./undecodable-cleanup.js";
 
 /** An {@link ApiKeyCacheBackend} on any Redis client, through its {@link RedisCommandConnection}. */
@@ -48,6 +46,8 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #connection: RedisCommandConnection;
   readonly #runner: RedisCommandRunner;
   readonly #cleanup: UndecodableCleanup;
+  /** Reads of the same stored bytes share one decoded, frozen record (`decoded-value-cache`). */
+  readonly #decoded = new DecodedValueCache<V>();
   readonly #owner: string;
   /** The `get` and `getWithTtl` batches; undefined with `batchReads: false`. */
   readonly #gets: RedisReadBatcher<V | undefined> | undefined;
@@ -56,8 +56,11 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   readonly #stopPolicyCheck: () => void;
   /** Caps the TTL of not-found markers over `negativeMarkersPerSecond`; unset without a cap. */
   readonly #markerBudget: NegativeMarkerBudget | undefined;
-  /** The replicas a revocation write waits for (`revocationReplicas`); unset: none. */
-  readonly #revocationReplicas: ResolvedRevocationReplicas | undefined;
+  /**
+   * Where revocation writes go with `revocationReplicas` (a dedicated connection, opened on
+   * the first one); unset without the option.
+   */
+  readonly #revocationWrites: RevocationWritePath | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -78,7 +81,10 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#connection = connection;
     this.#runner = new RedisCommandRunner(connection, resolved.commandTimeoutMs, owner);
     this.#cleanup = new UndecodableCleanup(this.#runner, resolved.logger, owner);
-    this.#revocationReplicas = resolved.revocationReplicas;
+    this.#revocationWrites =
+      resolved.revocationReplicas === undefined
+        ? undefined
+        : new RevocationWritePath(connection, this.#runner, resolved.revocationReplicas, owner);
     this.#stopPolicyCheck = resolved.checkMaxmemoryPolicy
       ? watchMaxmemoryPolicy(connection, this.#runner, resolved.logger, owner)
       : () => {};
@@ -104,7 +110,7 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     }
   }
 
-  /** Batched unless `batchReads` is off: the batch decodes each caller's own copy. */
+  /** Batched unless `batchReads` is off: each caller's reply is decoded for that caller. */
   get(cacheKey: string): Promise<V | undefined> {
     const gets = this.#gets;
     if (gets === undefined) return this.#getAlone(cacheKey);
@@ -263,20 +269,15 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   }
 
   /**
-   * Send one write of `key` (`command` names it in errors); a revocation write (`revokes`) with `revocationReplicas` set is
-   * acknowledged only once that many replicas have it too.
+   * Send one write of `key` (`command` names it in errors); a revocation write (`revokes`)
+   * with `revocationReplicas` set goes on the dedicated write connection, batched with the
+   * other revocation writes of its tick, and is acknowledged only once that many replicas
+   * have it too.
    */
   async #write(key: string, command: string, argv: string[], revokes: boolean): Promise<void> {
-    const replicas = this.#revocationReplicas;
-    if (revokes && replicas !== undefined) {
-      await writeAcknowledgedByReplicas(
-        this.#runner,
-        this.#connection,
-        key,
-        argv,
-        replicas,
-        this.#owner,
-      );
+    const revocationWrites = this.#revocationWrites;
+    if (revokes && revocationWrites !== undefined) {
+      await revocationWrites.write(key, argv);
       return;
     }
     await this.#runner.send(key, argv, command);
@@ -300,16 +301,23 @@ export class RedisApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     if (this.#closing === undefined) {
       this.#stopPolicyCheck();
       this.#runner.close();
-      this.#closing = this.#connection.close(this.ownsClient, this.commandTimeoutMs);
+      const timeoutMs = this.commandTimeoutMs;
+      this.#closing = Promise.all([
+        this.#connection.close(this.ownsClient, timeoutMs),
+        this.#revocationWrites?.close(timeoutMs),
+      ]).then(() => {});
     }
     return this.#closing;
   }
 
-  /** A GET reply as a read returns it; an undecodable entry is removed in the background. */
+  /**
+   * A GET reply as a read returns it (shared with earlier reads of the same bytes); an
+   * undecodable entry is removed in the background.
+   */
   #decodeRead(key: string, raw: unknown): V | undefined {
     if (raw === null || raw === undefined) return undefined;
     const stored = raw === WRONG_TYPE ? WRONG_TYPE : typeof raw === "string" ? raw : String(raw);
-    const value = stored === WRONG_TYPE ? undefined : decodeCachedApiKey<V>(stored);
+    const value = stored === WRONG_TYPE ? undefined : this.#decoded.decode(stored);
     if (value !== undefined) return value;
     this.#cleanup.report(key, stored);
     void this.#cleanup.remove(key, stored);

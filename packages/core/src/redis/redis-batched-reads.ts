@@ -4,8 +4,8 @@
  * read-only script). A batch of one cluster master spanning several slots goes as one
  * cross-slot script (`redis-read-script`); a key that script could not read on that node (its
  * slot moved or is migrating) is read again alone, by a command the client routes and
- * redirects. Each caller's reply is decoded for that caller alone (its own copy; an
- * undecodable entry is a miss for that key only). The tricky point is WRONGTYPE: `GET` fails
+ * redirects. Each caller's reply is decoded for that caller alone (deep-frozen, shared with
+ * reads of the same bytes; an undecodable entry is a miss for that key only). The tricky point is WRONGTYPE: `GET` fails
  * on a key of another type, but `MGET` answers nil for it, the same as for a missing key. Such
  * a key reads as a miss either way; to still find and remove it, the nil keys of an `MGET` are
  * handed to `onNilKeys` (the backend checks them in the background, one `EXISTS` for the

@@ -58,6 +58,17 @@ export interface RedisCommandConnection {
    * them in order on that socket. Called only while ready.
    */
   sendInOrder?(routingKey: string, commands: string[][]): Promise<readonly unknown[]>;
+  /**
+   * Optional. Open another connection like this one (same target, options, TLS, credentials,
+   * database; for a cluster, another cluster client: one more socket per master), owned by
+   * the engine: it starts connecting on its own (or on {@link requestConnect}) and is closed
+   * with `close(true, ...)` when the backend closes, whoever owns this one. With
+   * `revocationReplicas`, the engine opens one on the first revocation write and sends every
+   * revocation write and its `WAIT` there, so reads and other writes never queue behind a
+   * blocking `WAIT`. Must not block or throw; `undefined` when it cannot (the engine then
+   * sends them on this connection).
+   */
+  openWriteConnection?(): RedisCommandConnection | undefined;
   /** The masters to SCAN; called only while ready. */
   masters(): Promise<readonly RedisMasterNode[]>;
   /** Report ready and lost events to `listener` until the returned function is called. */

@@ -6,7 +6,9 @@
  * stores, the delete of `invalidate`) with `WAIT replicas timeoutMs` on the same socket, so on
  * a cluster it reaches the node that took the write; fewer acknowledgements than `replicas`
  * fail the write with `E_BACKEND_UNAVAILABLE` (the resolver's revoke then fails and is retried
- * like any unacknowledged revoke). The tombstone stays on the master either way.
+ * like any unacknowledged revoke). The tombstone stays on the master either way. The backend
+ * sends them on a connection of their own, batched (`revocation-write-path.ts`,
+ * `revocation-wait-batcher.ts`); `writeAcknowledgedByReplicas` is the one-write form.
  */
 import { ApiKeyCacheError } from "../errors.js";
 import type { RevocationReplicasOptions } from "../redis-driver.js";
@@ -71,24 +73,42 @@ export async function writeAcknowledgedByReplicas(
   owner: string,
 ): Promise<void> {
   const command = `${argv[0]}+WAIT`;
-  const wait = ["WAIT", String(policy.replicas), String(policy.timeoutMs)];
+  const wait = waitCommand(policy);
   const send = (): Promise<readonly unknown[]> => sendInOrder(connection, key, [argv, wait]);
   const replies = await runner.bound(
     connection.isReady ? send() : runner.whenReady().then(send),
     command,
   );
-  const acknowledged = Number(replies[1]);
-  if (!(acknowledged >= policy.replicas)) {
-    throw new ApiKeyCacheError(
-      "E_BACKEND_UNAVAILABLE",
-      `${owner}: Redis ${argv[0]} reached ${Number.isFinite(acknowledged) ? acknowledged : 0} of the ${policy.replicas} replica(s) revocationReplicas asks for within ${policy.timeoutMs} ms; ` +
-        "the master has it, but a failover could lose it: retry, and check the replicas (INFO replication)",
-    );
-  }
+  const shortfall = replicaShortfall(argv[0] as string, replies[1], policy, owner);
+  if (shortfall !== undefined) throw shortfall;
 }
 
-/** Both commands on one socket in order: the adapter's `sendInOrder`, else two sends in one tick. */
-function sendInOrder(
+/** The `WAIT` command of `policy`. */
+export function waitCommand(policy: ResolvedRevocationReplicas): string[] {
+  return ["WAIT", String(policy.replicas), String(policy.timeoutMs)];
+}
+
+/**
+ * The error of a `command` (`SET`, `UNLINK`) whose `WAIT` replied `waitReply`, when fewer
+ * replicas than `policy.replicas` acknowledged it; `undefined` when enough did.
+ */
+export function replicaShortfall(
+  command: string,
+  waitReply: unknown,
+  policy: ResolvedRevocationReplicas,
+  owner: string,
+): ApiKeyCacheError | undefined {
+  const acknowledged = Number(waitReply);
+  if (acknowledged >= policy.replicas) return undefined;
+  return new ApiKeyCacheError(
+    "E_BACKEND_UNAVAILABLE",
+    `${owner}: Redis ${command} reached ${Number.isFinite(acknowledged) ? acknowledged : 0} of the ${policy.replicas} replica(s) revocationReplicas asks for within ${policy.timeoutMs} ms; ` +
+      "the master has it, but a failover could lose it: retry, and check the replicas (INFO replication)",
+  );
+}
+
+/** Commands on one socket in order: the adapter's `sendInOrder`, else sends in one tick. */
+export function sendInOrder(
   connection: RedisCommandConnection,
   key: string,
   commands: string[][],
