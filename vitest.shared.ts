@@ -11,6 +11,12 @@ export interface WorkspaceVitestOptions {
   testTimeout?: number;
   /** Default per-hook timeout, in ms (a redis-server or cluster starts in one). @default 60000 */
   hookTimeout?: number;
+  /**
+   * Test files run at once. vitest's default is one less than the CPUs: one file at a time on
+   * a 2-core machine. Suites that mostly wait (on servers, timers, child processes) set more.
+   * @default vitest's
+   */
+  maxWorkers?: number;
 }
 
 /** The vitest config of one package of the workspace. */
@@ -22,6 +28,7 @@ export function workspaceVitestConfig(options: WorkspaceVitestOptions = {}): Vit
       include: ["test/**/*.test.ts"],
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: options.hookTimeout ?? 60_000,
+      ...(options.maxWorkers === undefined ? {} : { maxWorkers: options.maxWorkers }),
     },
   });
 }
