@@ -3,8 +3,9 @@
  * `GET /v1/whoami` with valid keys (must be 200) and with keys whose `DELETE /admin/keys/:id`
  * has returned 200 (must be 401), revocations through the admin API throughout (a DELETE the
  * cache did not confirm is retried, as the demo asks), and `/healthz` polled on a new connection
- * each time (so the cluster hands the polls to every worker in turn) for the recovery time: the
- * moment every worker has answered `cache.reachable: true` to a poll sent after Redis returned.
+ * each time, at a jittered interval and after the fault once per worker per round (so the
+ * cluster hands the polls to every worker) for the recovery time: the moment every worker has
+ * answered `cache.reachable: true` to a poll sent after Redis returned.
  * Every reply names its worker (`x-worker-pid`): on a tiered demo, a worker other than the one
  * that revoked may serve the key from its L1 within the L1 lifetime (the documented bound).
  */
@@ -224,45 +225,54 @@ export function startHttpTraffic(options: HttpTrafficOptions): HttpTrafficRun {
   // Which workers answered "reachable" to a poll sent after the fault ended.
   const recoveredWorkers = new Set<number>();
   let probing = false;
-  const prober = setInterval(() => {
-    if (probing) return;
-    probing = true;
+  let probeTimer: NodeJS.Timeout | undefined;
+  /** One poll: a reachable reply after the fault marks its worker, an unreachable one unmarks it. */
+  const probeOnce = (): Promise<void> => {
     const began = performance.now();
-    track(
-      sendRequest(`${url}/healthz`, { timeoutMs: REQUEST_TIMEOUT_MS }).then(
-        (reply) => {
-          probing = false;
-          const reachable = (reply.json as { cache?: { reachable?: boolean } } | undefined)?.cache
-            ?.reachable;
-          if (reachable !== true) {
-            counts.probeFailures++;
-            if (reply.workerPid !== undefined) recoveredWorkers.delete(reply.workerPid);
-            return;
-          }
-          if (faultEndAt === undefined || recoveredAt !== undefined || began < faultEndAt) return;
-          if (reply.workerPid === undefined) return;
-          if (recoveredWorkers.has(reply.workerPid)) {
-            // Heard from this worker again: one throwaway request steps this client off the
-            // cluster's round robin, which the traffic's own connections can keep in step.
-            track(
-              sendRequest(`${url}/healthz`, { timeoutMs: REQUEST_TIMEOUT_MS }).then(
-                () => undefined,
-                () => undefined,
-              ),
-            );
-          }
-          recoveredWorkers.add(reply.workerPid);
-          if (options.workerPids.every((pid) => recoveredWorkers.has(pid))) {
-            recoveredAt = performance.now();
-          }
-        },
-        () => {
-          probing = false;
+    return sendRequest(`${url}/healthz`, { timeoutMs: REQUEST_TIMEOUT_MS }).then(
+      (reply) => {
+        const reachable = (reply.json as { cache?: { reachable?: boolean } } | undefined)?.cache
+          ?.reachable;
+        if (reachable !== true) {
           counts.probeFailures++;
-        },
-      ),
+          if (reply.workerPid !== undefined) recoveredWorkers.delete(reply.workerPid);
+          return;
+        }
+        if (faultEndAt === undefined || recoveredAt !== undefined || began < faultEndAt) return;
+        if (reply.workerPid === undefined) return;
+        recoveredWorkers.add(reply.workerPid);
+        if (options.workerPids.every((pid) => recoveredWorkers.has(pid))) {
+          recoveredAt = performance.now();
+        }
+      },
+      () => {
+        counts.probeFailures++;
+      },
     );
-  }, 50);
+  };
+  // The cluster deals new connections out in turn, and the traffic opens them at a steady
+  // rate: a poll at a fixed interval can land on the same worker every time (one poll and
+  // three requests per 50 ms is one turn of four workers). So the interval is jittered, and
+  // after the fault every round polls once per worker, side by side.
+  const scheduleProbe = (): void => {
+    probeTimer = setTimeout(
+      () => {
+        if (stopped) return;
+        if (!probing) {
+          probing = true;
+          const polls = faultEndAt === undefined ? 1 : options.workerPids.length;
+          track(
+            Promise.all(Array.from({ length: polls }, probeOnce)).then(() => {
+              probing = false;
+            }),
+          );
+        }
+        scheduleProbe();
+      },
+      25 + Math.random() * 50,
+    );
+  };
+  scheduleProbe();
 
   return {
     markFaultEnd(): void {
@@ -274,7 +284,7 @@ export function startHttpTraffic(options: HttpTrafficOptions): HttpTrafficRun {
       for (let i = 0; i < 200 && faultEndAt !== undefined && recoveredAt === undefined; i++) {
         await sleep(25);
       }
-      clearInterval(prober);
+      clearTimeout(probeTimer);
       stopped = true;
       const deadline = performance.now() + 15_000;
       while (pending.size > 0 && performance.now() < deadline) {
