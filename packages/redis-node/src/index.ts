@@ -26,6 +26,7 @@ export { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
 export type { NodeRedisSentinelTarget } from "./node-redis-sentinel-client.js";
 export {
   NODE_REDIS_SENTINEL_MASTER_ERROR_QUIET_MS,
+  NODE_REDIS_SENTINEL_REBUILD_SPACING_MS,
   NODE_REDIS_SENTINEL_SCAN_INTERVAL_MS,
   nodeRedisSentinelOptions,
 } from "./node-redis-sentinel-client.js";

@@ -6,7 +6,6 @@
  * on one connection, within its poll schedule. The reply parsing and the poll schedule are
  * checked on their own.
  */
-import { parseRedisUrl } from "@apikey/core/redis";
 import {
   type RedisSentinelGroupHandle,
   redisCommand,
@@ -14,7 +13,6 @@ import {
 } from "@apikey/redis-test-server";
 import { createClient } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
-import { createNodeRedisSentinelClient } from "../src/node-redis-sentinel-client.js";
 import {
   NODE_REDIS_SENTINEL_FAST_POLLS,
   NODE_REDIS_SENTINEL_MASTER_POLL_MS,
@@ -23,6 +21,7 @@ import {
   sentinelMasterPollDelay,
   usableMasterOf,
 } from "../src/node-redis-sentinel-master-watch.js";
+import { connectedSentinelClient } from "./support/sentinel-test-client.js";
 
 let group: RedisSentinelGroupHandle | undefined;
 afterEach(async () => {
@@ -31,23 +30,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function connectedSentinelClient(sentinels: RedisSentinelGroupHandle) {
-  const endpoint = parseRedisUrl(sentinels.url, "sentinel-master-watch.test");
-  if (endpoint.sentinel === undefined) throw new Error("not a redis+sentinel:// URL");
-  const client = createNodeRedisSentinelClient(
-    { endpoint: { ...endpoint, sentinel: endpoint.sentinel } },
-    { commandTimeoutMs: 250 },
-  );
-  const events = { connect: 0 };
-  client.on("connect", () => {
-    events.connect += 1;
-  });
-  client.on("error", () => {});
-  await client.connect();
-  expect(await client.sendCommand(["PING"])).toBe("PONG");
-  return { client, events };
-}
 
 /** `INFO <section>` of a server as a field map. */
 async function info(url: string, section: string): Promise<Map<string, string>> {

@@ -4,13 +4,10 @@
  * progress), and still done for a master that errs not at all (a silent socket). A rebuilt
  * client shows as a `connect` event: the listeners move to the new Sentinel client.
  */
-import { parseRedisUrl } from "@apikey/core/redis";
 import { type RedisSentinelGroupHandle, startRedisSentinelGroup } from "@apikey/redis-test-server";
 import { afterEach, expect, it } from "vitest";
-import {
-  createNodeRedisSentinelClient,
-  replaceSentinelMasterConnection,
-} from "../src/node-redis-sentinel-client.js";
+import { replaceSentinelMasterConnection } from "../src/node-redis-sentinel-client.js";
+import { connectedSentinelClient } from "./support/sentinel-test-client.js";
 
 let group: RedisSentinelGroupHandle | undefined;
 afterEach(async () => {
@@ -19,25 +16,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function connectedSentinelClient(sentinels: RedisSentinelGroupHandle) {
-  const endpoint = parseRedisUrl(sentinels.url, "sentinel-rebuild-gate.test");
-  if (endpoint.sentinel === undefined) throw new Error("not a redis+sentinel:// URL");
-  const client = createNodeRedisSentinelClient(
-    { endpoint: { ...endpoint, sentinel: endpoint.sentinel } },
-    { commandTimeoutMs: 250 },
-  );
-  const events = { connect: 0, masterErrors: 0 };
-  client.on("connect", () => {
-    events.connect += 1;
-  });
-  client.on("error", (error: Error) => {
-    if (error.message.startsWith("Master Client (")) events.masterErrors += 1;
-  });
-  await client.connect();
-  expect(await client.sendCommand(["PING"])).toBe("PONG");
-  return { client, events };
-}
 
 it("rebuilds a Sentinel client whose master reported no error", async () => {
   group = await startRedisSentinelGroup({ downAfterMs: 5_000 });
