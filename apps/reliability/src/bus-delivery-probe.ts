@@ -19,7 +19,8 @@ const REVOKE_ATTEMPTS = 20;
 /**
  * A key B's L1 did not take within its fill attempts (a tiered L1 skips a fill while, say, a
  * bus message or a publish of its own is pending): nothing to probe the bus with, so another
- * key is tried; B answered it from L2, which holds the truth.
+ * key is tried; B answered it from L2, which holds the truth. A key the traffic revoked while
+ * it was being filled is skipped the same way.
  */
 const NOT_FILLED: unique symbol = Symbol("not filled");
 
@@ -81,7 +82,12 @@ async function probeOnce(
   let held = false;
   for (let attempt = 0; attempt < FILL_ATTEMPTS && !held; attempt++) {
     const answer = await b.resolver.resolve(entry.plaintext);
-    if (answer?.active !== true) return `B resolved a valid key to ${JSON.stringify(answer)}`;
+    if (answer?.active !== true) {
+      // The traffic's own revoker may take the same key meanwhile: then B is right, and the
+      // key is no use for the probe.
+      if (!entry.active) return NOT_FILLED;
+      return `B resolved a valid key to ${JSON.stringify(answer)}`;
+    }
     held = peerBackend.peek?.(entry.hash)?.active === true;
     if (!held) await sleep(POLL_MS * 4);
   }
