@@ -5,8 +5,8 @@
  */
 import { startRedisServer } from "@apikey/redis-test-server";
 import { DEMO_VARIANTS, runDemoFault } from "../demo-fault-run.js";
+import { pauseFault } from "../pause-fault.js";
 import type { Scenario } from "../scenario.js";
-import { sleep } from "../sleep.js";
 
 export const demoSigstopScenario: Scenario = {
   name: "demo-http-sigstop",
@@ -20,15 +20,7 @@ export const demoSigstopScenario: Scenario = {
         tag: "stop",
         redisUrl: server.url,
         variants: DEMO_VARIANTS,
-        fault: async (faultEnded) => {
-          server.pause();
-          try {
-            await sleep(profile.faultMs);
-          } finally {
-            server.resume();
-          }
-          faultEnded();
-        },
+        fault: pauseFault(server, profile.faultMs),
       });
       return { rows, checks: [], notes: [`paused for ${profile.faultMs} ms`, note] };
     } finally {

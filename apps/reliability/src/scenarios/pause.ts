@@ -1,7 +1,7 @@
 /** Redis paused with SIGSTOP: connections stay open, nothing answers, then SIGCONT. */
 import { startRedisServer } from "@apikey/redis-test-server";
+import { pauseFault } from "../pause-fault.js";
 import { runWithFault, type Scenario } from "../scenario.js";
-import { sleep } from "../sleep.js";
 import { REDIS_KINDS } from "../subjects.js";
 
 export const pauseScenario: Scenario = {
@@ -16,15 +16,7 @@ export const pauseScenario: Scenario = {
         kinds: REDIS_KINDS,
         redisUrl: server.url,
         tag: "stop",
-        fault: async (faultEnded) => {
-          server.pause();
-          try {
-            await sleep(profile.faultMs);
-          } finally {
-            server.resume();
-          }
-          faultEnded();
-        },
+        fault: pauseFault(server, profile.faultMs),
       });
       return { rows, checks: [], notes: [`paused for ${profile.faultMs} ms`] };
     } finally {
