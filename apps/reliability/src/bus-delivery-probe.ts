@@ -104,6 +104,7 @@ async function probeOnce(
     }
   }
   if (returnedAt === undefined) return `revoke on A never returned (${REVOKE_ATTEMPTS} attempts)`;
+  const peerPublishFailuresBefore = peerBackend.publishFailures;
   const endAt = returnedAt + LOCAL_TTL_SECONDS * 1000 + 500;
   let lookedAt = returnedAt;
   let longestGapMs = 0;
@@ -114,8 +115,12 @@ async function probeOnce(
     lookedAt = now;
   }
   const dropMs = performance.now() - returnedAt;
-  if (!peerBackend.l1Enabled)
-    return `B's L1 went off (bus disconnected) ${dropMs.toFixed(0)} ms after the revoke`;
+  if (!peerBackend.l1Enabled) {
+    const peerPublishFailures = peerBackend.publishFailures - peerPublishFailuresBefore;
+    return peerPublishFailures > 0
+      ? `B's L1 went off ${dropMs.toFixed(0)} ms after the revoke: ${peerPublishFailures} of B's own publishes failed meanwhile`
+      : `B's L1 went off (bus disconnected) ${dropMs.toFixed(0)} ms after the revoke`;
+  }
   const after = await b.resolver.resolve(entry.plaintext);
   if (after?.active === true)
     return `B still accepts the key ${dropMs.toFixed(0)} ms after the revoke`;

@@ -6,6 +6,7 @@
  */
 import {
   type ApiKeyCacheBackend,
+  type ApiKeyCacheLogger,
   type ApiKeyResolver,
   buildApiKeyCacheBackend,
   createApiKeyResolver,
@@ -71,6 +72,26 @@ function driverOf(kind: SubjectKind): RedisDriver | undefined {
   return undefined;
 }
 
+/**
+ * `RELIABILITY_LOG=kind[,kind]` (or `all`): that subject's backends and resolvers log to
+ * stderr, each line stamped with the process uptime and the instance, to trace a failed check.
+ */
+function loggerFor(kind: SubjectKind, instance: number): ApiKeyCacheLogger {
+  const wanted = process.env.RELIABILITY_LOG?.split(",") ?? [];
+  if (!wanted.includes(kind) && !wanted.includes("all")) return silentLogger;
+  const write =
+    (level: string) =>
+    (message: string, ...details: unknown[]): void => {
+      const extra = details.map((detail) =>
+        detail instanceof Error ? `${detail.name}: ${detail.message}` : String(detail),
+      );
+      process.stderr.write(
+        `${performance.now().toFixed(0)} ${kind}#${instance} ${level} ${message} ${extra.join(" ")}\n`,
+      );
+    };
+  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
+}
+
 export function buildSubject(kind: SubjectKind, options: SubjectOptions): Subject {
   const driver = driverOf(kind);
   const count = kind === "memory" ? 1 : 2;
@@ -83,14 +104,14 @@ export function buildSubject(kind: SubjectKind, options: SubjectOptions): Subjec
       redis: driver,
       onMissingRedisUrl: "throw",
       localTtlSeconds: LOCAL_TTL_SECONDS,
-      logger: silentLogger,
+      logger: loggerFor(kind, i),
       ...(options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries }),
       ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
     });
     const resolver = createApiKeyResolver({
       backend,
       load: options.database.load,
-      logger: silentLogger,
+      logger: loggerFor(kind, i),
       ...RESOLVER_SETTINGS,
     });
     instances.push({ backend, resolver });

@@ -7,13 +7,15 @@
  * its deadline. A socket the engine found unresponsive is replaced (the client, a cluster's
  * silent master or a Sentinel client's master connection): see
  * `node-redis-socket-replacement.ts`. Given the engine's deadline, a cluster command Redis
- * refused with `CLUSTERDOWN` (another master's failover) is sent again within it.
+ * refused with `CLUSTERDOWN` (another master's failover) is sent again within it. A cluster
+ * PUBLISH goes to a ready master (`node-redis-cluster-publish.ts`).
  */
 import type { ApiKeyCacheLogger } from "@apikey/core";
-import type {
-  RedisCommandConnection,
-  RedisConnectionListener,
-  RedisMasterNode,
+import {
+  clusterKeySlot,
+  type RedisCommandConnection,
+  type RedisConnectionListener,
+  type RedisMasterNode,
 } from "@apikey/core/redis";
 import { connectInBackground } from "./node-redis-background-connect.js";
 import {
@@ -25,6 +27,7 @@ import {
 } from "./node-redis-client.js";
 import { closeClient } from "./node-redis-close-client.js";
 import { ClusterDownRetry } from "./node-redis-cluster-down-retry.js";
+import { publishOnReadyMaster } from "./node-redis-cluster-publish.js";
 import { replaceUnresponsiveClientSocket } from "./node-redis-socket-replacement.js";
 import { openClientLike } from "./node-redis-write-client.js";
 
@@ -73,6 +76,10 @@ export class NodeRedisCommandConnection implements RedisCommandConnection {
   send(routingKey: string, argv: string[]): Promise<unknown> {
     if (!this.isCluster) return (this.#target as NodeRedisClient).sendCommand(argv, RAW);
     const cluster = this.#target as NodeRedisCluster;
+    // node-redis would send it to any node it knows, a dead one included.
+    if (argv[0] === "PUBLISH") {
+      return publishOnReadyMaster(cluster, clusterKeySlot(routingKey), routingKey, argv, RAW);
+    }
     const send = (): Promise<unknown> => cluster.sendCommand(routingKey, false, argv, RAW);
     return this.#clusterDown === undefined ? send() : this.#clusterDown.run(send);
   }

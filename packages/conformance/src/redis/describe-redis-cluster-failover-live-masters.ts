@@ -6,7 +6,9 @@
  * node-redis adapter's own retry). The check kills a master that is not the seed, writes keys
  * of the two live masters every 25 ms through the backend until the replica serves, and checks
  * with a raw connection to a live master that the cluster did answer `CLUSTERDOWN` meanwhile
- * (the window the writes had to cross).
+ * (the window the writes had to cross). A bus built on the same seed publishes all along:
+ * classic pub/sub works on any node even while the cluster is down, so every publish must go
+ * through a live node (node-redis 6 would send a keyless PUBLISH to the dead one in turn).
  */
 import { isApiKeyCacheError, type RedisDriver, silentLogger } from "@apikey/core";
 import { clusterKeySlot } from "@apikey/core/redis";
@@ -28,6 +30,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface WriteOutcome {
   readonly master: number;
   readonly failure: string | undefined;
+}
+
+function describeFailure(error: unknown): string {
+  return isApiKeyCacheError(error) ? `${error.code}: ${error.message}` : `${error}`;
 }
 
 export function describeRedisClusterFailoverLiveMasters(name: string, driver: RedisDriver): void {
@@ -53,7 +59,7 @@ export function describeRedisClusterFailoverLiveMasters(name: string, driver: Re
       await close?.();
     });
 
-    it("every write to a key on a live master succeeds while the killed master's replica is promoted", async () => {
+    it("every write to a key on a live master, and every publish, succeeds while the killed master's replica is promoted", async () => {
       const backend = driver.createBackend({
         url: cluster.seedUrl,
         keyPrefix,
@@ -61,8 +67,23 @@ export function describeRedisClusterFailoverLiveMasters(name: string, driver: Re
         commandTimeoutMs: COMMAND_TIMEOUT_MS,
         logger: silentLogger,
       });
-      close = () => backend.close();
       const live = [0, 1, 2].filter((index) => index !== VICTIM);
+      // On a live master's slot, the one a driver that routes PUBLISH by channel picks.
+      let channel = `${keyPrefix}bus`;
+      for (let i = 0; masterOf(channel) !== live[0] && i < 10_000; i++)
+        channel = `${keyPrefix}bus-${i}`;
+      const bus = driver.createInvalidationBus({
+        url: cluster.seedUrl,
+        channel,
+        cluster: true,
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+        logger: silentLogger,
+      });
+      close = async () => {
+        await Promise.allSettled([backend.close(), bus.close()]);
+      };
+      const publish = (key: string) => bus.publish({ op: "delete", key });
+      await publish("warm-up");
       // Connected: one write on each master.
       for (const index of [0, 1, 2]) {
         await backend.set(keyOn(index), { apiKey: "warm-up", active: true }, 60);
@@ -77,6 +98,7 @@ export function describeRedisClusterFailoverLiveMasters(name: string, driver: Re
       const killedAt = performance.now();
 
       const writes: Promise<WriteOutcome>[] = [];
+      const publishes: Promise<string | undefined>[] = [];
       let clusterDownReplies = 0;
       let promoted = false;
       while (!promoted && performance.now() - killedAt < PROMOTION_CAP_MS) {
@@ -84,13 +106,13 @@ export function describeRedisClusterFailoverLiveMasters(name: string, driver: Re
           writes.push(
             backend.set(keyOn(master), { apiKey: "during-failover", active: false }, 60).then(
               () => ({ master, failure: undefined }),
-              (error: unknown) => ({
-                master,
-                failure: isApiKeyCacheError(error) ? `${error.code}: ${error.message}` : `${error}`,
-              }),
+              (error: unknown) => ({ master, failure: describeFailure(error) }),
             ),
           );
         }
+        publishes.push(
+          publish(`during-failover-${publishes.length}`).then(() => undefined, describeFailure),
+        );
         // The same kind of write, raw, on a live master: does the cluster refuse it now?
         await redisCommand(liveMaster, "SET", keyPrefix + keyOn(live[0] as number), "raw").catch(
           (error: unknown) => {
@@ -106,6 +128,8 @@ export function describeRedisClusterFailoverLiveMasters(name: string, driver: Re
       const promotedMs = performance.now() - killedAt;
       const outcomes = await Promise.all(writes);
       const failures = outcomes.filter((outcome) => outcome.failure !== undefined);
+      const publishOutcomes = await Promise.all(publishes);
+      const publishFailures = publishOutcomes.filter((failure) => failure !== undefined);
       console.log(
         `[failover] ${name}: live-master writes ${JSON.stringify({
           promotedMs: Math.round(promotedMs),
@@ -113,6 +137,9 @@ export function describeRedisClusterFailoverLiveMasters(name: string, driver: Re
           failed: failures.length,
           clusterDownReplies,
           firstFailures: failures.slice(0, 3).map((outcome) => outcome.failure),
+          publishes: publishOutcomes.length,
+          publishFailed: publishFailures.length,
+          firstPublishFailures: publishFailures.slice(0, 3),
         })}`,
       );
       expect(promoted).toBe(true);
@@ -120,6 +147,8 @@ export function describeRedisClusterFailoverLiveMasters(name: string, driver: Re
       expect(clusterDownReplies).toBeGreaterThan(0);
       expect(outcomes.length).toBeGreaterThan(0);
       expect(failures.map((outcome) => outcome.failure)).toEqual([]);
+      expect(publishOutcomes.length).toBeGreaterThan(0);
+      expect(publishFailures).toEqual([]);
     }, 30_000);
   });
 }
