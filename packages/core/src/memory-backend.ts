@@ -13,8 +13,8 @@ import type { ApiKeyCacheBackend, CachedApiKey, CachedApiKeyWithTtl } from "./ba
 import { coarseNow } from "./coarse-clock.js";
 import { ApiKeyCacheError } from "./errors.js";
 import { withoutFreshUntil } from "./freshness.js";
-import { LruMap } from "./lru-map.js";
-import { registerSettledHitReader } from "./settled-hit.js";
+import { type LruEntry, LruMap } from "./lru-map.js";
+import { registerSettledHitReader, type SettledHit } from "./settled-hit.js";
 import { isNotFoundMarker, isRevokedMarker } from "./stored-markers.js";
 import { assertCacheKey, ttlToMilliseconds } from "./validation.js";
 import { encodeCachedApiKey, frozenCopyOfCachedApiKey } from "./value-codec.js";
@@ -41,7 +41,13 @@ export interface InMemoryApiKeyCacheBackendOptions {
   now?: () => number;
 }
 
-interface MemoryEntry<V extends CachedApiKey = CachedApiKey> {
+/**
+ * One stored key: its value, its expiry and its place in its Map's LRU order, in one object
+ * (the entry is its own list node). Never changed once stored but for its links: a write
+ * stores a new entry.
+ */
+class MemoryEntry<V extends CachedApiKey> implements LruEntry<MemoryEntry<V>>, SettledHit<V> {
+  readonly key: string;
   /** The deep-frozen copy every read hands out. */
   readonly value: V;
   /** Its wire form, which `replaceIfUnchanged` compares. */
@@ -52,6 +58,16 @@ interface MemoryEntry<V extends CachedApiKey = CachedApiKey> {
    * fresh promise per hit would cost more than the lookup itself).
    */
   readonly resolved: Promise<V>;
+  older: MemoryEntry<V> | undefined = undefined;
+  newer: MemoryEntry<V> | undefined = undefined;
+
+  constructor(key: string, value: V, encoded: string, expiresAt: number) {
+    this.key = key;
+    this.value = value;
+    this.encoded = encoded;
+    this.expiresAt = expiresAt;
+    this.resolved = Object.freeze(Promise.resolve(value));
+  }
 }
 
 /** What `get` returns for a miss. */
@@ -278,14 +294,13 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
 
   #write(cacheKey: string, value: V, encoded: string, expiresAt: number): void {
     this.#remove(cacheKey);
-    const resolved = Object.freeze(Promise.resolve(value));
-    const entry: MemoryEntry<V> = { value, encoded, expiresAt, resolved };
+    const entry = new MemoryEntry(cacheKey, value, encoded, expiresAt);
     if (isNotFoundMarker(value)) {
       const negatives = this.#negatives;
-      negatives.set(cacheKey, entry);
+      negatives.set(entry);
       while (negatives.size > this.maxNegativeEntries) negatives.deleteOldest();
     } else {
-      (isRevokedMarker(value) ? this.#tombstones : this.#records).set(cacheKey, entry);
+      (isRevokedMarker(value) ? this.#tombstones : this.#records).set(entry);
       // Records go first: a tombstone evicted while a load that predates it is in flight
       // could let that load cache the key active again.
       while (this.#records.size + this.#tombstones.size > this.maxEntries) {
@@ -318,8 +333,9 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
     this.#expiries.length = 0;
     this.#nextExpiryAt = Number.POSITIVE_INFINITY;
     for (const map of [this.#records, this.#tombstones, this.#negatives]) {
-      for (const [key, entry] of map.entries())
-        this.#pushExpiry({ expiresAt: entry.expiresAt, key });
+      for (const entry of map.entries()) {
+        this.#pushExpiry({ expiresAt: entry.expiresAt, key: entry.key });
+      }
     }
   }
 

@@ -1,28 +1,51 @@
 import { describe, expect, it } from "vitest";
-import { LruMap } from "../src/lru-map.js";
+import { type LruEntry, LruMap } from "../src/lru-map.js";
 
-const keysOf = (map: LruMap<number>): string[] => [...map.entries()].map(([key]) => key);
+/** A test entry: a key, a number, and the links the map writes. */
+interface NumberEntry extends LruEntry<NumberEntry> {
+  readonly value: number;
+}
+
+const entry = (key: string, value: number): NumberEntry => ({
+  key,
+  value,
+  older: undefined,
+  newer: undefined,
+});
+
+/** Every key held, least recently used first, walked both ways (the links must agree). */
+function keysOf(map: LruMap<NumberEntry>): string[] {
+  const keys = [...map.entries()].map((held) => held.key);
+  const backwards: string[] = [];
+  const all = [...map.entries()];
+  for (let held = all[all.length - 1]; held !== undefined; held = held.older) {
+    backwards.unshift(held.key);
+  }
+  expect(backwards).toEqual(keys);
+  expect(keys.length).toBe(map.size);
+  return keys;
+}
 
 describe("LruMap", () => {
   it("keeps entries least recently used first; get and set mark used, peek does not", () => {
-    const map = new LruMap<number>();
-    map.set("a", 1);
-    map.set("b", 2);
-    map.set("c", 3);
+    const map = new LruMap<NumberEntry>();
+    map.set(entry("a", 1));
+    map.set(entry("b", 2));
+    map.set(entry("c", 3));
     expect(keysOf(map)).toEqual(["a", "b", "c"]);
-    expect(map.get("a")).toBe(1);
+    expect(map.get("a")?.value).toBe(1);
     expect(keysOf(map)).toEqual(["b", "c", "a"]);
-    expect(map.peek("b")).toBe(2);
+    expect(map.peek("b")?.value).toBe(2);
     expect(keysOf(map)).toEqual(["b", "c", "a"]);
-    map.set("b", 20);
+    map.set(entry("b", 20));
     expect(keysOf(map)).toEqual(["c", "a", "b"]);
-    expect(map.peek("b")).toBe(20);
+    expect(map.peek("b")?.value).toBe(20);
     expect(map.size).toBe(3);
   });
 
   it("deleteOldest evicts in order; delete unlinks from anywhere; clear empties", () => {
-    const map = new LruMap<number>();
-    for (const [index, key] of ["a", "b", "c", "d"].entries()) map.set(key, index);
+    const map = new LruMap<NumberEntry>();
+    for (const [index, key] of ["a", "b", "c", "d"].entries()) map.set(entry(key, index));
     expect(map.delete("c")).toBe(true);
     expect(map.delete("c")).toBe(false);
     expect(keysOf(map)).toEqual(["a", "b", "d"]);
@@ -33,12 +56,12 @@ describe("LruMap", () => {
     map.clear();
     expect(map.size).toBe(0);
     expect(map.deleteOldest()).toBe(false);
-    map.set("e", 5);
+    map.set(entry("e", 5));
     expect(keysOf(map)).toEqual(["e"]);
   });
 
   it("stays consistent under many random operations (checked against an insertion-ordered Map)", () => {
-    const map = new LruMap<number>();
+    const map = new LruMap<NumberEntry>();
     const model = new Map<string, number>();
     let seed = 7;
     const random = (n: number): number => {
@@ -46,10 +69,10 @@ describe("LruMap", () => {
       return seed % n;
     };
     for (let step = 0; step < 5_000; step++) {
-      const key = `k${random(60)}`;
+      const key = `k${random(50)}`;
       switch (random(4)) {
         case 0: {
-          map.set(key, step);
+          map.set(entry(key, step));
           model.delete(key);
           model.set(key, step);
           break;
@@ -60,7 +83,7 @@ describe("LruMap", () => {
             model.delete(key);
             model.set(key, value);
           }
-          expect(map.get(key)).toBe(value);
+          expect(map.get(key)?.value).toBe(value);
           break;
         }
         case 2: {
@@ -74,41 +97,48 @@ describe("LruMap", () => {
         }
       }
     }
-    expect([...map.entries()]).toEqual([...model.entries()]);
+    expect(keysOf(map)).toEqual([...model.keys()]);
+    expect([...map.entries()].map((held) => held.value)).toEqual([...model.values()]);
   });
-  it("grows past its initial slots and reuses freed ones, keeping the order", () => {
-    const map = new LruMap<number>();
-    for (let index = 0; index < 1_000; index++) map.set(`k${index}`, index);
-    expect(map.size).toBe(1_000);
-    for (let index = 0; index < 1_000; index += 2) expect(map.delete(`k${index}`)).toBe(true);
-    for (let index = 1; index < 1_000; index += 4) expect(map.get(`k${index}`)).toBe(index);
-    for (let index = 0; index < 300; index++) map.set(`n${index}`, -index);
-    const expected = [
-      ...Array.from({ length: 500 }, (_, half) => 2 * half + 1).filter((index) => index % 4 !== 1),
-      ...Array.from({ length: 250 }, (_, quarter) => 4 * quarter + 1),
-    ].map((index) => `k${index}`);
-    expected.push(...Array.from({ length: 300 }, (_, index) => `n${index}`));
-    expect(keysOf(map)).toEqual(expected);
-    expect(map.size).toBe(expected.length);
-    expect(map.peek("n299")).toBe(-299);
-    expect(map.peek("k0")).toBeUndefined();
-    while (map.deleteOldest());
-    expect(map.size).toBe(0);
-    expect(keysOf(map)).toEqual([]);
+  it("set with a new entry for a held key replaces and unlinks the old one; the same entry just moves", () => {
+    const map = new LruMap<NumberEntry>();
+    const a = entry("a", 1);
+    const b = entry("b", 2);
+    const c = entry("c", 3);
+    map.set(a);
+    map.set(b);
+    map.set(c);
+    const newB = entry("b", 20);
+    map.set(newB);
+    expect(keysOf(map)).toEqual(["a", "c", "b"]);
+    expect(map.peek("b")).toBe(newB);
+    expect(b.older).toBeUndefined();
+    expect(b.newer).toBeUndefined();
+    expect(c.newer).toBe(newB);
+    map.set(a);
+    expect(keysOf(map)).toEqual(["c", "b", "a"]);
+    expect(map.size).toBe(3);
+    map.set(a);
+    expect(keysOf(map)).toEqual(["c", "b", "a"]);
   });
 
-  it("after clear, holds new entries from scratch with nothing left of the old ones", () => {
-    const map = new LruMap<number>();
-    for (let index = 0; index < 100; index++) map.set(`k${index}`, index);
+  it("an entry removed by delete, deleteOldest or clear keeps no link to another", () => {
+    const map = new LruMap<NumberEntry>();
+    const held = ["a", "b", "c", "d", "e"].map((key, index) => entry(key, index));
+    for (const each of held) map.set(each);
+    map.delete("c");
+    map.deleteOldest();
+    for (const removed of [held[0], held[2]]) {
+      expect(removed?.older).toBeUndefined();
+      expect(removed?.newer).toBeUndefined();
+    }
+    expect(keysOf(map)).toEqual(["b", "d", "e"]);
     map.clear();
-    expect(map.get("k5")).toBeUndefined();
-    expect(map.has("k99")).toBe(false);
-    map.set("a", 1);
-    map.set("b", 2);
-    map.get("a");
-    expect([...map.entries()]).toEqual([
-      ["b", 2],
-      ["a", 1],
-    ]);
+    for (const each of held) {
+      expect(each.older).toBeUndefined();
+      expect(each.newer).toBeUndefined();
+    }
+    expect(keysOf(map)).toEqual([]);
+    expect(map.peek("b")).toBeUndefined();
   });
 });
