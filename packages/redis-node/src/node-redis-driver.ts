@@ -1,8 +1,10 @@
 /**
  * `nodeRedisDriver`: the `RedisDriver` core's `buildApiKeyCacheBackend` uses to create
  * node-redis backends and buses that own their clients, with the safe defaults of
- * `node-redis-client-options.ts` and an `error` listener on every client (a node-redis
- * client without one crashes the process on the first dropped connection).
+ * `node-redis-client-options.ts`, an `error` listener on every client (a node-redis
+ * client without one crashes the process on the first dropped connection) and, but for
+ * Sentinel, the connection setup bounded by the call deadline
+ * (`node-redis-handshake-deadline.ts`).
  */
 import type { RedisDriver } from "@apikey/core";
 import {
@@ -17,6 +19,7 @@ import { createClient, createCluster } from "redis";
 import { NodeRedisApiKeyCacheBackend } from "./node-redis-backend.js";
 import type { NodeRedisClient, NodeRedisClientOrCluster } from "./node-redis-client.js";
 import { nodeRedisClientOptions, nodeRedisClusterOptions } from "./node-redis-client-options.js";
+import { boundNodeRedisConnectionSetup } from "./node-redis-handshake-deadline.js";
 import { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
 import { createNodeRedisSentinelClient } from "./node-redis-sentinel-client.js";
 import { rememberClientFactory } from "./node-redis-write-client.js";
@@ -58,6 +61,8 @@ function createOwnedClient(
   };
   client.on("error", explain);
   client.on("error", createConnectionErrorLog(options.logger, label));
+  // A socket's setup (HELLO...) gets the call deadline, not the 3 s idle timeout.
+  if (sentinel === undefined) boundNodeRedisConnectionSetup(client, options.commandTimeoutMs);
   if (options.cluster) {
     client.on("node-error", explain);
     // Per-node errors are re-emitted as "node-error" and need the same rate-limited report.
