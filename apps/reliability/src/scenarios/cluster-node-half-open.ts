@@ -11,9 +11,7 @@
  * timed from the proxy being healthy, by the probe writing a key on the hung master's slots.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { DEFAULT_COMMAND_TIMEOUT_MS } from "@apikey/core";
 import { ioredisDriver } from "@apikey/redis-ioredis";
-import { nodeRedisSocketTimeoutMs } from "@apikey/redis-node";
 import {
   listRedisClients,
   type RedisClusterNode,
@@ -31,7 +29,7 @@ import { findLostTombstones, type LostTombstones } from "../lost-tombstones.js";
 import { type Check, runWithFault, type Scenario } from "../scenario.js";
 import { sleep } from "../sleep.js";
 import { REDIS_KINDS } from "../subjects.js";
-import { MARGIN_MS, type TrafficRun } from "../traffic.js";
+import type { TrafficRun } from "../traffic.js";
 import { startWriteProbe, type WriteProbeResult } from "../write-probe.js";
 
 /** The hung master (not the seed, which the backends' URL names directly). */
@@ -43,18 +41,6 @@ const BUS_PROBES = 5;
 const RECOVERY_POLL_MS = 25;
 const RECOVERY_WAIT_POLLS = 400;
 const DIRECT_CHECK_ATTEMPTS = 10;
-/**
- * node-redis: a socket the engine replaces while the link is still half-open connects into
- * the same silence, and node-redis bounds only the TCP connect (`connectTimeout`), not the
- * handshake after it (HELLO, CLIENT SETINFO); meanwhile every call fails at once ("client is
- * offline"), so no deadline is missed and the engine does not look again. The socket idle
- * timeout ends it, up to that long after the link healed.
- */
-const NODE_REDIS_RECOVERY_BOUND = {
-  ms: nodeRedisSocketTimeoutMs(DEFAULT_COMMAND_TIMEOUT_MS) + MARGIN_MS,
-  reason: `a node-redis socket replaced while the link was still half-open hangs in its handshake, which node-redis bounds only by the ${nodeRedisSocketTimeoutMs(DEFAULT_COMMAND_TIMEOUT_MS)} ms socket idle timeout (connectTimeout covers the TCP connect only)`,
-};
-
 interface SubjectFindings {
   readonly run: TrafficRun;
   bystander?: WriteProbeResult;
@@ -226,18 +212,10 @@ export const clusterNodeHalfOpenScenario: Scenario = {
               ],
         ),
       ];
-      notes.push(
-        `node-redis rows: the suite's recovery goal (2000 ms) is not held for node-redis here; its check allows ${NODE_REDIS_RECOVERY_BOUND.ms} ms (${NODE_REDIS_RECOVERY_BOUND.reason}); the recovery column gives the measured time`,
-      );
       return {
         rows,
         checks,
         notes,
-        recoveryBounds: Object.fromEntries(
-          rows
-            .filter((row) => row.kind.endsWith("-node"))
-            .map((row) => [row.kind, NODE_REDIS_RECOVERY_BOUND]),
-        ),
       };
     } finally {
       await proxy?.close();

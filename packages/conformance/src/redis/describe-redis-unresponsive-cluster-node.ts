@@ -85,15 +85,19 @@ export function describeRedisUnresponsiveClusterNode(name: string, driver: Redis
         );
         let otherSucceeded = 0;
         let otherFailed = 0;
-        const outcome = await runHalfOpenFault(proxy, () => {
-          backend.get(otherKey).then(
-            (got) => {
-              if (got !== undefined) otherSucceeded++;
-            },
-            () => otherFailed++,
-          );
-          return backend.get(victimKey).then((got) => got !== undefined);
-        }, HALF_OPEN_MS);
+        const outcome = await runHalfOpenFault(
+          proxy,
+          () => {
+            backend.get(otherKey).then(
+              (got) => {
+                if (got !== undefined) otherSucceeded++;
+              },
+              () => otherFailed++,
+            );
+            return backend.get(victimKey).then((got) => got !== undefined);
+          },
+          HALF_OPEN_MS,
+        );
         console.info(
           `${name} half-open cluster master replaced; recovery ${Math.round(outcome.recoveryMs)} ms ` +
             `(${Math.round(outcome.recoveryAfterHealthyMs)} ms after the proxy was healthy again); ` +
