@@ -16,6 +16,7 @@ export {
   NODE_REDIS_PING_INTERVAL_MS,
   nodeRedisClientOptions,
   nodeRedisClusterOptions,
+  nodeRedisConnectionSetupTimeoutMs,
   nodeRedisReconnectDelay,
   nodeRedisSocketTimeoutMs,
   nodeRedisTlsSocketOptions,

@@ -41,6 +41,23 @@ export function nodeRedisSocketTimeoutMs(commandTimeoutMs: number): number {
   return Math.max(3 * NODE_REDIS_PING_INTERVAL_MS, 2 * commandTimeoutMs);
 }
 
+/** The shortest connection setup deadline (a stalled event loop must not fail a live setup). */
+const MIN_CONNECTION_SETUP_TIMEOUT_MS = 250;
+
+/**
+ * How long a new socket of the driver's clients may take from its connect to the client being
+ * ready (node-redis's setup commands: HELLO, CLIENT SETINFO, SELECT, resubscribes) before the
+ * attempt is given up and node-redis connects again: the call deadline (at least 250 ms),
+ * where node-redis itself waits for the socket idle timeout. See
+ * `node-redis-handshake-deadline.ts`.
+ */
+export function nodeRedisConnectionSetupTimeoutMs(commandTimeoutMs: number): number {
+  return Math.min(
+    nodeRedisSocketTimeoutMs(commandTimeoutMs),
+    Math.max(MIN_CONNECTION_SETUP_TIMEOUT_MS, commandTimeoutMs),
+  );
+}
+
 /**
  * How soon after a cluster node's first reconnect attempt node-redis refreshes the slot map
  * (its `topologyRefreshOnReconnectionAttemptStrategy`; node-redis's default is 5000 ms, and

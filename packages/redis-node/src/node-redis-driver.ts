@@ -18,7 +18,11 @@ import {
 import { createClient, createCluster } from "redis";
 import { NodeRedisApiKeyCacheBackend } from "./node-redis-backend.js";
 import type { NodeRedisClient, NodeRedisClientOrCluster } from "./node-redis-client.js";
-import { nodeRedisClientOptions, nodeRedisClusterOptions } from "./node-redis-client-options.js";
+import {
+  nodeRedisClientOptions,
+  nodeRedisClusterOptions,
+  nodeRedisConnectionSetupTimeoutMs,
+} from "./node-redis-client-options.js";
 import { boundNodeRedisConnectionSetup } from "./node-redis-handshake-deadline.js";
 import { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
 import { createNodeRedisSentinelClient } from "./node-redis-sentinel-client.js";
@@ -62,7 +66,12 @@ function createOwnedClient(
   client.on("error", explain);
   client.on("error", createConnectionErrorLog(options.logger, label));
   // A socket's setup (HELLO...) gets the call deadline, not the 3 s idle timeout.
-  if (sentinel === undefined) boundNodeRedisConnectionSetup(client, options.commandTimeoutMs);
+  if (sentinel === undefined) {
+    boundNodeRedisConnectionSetup(
+      client,
+      nodeRedisConnectionSetupTimeoutMs(options.commandTimeoutMs),
+    );
+  }
   if (options.cluster) {
     client.on("node-error", explain);
     // Per-node errors are re-emitted as "node-error" and need the same rate-limited report.

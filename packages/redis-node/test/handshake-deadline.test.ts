@@ -10,9 +10,14 @@ import { type ApiKeyCacheLogger, silentLogger } from "@apikey/core";
 import { startTcpFaultProxy, type TcpFaultProxy } from "@apikey/redis-test-server";
 import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { afterEach, describe, expect, it } from "vitest";
-import { nodeRedisDriver, nodeRedisSocketTimeoutMs } from "../src/index.js";
+import {
+  nodeRedisConnectionSetupTimeoutMs,
+  nodeRedisDriver,
+  nodeRedisSocketTimeoutMs,
+} from "../src/index.js";
 
 const COMMAND_TIMEOUT_MS = 300;
+const SETUP_TIMEOUT_MS = nodeRedisConnectionSetupTimeoutMs(COMMAND_TIMEOUT_MS);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const redis = useRedisServer();
@@ -30,6 +35,15 @@ function recordingLogger(): ApiKeyCacheLogger & { lines: string[] } {
 }
 
 describe("the driver's connection setup deadline", () => {
+  it("is the call deadline, at least 250 ms, below the socket idle timeout", () => {
+    expect(nodeRedisConnectionSetupTimeoutMs(50)).toBe(250);
+    expect(nodeRedisConnectionSetupTimeoutMs(300)).toBe(300);
+    expect(nodeRedisConnectionSetupTimeoutMs(1000)).toBe(1000);
+    expect(nodeRedisConnectionSetupTimeoutMs(10_000)).toBeLessThan(
+      nodeRedisSocketTimeoutMs(10_000),
+    );
+  });
+
   it("gives up a setup the server never answers within the call deadline, and connects once the link heals", async () => {
     const url = new URL(redis.url);
     const hung = await startTcpFaultProxy({
@@ -55,11 +69,15 @@ describe("the driver's connection setup deadline", () => {
       );
       await expect
         .poll(() => logger.lines.join("\n"), { timeout: 2000 })
-        .toMatch(/did not answer the connection setup .* within 300 ms of connecting/);
+        .toMatch(
+          new RegExp(
+            `did not answer the connection setup .* within ${SETUP_TIMEOUT_MS} ms of connecting`,
+          ),
+        );
       // Spaced: no more than one attempt per deadline (plus the reconnect delay).
       const acceptedAt = hung.acceptedCount;
       await sleep(1000);
-      expect(hung.acceptedCount - acceptedAt).toBeLessThanOrEqual(1000 / COMMAND_TIMEOUT_MS);
+      expect(hung.acceptedCount - acceptedAt).toBeLessThanOrEqual(1000 / SETUP_TIMEOUT_MS);
 
       hung.setMode("forward");
       const healthyAt = performance.now();
@@ -74,12 +92,12 @@ describe("the driver's connection setup deadline", () => {
           { timeout: 3000, interval: 20 },
         )
         .toBe(true);
-      expect(performance.now() - healthyAt).toBeLessThan(COMMAND_TIMEOUT_MS + 1000);
+      expect(performance.now() - healthyAt).toBeLessThan(SETUP_TIMEOUT_MS + 1000);
 
       // Ready: an idle connection that goes silent is not dropped at the call deadline.
       const readyAccepted = hung.acceptedCount;
       hung.setMode("half-open");
-      await sleep(2 * COMMAND_TIMEOUT_MS + 1000);
+      await sleep(2 * SETUP_TIMEOUT_MS + 1000);
       expect(hung.acceptedCount).toBe(readyAccepted);
     } finally {
       hung.setMode("forward");
