@@ -16,7 +16,6 @@ export {
   NODE_REDIS_PING_INTERVAL_MS,
   nodeRedisClientOptions,
   nodeRedisClusterOptions,
-  nodeRedisConnectionSetupTimeoutMs,
   nodeRedisReconnectDelay,
   nodeRedisSocketTimeoutMs,
   nodeRedisTlsSocketOptions,

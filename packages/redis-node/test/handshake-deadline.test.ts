@@ -10,11 +10,8 @@ import { type ApiKeyCacheLogger, silentLogger } from "@apikey/core";
 import { startTcpFaultProxy, type TcpFaultProxy } from "@apikey/redis-test-server";
 import { useRedisServer } from "@apikey/redis-test-server/vitest";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  nodeRedisConnectionSetupTimeoutMs,
-  nodeRedisDriver,
-  nodeRedisSocketTimeoutMs,
-} from "../src/index.js";
+import { nodeRedisDriver, nodeRedisSocketTimeoutMs } from "../src/index.js";
+import { nodeRedisConnectionSetupTimeoutMs } from "../src/node-redis-client-options.js";
 
 const COMMAND_TIMEOUT_MS = 300;
 const SETUP_TIMEOUT_MS = nodeRedisConnectionSetupTimeoutMs(COMMAND_TIMEOUT_MS);
