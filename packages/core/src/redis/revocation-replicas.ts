@@ -8,7 +8,7 @@
  * fail the write with `E_BACKEND_UNAVAILABLE` (the resolver's revoke then fails and is retried
  * like any unacknowledged revoke). The tombstone stays on the master either way. The backend
  * sends them on a connection of their own, batched (`revocation-write-path.ts`,
- * `revocation-wait-batcher.ts`); `writeAcknowledgedByReplicas` is the one-write form.
+ * `revocation-wait-batcher.ts`); `writeAcknowledgedByReplicas`, the one-write form, is deprecated.
  */
 import { ApiKeyCacheError } from "../errors.js";
 import type { RevocationReplicasOptions } from "../redis-driver.js";
@@ -63,6 +63,9 @@ export function resolveRevocationReplicas(
  * the runner's deadline; resolve once `policy.replicas` replicas have acknowledged it.
  * @throws ApiKeyCacheError `E_BACKEND_UNAVAILABLE` when the write fails, the deadline passes,
  * or fewer replicas acknowledged it within `policy.timeoutMs`.
+ * @deprecated The backends no longer call it: their revocation writes go on a connection
+ * of their own, one `WAIT` per batch (`revocation-write-path.ts`). It still works and is to
+ * be removed in the next major version.
  */
 export async function writeAcknowledgedByReplicas(
   runner: RedisCommandRunner,
