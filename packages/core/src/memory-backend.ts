@@ -89,6 +89,13 @@ interface ExpiryMark {
 /** Expired entries reclaimed per call, so no single call pays for a large backlog. */
 const RECLAIM_PER_CALL = 64;
 
+/**
+ * An entry with less than this left by the coarse clock is checked against the exact one:
+ * the coarse clock lags, so without it an entry could be served past its TTL, and a tiered
+ * L1 copy past `localTtlSeconds`, which `revoke(h, { wait: true })` counts on.
+ */
+export const EXACT_EXPIRY_CHECK_WITHIN_MS = 20;
+
 /** A bounded, per-process cache. Fast, but each process has its own copy. */
 export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
   implements ApiKeyCacheBackend<V>
@@ -275,7 +282,10 @@ export class InMemoryApiKeyCacheBackend<V extends CachedApiKey = CachedApiKey>
         if (entry === undefined) return undefined;
       }
     }
-    if (entry.expiresAt > now) return entry;
+    const leftMs = entry.expiresAt - now;
+    // `now` is never ahead of the exact clock: only a positive remainder can be wrong.
+    if (leftMs > EXACT_EXPIRY_CHECK_WITHIN_MS) return entry;
+    if (leftMs > 0 && entry.expiresAt > this.#now()) return entry;
     map.delete(cacheKey);
     return undefined;
   }

@@ -8,6 +8,7 @@ import {
   NOT_FOUND_MARKER,
   REVOKED_MARKER,
 } from "../src/index.js";
+import { EXACT_EXPIRY_CHECK_WITHIN_MS } from "../src/memory-backend.js";
 
 const record = (n: number) => ({ apiKey: `ak_${n}`, active: true });
 
@@ -248,11 +249,24 @@ describe("InMemoryApiKeyCacheBackend default clock (coarse for get and peek)", (
     expect(await backend.get("j")).toBeUndefined();
   });
 
-  it("without a timer turn, a hit sees the expiry within COARSE_CLOCK_MAX_READS reads", async () => {
+  it("without a timer turn, an entry near its expiry is checked on the exact clock: the first read past its TTL misses", async () => {
     const backend = new InMemoryApiKeyCacheBackend();
     await backend.set("k", record(1), 0.002);
+    await backend.set("j", record(2), 0.002);
     expect(backend.peek("k"), "read at once: live").toEqual(record(1));
+    // The coarse sample of that read is still the one in use (no timer turn, 1 read of 1,024).
     blockFor(10);
+    expect(backend.peek("k")).toBeUndefined();
+    expect(await backend.get("j")).toBeUndefined();
+  });
+
+  it("far from its expiry, an entry is a hit on the coarse clock for up to COARSE_CLOCK_MAX_READS reads", async () => {
+    const backend = new InMemoryApiKeyCacheBackend();
+    const ttlMs = EXACT_EXPIRY_CHECK_WITHIN_MS + 200;
+    await backend.set("k", record(1), ttlMs / 1000);
+    expect(backend.peek("k"), "read at once: live").toEqual(record(1));
+    blockFor(ttlMs + 10);
+    // The lag the window does not cover: a turn that blocks longer than the window.
     let reads = 1;
     while (backend.peek("k") !== undefined && reads <= 2 * COARSE_CLOCK_MAX_READS) reads++;
     expect(reads).toBeLessThanOrEqual(COARSE_CLOCK_MAX_READS);
