@@ -239,7 +239,7 @@ function blockFor(ms: number): void {
 }
 
 describe("InMemoryApiKeyCacheBackend default clock (coarse for get and peek)", () => {
-  it("get and peek see an expiry once a timer turn has passed", async () => {
+  it("get and peek see an expiry in a later job (a timer)", async () => {
     const backend = new InMemoryApiKeyCacheBackend();
     await backend.set("k", record(1), 0.005);
     await backend.set("j", record(2), 0.005);
@@ -249,18 +249,28 @@ describe("InMemoryApiKeyCacheBackend default clock (coarse for get and peek)", (
     expect(await backend.get("j")).toBeUndefined();
   });
 
-  it("without a timer turn, an entry near its expiry is checked on the exact clock: the first read past its TTL misses", async () => {
+  it("within one job, an entry near its expiry is checked on the exact clock: the first read past its TTL misses", async () => {
     const backend = new InMemoryApiKeyCacheBackend();
     await backend.set("k", record(1), 0.002);
     await backend.set("j", record(2), 0.002);
     expect(backend.peek("k"), "read at once: live").toEqual(record(1));
-    // The coarse sample of that read is still the one in use (no timer turn, 1 read of 1,024).
+    // The coarse sample of that read is still the one in use (same job, 1 read of 1,024).
     blockFor(10);
     expect(backend.peek("k")).toBeUndefined();
     expect(await backend.get("j")).toBeUndefined();
   });
 
-  it("far from its expiry, an entry is a hit on the coarse clock for up to COARSE_CLOCK_MAX_READS reads", async () => {
+  it("no sample outlives its job: once the microtask queue drained, the clock is read again", async () => {
+    const backend = new InMemoryApiKeyCacheBackend();
+    const ttlMs = EXACT_EXPIRY_CHECK_WITHIN_MS + 200;
+    await backend.set("k", record(1), ttlMs / 1000);
+    expect(backend.peek("k"), "read at once: live").toEqual(record(1));
+    blockFor(ttlMs + 10);
+    await null;
+    expect(backend.peek("k")).toBeUndefined();
+  });
+
+  it("far from its expiry, within one job, an entry is a hit on the coarse clock for up to COARSE_CLOCK_MAX_READS reads", async () => {
     const backend = new InMemoryApiKeyCacheBackend();
     const ttlMs = EXACT_EXPIRY_CHECK_WITHIN_MS + 200;
     await backend.set("k", record(1), ttlMs / 1000);
