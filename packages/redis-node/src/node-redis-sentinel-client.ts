@@ -213,7 +213,10 @@ export function replaceSentinelMasterConnection(client: unknown): boolean {
  * rebuild by the watch), the pub/sub proxy's client and the client to the sentinel. A node-redis
  * without `_execute` is left alone.
  */
-export function boundNodeRedisSentinelConnectionSetup(client: unknown, deadlineMs: number): boolean {
+export function boundNodeRedisSentinelConnectionSetup(
+  client: unknown,
+  deadlineMs: number,
+): boolean {
   if (!(client instanceof NodeRedisSentinelClient)) return false;
   client.boundConnectionSetup(deadlineMs);
   return true;
