@@ -2,9 +2,9 @@
  * `nodeRedisDriver`: the `RedisDriver` core's `buildApiKeyCacheBackend` uses to create
  * node-redis backends and buses that own their clients, with the safe defaults of
  * `node-redis-client-options.ts`, an `error` listener on every client (a node-redis
- * client without one crashes the process on the first dropped connection) and, but for
- * Sentinel, the connection setup bounded by the call deadline
- * (`node-redis-handshake-deadline.ts`).
+ * client without one crashes the process on the first dropped connection) and the connection
+ * setup bounded by the call deadline (`node-redis-handshake-deadline.ts`; on a Sentinel client,
+ * its master connections' reconnects, see `node-redis-sentinel-client.ts`).
  */
 import type { RedisDriver } from "@apikey/core";
 import {
@@ -25,7 +25,10 @@ import {
 } from "./node-redis-client-options.js";
 import { boundNodeRedisConnectionSetup } from "./node-redis-handshake-deadline.js";
 import { NodeRedisInvalidationBus } from "./node-redis-invalidation-bus.js";
-import { createNodeRedisSentinelClient } from "./node-redis-sentinel-client.js";
+import {
+  boundNodeRedisSentinelConnectionSetup,
+  createNodeRedisSentinelClient,
+} from "./node-redis-sentinel-client.js";
 import { rememberClientFactory } from "./node-redis-write-client.js";
 
 const OWNER = "nodeRedisDriver";
@@ -66,12 +69,10 @@ function createOwnedClient(
   client.on("error", explain);
   client.on("error", createConnectionErrorLog(options.logger, label));
   // A socket's setup (HELLO...) gets the call deadline, not the 3 s idle timeout.
-  if (sentinel === undefined) {
-    boundNodeRedisConnectionSetup(
-      client,
-      nodeRedisConnectionSetupTimeoutMs(options.commandTimeoutMs),
-    );
-  }
+  const setupTimeoutMs = nodeRedisConnectionSetupTimeoutMs(options.commandTimeoutMs);
+  if (sentinel === undefined) boundNodeRedisConnectionSetup(client, setupTimeoutMs);
+  // A Sentinel client's master connections, each once reached (see there).
+  else boundNodeRedisSentinelConnectionSetup(client, setupTimeoutMs);
   if (options.cluster) {
     client.on("node-error", explain);
     // Per-node errors are re-emitted as "node-error" and need the same rate-limited report.

@@ -18,13 +18,18 @@ import {
   reconnectDelayAfter,
 } from "@apikey/core/redis";
 import { RedisSentinel, type RedisSentinelOptions } from "redis";
-import type { NodeRedisClient, NodeRedisCommandOptions } from "./node-redis-client.js";
+import type {
+  NodeRedisClient,
+  NodeRedisClientOrCluster,
+  NodeRedisCommandOptions,
+} from "./node-redis-client.js";
 import {
   NODE_REDIS_PING_INTERVAL_MS,
   type NodeRedisSafeOptions,
   socketDefaults,
   topologyNodeReconnectDelay,
 } from "./node-redis-client-options.js";
+import { boundNodeRedisConnectionSetup } from "./node-redis-handshake-deadline.js";
 import {
   type SentinelMasterAddress,
   SentinelMasterWatch,
@@ -92,6 +97,14 @@ interface SentinelLike {
   on(event: string, listener: (...args: any[]) => void): unknown;
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's listener type
   off(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/**
+ * node-redis's internal `_execute` of `RedisSentinel`, which runs `fn` on the master client
+ * (the one `sendCommand` uses), once the Sentinel client is connected.
+ */
+interface SentinelExecuteHook {
+  _execute(isReadonly: boolean, fn: (client: unknown) => unknown): Promise<unknown>;
 }
 
 /** What {@link nodeRedisSentinelOptions} takes besides the safe options. */
@@ -188,6 +201,27 @@ export function replaceSentinelMasterConnection(client: unknown): boolean {
   return true;
 }
 
+/**
+ * Bound the connection setup of `client`'s master connections by `deadlineMs`, as
+ * `boundNodeRedisConnectionSetup` does for a standalone client; returns false if `client` is
+ * not a Sentinel client. node-redis's `RedisSentinel` keeps its node clients in private fields
+ * and announces none, so a master client is reached through the Sentinel client's internal
+ * `_execute` (which hands the master client to a function) each time the Sentinel client is
+ * ready: from then on, every reconnect of that master client (node-redis's own, after its
+ * socket dropped) has the deadline on its setup. Not reached, so left with node-redis's own
+ * idle timeout: a new master client's first setup (on connect, after a failover, after a
+ * rebuild by the watch), the pub/sub proxy's client and the client to the sentinel. A node-redis
+ * without `_execute` is left alone.
+ */
+export function boundNodeRedisSentinelConnectionSetup(
+  client: unknown,
+  deadlineMs: number,
+): boolean {
+  if (!(client instanceof NodeRedisSentinelClient)) return false;
+  client.boundConnectionSetup(deadlineMs);
+  return true;
+}
+
 class NodeRedisSentinelClient implements NodeRedisClient {
   readonly #create: () => SentinelLike;
   #sentinel: SentinelLike;
@@ -216,7 +250,12 @@ class NodeRedisSentinelClient implements NodeRedisClient {
     if (typeof node?.host === "string" && typeof node.port === "number")
       this.#master = { host: node.host, port: node.port };
   };
-  readonly #onReady = (): void => this.#masterWatch.masterFound();
+  readonly #onReady = (): void => {
+    this.#masterWatch.masterFound();
+    this.#boundMasterClient();
+  };
+  /** The connection setup deadline of the master clients, once {@link boundConnectionSetup}. */
+  #setupDeadlineMs: number | undefined;
 
   constructor(
     create: () => SentinelLike,
@@ -244,6 +283,33 @@ class NodeRedisSentinelClient implements NodeRedisClient {
     sentinel.on("topology-change", this.#onTopologyChange);
     sentinel.on("ready", this.#onReady);
     return sentinel;
+  }
+
+  /** See {@link boundNodeRedisSentinelConnectionSetup}. */
+  boundConnectionSetup(deadlineMs: number): void {
+    this.#setupDeadlineMs = deadlineMs;
+    this.#boundMasterClient();
+  }
+
+  /** Bound the current master client's setup, if the Sentinel client is ready (see above). */
+  #boundMasterClient(): void {
+    const deadlineMs = this.#setupDeadlineMs;
+    const sentinel = this.#sentinel as SentinelLike & Partial<SentinelExecuteHook>;
+    // Only when ready: node-redis's _execute of a master client not ready asks the sentinels.
+    if (deadlineMs === undefined || !sentinel.isReady || typeof sentinel._execute !== "function")
+      return;
+    try {
+      // Runs `fn` at once (ready); a master client already bounded is skipped.
+      sentinel
+        ._execute(false, (master) => {
+          boundNodeRedisConnectionSetup(master as NodeRedisClientOrCluster, deadlineMs);
+        })
+        .catch(() => {
+          // The master client went away meanwhile: the next ready bounds the new one.
+        });
+    } catch {
+      // An internal hook changed shape: the master keeps node-redis's own idle timeout.
+    }
   }
 
   /** See {@link replaceSentinelMasterConnection}. */
