@@ -1,7 +1,7 @@
 import { describeBackendConformance } from "@apikey/conformance";
 import { silentLogger } from "@apikey/core";
 import { clusterKeySlot } from "@apikey/core/redis";
-import { redisCommand } from "@apikey/redis-test-server";
+import { redisCommand, splitSlots } from "@apikey/redis-test-server";
 import { useRedisCluster } from "@apikey/redis-test-server/vitest";
 import type { RedisClusterType } from "redis";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -45,16 +45,14 @@ async function keysOnNode(url: string, prefix: string): Promise<string[]> {
   return found;
 }
 
-/** Cache keys whose full key lands on each master (slot ranges are contiguous, in node order). */
+/** Cache keys whose full key lands on each master (the cluster's `splitSlots` ranges, in node order). */
 function cacheKeysPerMaster(prefix: string, perMaster: number): string[] {
-  const masters = cluster.nodes.length;
-  const buckets: string[][] = Array.from({ length: masters }, () => []);
+  const ranges = splitSlots(cluster.nodes.length);
+  const buckets: string[][] = ranges.map(() => []);
   for (let i = 0; buckets.some((bucket) => bucket.length < perMaster) && i < 100_000; i++) {
     const cacheKey = `k${i}`;
-    const owner = Math.min(
-      masters - 1,
-      Math.floor((clusterKeySlot(prefix + cacheKey) * masters) / 16_384),
-    );
+    const slot = clusterKeySlot(prefix + cacheKey);
+    const owner = ranges.findIndex(([first, last]) => slot >= first && slot <= last);
     const bucket = buckets[owner];
     if (bucket !== undefined && bucket.length < perMaster) bucket.push(cacheKey);
   }
